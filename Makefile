@@ -1,0 +1,55 @@
+# The two commands that matter: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+MODEL := models/current.tar.gz
+export PYTHONPATH := $(CURDIR)
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONWARNINGS := ignore
+
+# Everything the trained model depends on: retrain when one of these changes.
+MODEL_INPUTS := config.yml domain.yml $(shell find data components -name '*.yml' -o -name '*.py' 2>/dev/null) \
+	$(wildcard bot/data/*.yml) bot/entities.py bot/clock.py
+
+.PHONY: run test train eval bench validate lock clean
+
+run: $(STAMP) $(MODEL)
+	scripts/run.sh
+
+test: $(STAMP) $(MODEL)
+	$(BIN)/pytest
+
+train: $(MODEL)
+
+$(MODEL): $(STAMP) $(MODEL_INPUTS)
+	@echo "Training the model (a few minutes on 2 cores)..."
+	$(BIN)/rasa train --fixed-model-name current --out models
+	@touch $(MODEL)
+
+$(STAMP): requirements.lock requirements.in
+	@PY=$$(scripts/find-python.sh) && echo "Using $$PY" && \
+	  ( [ -x $(BIN)/python ] || $$PY -m venv $(VENV) )
+	$(BIN)/pip install --quiet --upgrade "pip<25"
+	@echo "Installing pinned dependencies (about 3 minutes, 2.8 GB, the first time)..."
+	$(BIN)/pip install --quiet --progress-bar off -c requirements.lock -r requirements.in
+	@touch $(STAMP)
+
+validate: $(STAMP)
+	$(BIN)/rasa data validate --fail-on-warnings
+
+# Trains on data/nlu only and scores the held-out set tests/nlu/heldout.yml.
+eval: $(STAMP)
+	$(BIN)/python -m scripts.evaluate_nlu
+
+bench: $(STAMP) $(MODEL)
+	$(BIN)/python -m scripts.bench
+
+# Re-resolve requirements.in and freeze every version into requirements.lock.
+lock:
+	@PY=$$(scripts/find-python.sh) && rm -rf /tmp/lock-venv && $$PY -m venv /tmp/lock-venv
+	/tmp/lock-venv/bin/pip install --quiet -r requirements.in
+	/tmp/lock-venv/bin/pip freeze | grep -v '^-e ' > requirements.lock
+
+clean:
+	rm -rf models results .pytest_cache

@@ -1,0 +1,118 @@
+"""Answers from the knowledge base: the applicant's question, or the one waiting for a fact."""
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.base import SafeAction, latest_intent
+from actions.engine import ENGINE, facts_from_tracker, firm_values, latest_entity
+from bot.advice import Answer, format_date
+from bot.deadline import parse_iso
+
+TOPIC_BY_INTENT = {
+    "ask_status_meaning": "status_meaning",
+    "explain_221g": "explain_221g",
+    "ask_deadline": "deadline",
+    "missed_deadline": "missed_deadline",
+    "ask_processing_time": "processing_time",
+    "ask_documents": "documents",
+    "ask_options": "options",
+    "petition_returned": "petition_returned",
+    "compare_refusals": "compare_refusals",
+}
+# The question to ask when the engine needs a fact before it can answer.
+ASK_FOR = {"ceac_status": "utter_ask_ceac_status", "notice_date": "utter_ask_notice_date"}
+
+
+def deadline_payload(answer: Answer) -> Dict[str, Any]:
+    found = answer.deadline
+    return {
+        "type": "deadline",
+        "notice_date": found.start_date.isoformat(),
+        "counted_from": found.counted_from,
+        "deadline": found.deadline.isoformat(),
+        "days_left": found.days_left,
+        "urgency": found.urgency,
+    }
+
+
+def sources_payload(answer: Answer) -> Dict[str, Any]:
+    return {
+        "type": "sources",
+        "sources": [{"title": s.title, "url": s.url, "reliability": s.reliability} for s in answer.sources],
+    }
+
+
+def ask_which_date(dispatcher: CollectingDispatcher, readings: str) -> None:
+    first, second = (format_date(parse_iso(reading)) for reading in readings.split("|"))
+    buttons = [
+        {"title": title, "payload": f'/inform{{"date":"{reading}"}}'}
+        for title, reading in zip((first, second), readings.split("|"))
+    ]
+    dispatcher.utter_message(response="utter_ask_which_date", first=first, second=second, buttons=buttons)
+
+
+def answer_topic(topic: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
+    events: List[Dict[str, Any]] = []
+    if tracker.get_slot("fallback_count"):
+        events.append(SlotSet("fallback_count", 0))
+    ambiguous = latest_entity(tracker, "ambiguous_date")
+    if ambiguous:
+        ask_which_date(dispatcher, ambiguous)
+        return events + [SlotSet("ambiguous_date", None), SlotSet("pending_topic", topic)]
+    if latest_intent(tracker) == "petition_returned":
+        events.append(SlotSet("kind_221g", "petition_returned"))
+    facts, slot_events, date_problem = facts_from_tracker(tracker)
+    events += slot_events
+    if date_problem:
+        dispatcher.utter_message(response="utter_date_problem", reason=date_problem)
+        if topic == "deadline":
+            dispatcher.utter_message(response="utter_ask_notice_date")
+            return events + [SlotSet("pending_topic", topic)]
+    answer = ENGINE.answer(topic, facts)
+    if answer.needs:
+        dispatcher.utter_message(response=ASK_FOR[answer.needs])
+        return events + [SlotSet("pending_topic", topic)]
+    dispatcher.utter_message(text="\n\n".join(answer.explanation))
+    if answer.deadline:
+        dispatcher.utter_message(json_message=deadline_payload(answer))
+    if answer.tips:
+        dispatcher.utter_message(text="Good to know:\n" + "\n".join(f"• {tip}" for tip in answer.tips))
+    dispatcher.utter_message(json_message=sources_payload(answer))
+    dispatcher.utter_message(response=f"utter_referral_{answer.referral}", **firm_values())
+    if tracker.get_slot("pending_topic"):
+        events.append(SlotSet("pending_topic", None))
+    return events
+
+
+class ActionAnswerQuestion(SafeAction):
+    def name(self) -> str:
+        return "action_answer_question"
+
+    def respond(self, dispatcher, tracker, domain):
+        return answer_topic(TOPIC_BY_INTENT[latest_intent(tracker)], dispatcher, tracker)
+
+
+class ActionContinue(SafeAction):
+    """inform / affirm / deny: resumes what the assistant was waiting for."""
+
+    def name(self) -> str:
+        return "action_continue"
+
+    def respond(self, dispatcher, tracker, domain):
+        intent = latest_intent(tracker)
+        pending: Optional[str] = tracker.get_slot("pending_topic")
+        if pending == "attorney_offer" and intent in ("affirm", "deny"):
+            if intent == "affirm":
+                dispatcher.utter_message(response="utter_refer_attorney", **firm_values())
+            else:
+                dispatcher.utter_message(response="utter_anything_else")
+            return [SlotSet("pending_topic", None)]
+        if pending in ENGINE.topics and intent == "inform":
+            return answer_topic(pending, dispatcher, tracker)
+        if intent == "inform":
+            dispatcher.utter_message(response="utter_noted")
+        else:
+            dispatcher.utter_message(response="utter_anything_else")
+        return [SlotSet("pending_topic", None)] if pending else []

@@ -1,0 +1,33 @@
+"""What every action shares: an unexpected error becomes a polite reply, never silence."""
+import logging
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.engine import firm_values
+
+logger = logging.getLogger(__name__)
+
+
+def latest_intent(tracker: Tracker) -> Optional[str]:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+class SafeAction(Action):
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        try:
+            return self.respond(dispatcher, tracker, domain)
+        except Exception:
+            # Logged without the tracker: messages may hold personal data.
+            logger.exception("Action %s failed", self.name())
+            dispatcher.messages.clear()
+            dispatcher.utter_message(response="utter_something_went_wrong", **firm_values())
+            return []
+
+    def respond(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        raise NotImplementedError

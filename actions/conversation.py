@@ -1,0 +1,56 @@
+"""The conversation around the answers: the disclaimer, fallbacks and the firm's contacts."""
+from typing import Any, Dict, List
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.base import SafeAction, latest_intent
+from actions.engine import firm_values
+
+RESPONSE_BY_INTENT = {
+    "bot_challenge": "utter_bot_challenge",
+    "out_of_scope": "utter_out_of_scope",
+    "request_consultation": "utter_refer_attorney",
+    "request_human": "utter_human",
+    "set_reminder": "utter_set_reminder",
+    "delete_my_data": "utter_delete_my_data",
+}
+
+
+class ActionSessionStart(Action):
+    """Every conversation opens with the disclaimer, before the first answer."""
+
+    def name(self) -> str:
+        return "action_session_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        dispatcher.utter_message(response="utter_disclaimer", **firm_values())
+        return [SessionStarted(), ActionExecuted("action_listen")]
+
+
+class ActionFallback(SafeAction):
+    """Low confidence: first ask to rephrase, then offer the attorney."""
+
+    def name(self) -> str:
+        return "action_fallback"
+
+    def respond(self, dispatcher, tracker, domain):
+        if not tracker.get_slot("fallback_count"):
+            dispatcher.utter_message(response="utter_ask_rephrase")
+            return [SlotSet("fallback_count", 1)]
+        dispatcher.utter_message(response="utter_offer_attorney", **firm_values())
+        return [SlotSet("fallback_count", 0), SlotSet("pending_topic", "attorney_offer")]
+
+
+class ActionFirmResponse(SafeAction):
+    """Replies that speak for the firm: its name, contacts and booking link come from firm.yml."""
+
+    def name(self) -> str:
+        return "action_firm_response"
+
+    def respond(self, dispatcher, tracker, domain):
+        dispatcher.utter_message(response=RESPONSE_BY_INTENT[latest_intent(tracker)], **firm_values())
+        return [SlotSet("pending_topic", None)] if tracker.get_slot("pending_topic") else []

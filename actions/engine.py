@@ -1,0 +1,83 @@
+"""Loads the engine once per action-server process and translates slots into case facts.
+
+Loading happens at import, so a broken knowledge base or firm profile stops the
+action server at start-up with the file, entry and field named.
+"""
+from typing import Any, Dict, List, Optional, Tuple
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+
+from bot import clock
+from bot.advice import KINDS_221G, AdviceEngine, CaseFacts
+from bot.deadline import DateError, check_not_future, parse_iso
+from bot.firm import FirmProfile, load_firm
+from bot.knowledge import KnowledgeBase
+from bot.reference import ceac_statuses, consulates, visa_types
+
+FIRM: FirmProfile = load_firm()
+ENGINE = AdviceEngine(KnowledgeBase.load())
+ENGINE.check_complete()
+
+
+def firm_values() -> Dict[str, Any]:
+    """Values for {placeholders} in the domain's responses."""
+    return {
+        "firm_name": FIRM.name,
+        "referral_text": FIRM.referral_text,
+        "booking_url": FIRM.booking_url,
+        "phone": FIRM.phone,
+        "email": FIRM.email,
+        "office_hours": FIRM.office_hours,
+        "disclaimer": FIRM.disclaimer,
+        "contact_line": FIRM.contact_line,
+    }
+
+
+def _known(value: Optional[str], allowed) -> Optional[str]:
+    return value if value in allowed else None
+
+
+def latest_entity(tracker: Tracker, entity: str, role: Optional[str] = None) -> Optional[str]:
+    return next(tracker.get_latest_entity_values(entity, entity_role=role), None)
+
+
+def facts_from_tracker(tracker: Tracker) -> Tuple[CaseFacts, List[SlotSet], Optional[str]]:
+    """The case facts the slots hold, the slot events that tidy them, and the reason
+    a date was refused (None when all dates are usable).
+
+    A date given without a telling word counts as the notice date. A refused date is
+    cleared so that it is never used later.
+    """
+    events: List[SlotSet] = []
+    notice_text = tracker.get_slot("notice_date")
+    plain_date = latest_entity(tracker, "date") or tracker.get_slot("date")
+    if plain_date:
+        notice_text = plain_date
+        events += [SlotSet("notice_date", plain_date), SlotSet("date", None)]
+    dates, problem = {}, None
+    for slot, text in (("notice_date", notice_text), ("interview_date", tracker.get_slot("interview_date"))):
+        if text:
+            try:
+                value = parse_iso(text)
+                check_not_future(value, clock.today(), slot.split("_")[0])
+                dates[slot] = value
+            except DateError as error:
+                events.append(SlotSet(slot, None))
+                problem = problem or str(error)
+    duration = tracker.get_slot("duration_days")
+    status = _known(tracker.get_slot("ceac_status"), ceac_statuses())
+    kind = _known(tracker.get_slot("kind_221g"), KINDS_221G)
+    if kind is None and status == "administrative_processing":
+        kind = "administrative_processing"
+    facts = CaseFacts(
+        ceac_status=status,
+        refusal_section=tracker.get_slot("refusal_section"),
+        kind_221g=kind,
+        visa_type=_known(tracker.get_slot("visa_type"), visa_types()),
+        consulate=_known(tracker.get_slot("consulate"), consulates()),
+        days_since_interview=int(duration) if duration is not None else None,
+        notice_date=dates.get("notice_date"),
+        interview_date=dates.get("interview_date"),
+    )
+    return facts, events, problem

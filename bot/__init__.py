@@ -1,0 +1,1 @@
+"""The rules-and-deadline engine. Knows nothing of Rasa: actions call into it."""

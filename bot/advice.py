@@ -1,0 +1,328 @@
+"""The advice rules: from what is known about a case, which knowledge-base entries
+answer the applicant's question, the deadline if one applies, and how strongly to
+refer them to the firm's attorney. The wording and sources live in the knowledge
+base; this module only decides what applies.
+"""
+import datetime as dt
+import itertools
+from dataclasses import dataclass, replace
+from typing import Callable, Dict, List, Optional, Tuple
+
+from bot import clock
+from bot.deadline import MONTH_NAMES, PASSED, DUE_TODAY, WITHIN_30_DAYS, WITHIN_90_DAYS, Deadline, compute_deadline
+from bot.knowledge import KnowledgeBase, KnowledgeBaseError, Source
+from bot.reference import ceac_statuses, consulates, visa_category
+
+# How strongly the answer sends the applicant to an attorney, weakest first.
+REFERRAL_LEVELS = ("none", "suggested", "recommended", "urgent")
+KINDS_221G = ("documents", "administrative_processing", "petition_returned")
+EMPLOYMENT_VISAS = {"H-1B", "H-4", "L-1", "O-1", "E-2"}
+DEADLINE_REFERRAL = {PASSED: "urgent", DUE_TODAY: "urgent", WITHIN_30_DAYS: "urgent", WITHIN_90_DAYS: "recommended"}
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    ceac_status: Optional[str] = None
+    refusal_section: Optional[str] = None  # "221g", "214b", "212a…"
+    kind_221g: Optional[str] = None  # one of KINDS_221G
+    visa_type: Optional[str] = None
+    consulate: Optional[str] = None
+    days_since_interview: Optional[int] = None
+    notice_date: Optional[dt.date] = None
+    interview_date: Optional[dt.date] = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    topic: str
+    explanation: Tuple[str, ...] = ()
+    tips: Tuple[str, ...] = ()
+    deadline: Optional[Deadline] = None
+    sources: Tuple[Source, ...] = ()
+    referral: str = "none"
+    needs: Optional[str] = None  # a fact to ask the applicant for before answering
+
+
+def format_date(value: dt.date) -> str:
+    """Day, month name, year: unambiguous in every country."""
+    return f"{value.day} {MONTH_NAMES[value.month - 1]} {value.year}"
+
+
+class _Draft:
+    """Collects rendered entries and their sources while a topic's rules run."""
+
+    def __init__(self, kb: KnowledgeBase, topic: str) -> None:
+        self.kb, self.topic = kb, topic
+        self.explanation: List[str] = []
+        self.tips: List[str] = []
+        self.sources: Dict[str, Source] = {}
+        self.deadline: Optional[Deadline] = None
+        self.referral = "none"
+
+    def _use(self, entry_id: str, values: dict, extra_sources: Tuple[Source, ...] = ()) -> str:
+        entry = self.kb.entry(entry_id)
+        for source in entry.sources + extra_sources:
+            self.sources.setdefault(source.id, source)
+        return entry.render(**values)
+
+    def explain(self, entry_id: str, extra_sources: Tuple[Source, ...] = (), **values) -> None:
+        text = self._use(entry_id, values, extra_sources)
+        if text not in self.explanation:
+            self.explanation.append(text)
+
+    def tip(self, entry_id: str, **values) -> None:
+        text = self._use(entry_id, values)
+        if text not in self.tips and text not in self.explanation:
+            self.tips.append(text)
+
+    def refer(self, level: str) -> None:
+        if REFERRAL_LEVELS.index(level) > REFERRAL_LEVELS.index(self.referral):
+            self.referral = level
+
+    def answer(self) -> Answer:
+        return Answer(
+            self.topic, tuple(self.explanation), tuple(self.tips), self.deadline,
+            tuple(self.sources.values()), self.referral,
+        )
+
+
+class AdviceEngine:
+    def __init__(self, kb: KnowledgeBase, today: Callable[[], dt.date] = clock.today) -> None:
+        self.kb = kb
+        self.today = today
+        self.topics = {
+            "status_meaning": self._status_meaning,
+            "explain_221g": self._explain_221g,
+            "deadline": self._deadline,
+            "missed_deadline": self._missed_deadline,
+            "processing_time": self._processing_time,
+            "documents": self._documents,
+            "options": self._options,
+            "petition_returned": self._petition_returned,
+            "compare_refusals": self._compare_refusals,
+        }
+
+    def answer(self, topic: str, facts: CaseFacts) -> Answer:
+        """Raises bot.deadline.DateError (with a reason for the user) for dates it refuses."""
+        draft = _Draft(self.kb, topic)
+        needs = self.topics[topic](draft, facts)
+        return Answer(topic, needs=needs) if needs else draft.answer()
+
+    # --- helpers shared by the topics -------------------------------------------------
+
+    def _add_deadline(self, draft: _Draft, facts: CaseFacts) -> Optional[Deadline]:
+        """Adds the computed deadline where dates are known; returns it."""
+        if not (facts.notice_date or facts.interview_date):
+            return None
+        found = compute_deadline(self.today(), facts.notice_date, facts.interview_date)
+        draft.deadline = found
+        draft.explain(
+            f"deadline_result_{found.urgency}",
+            deadline=format_date(found.deadline),
+            notice_date=format_date(found.start_date),
+            days_left=found.days_left,
+            days_overdue=-found.days_left,
+        )
+        if found.start_date.month == 2 and found.start_date.day == 29:
+            draft.explain("deadline_leap_day")
+        draft.refer(DEADLINE_REFERRAL.get(found.urgency, "suggested"))
+        return found
+
+    def _inquiry_window(self, draft: _Draft, facts: CaseFacts) -> None:
+        """The post's own waiting time before an inquiry where we know it, else the range posts use."""
+        post = consulates().get(facts.consulate or "")
+        if post and post.inquiry_wait_days:
+            draft.explain(
+                "ap_post_window", (self.kb.source(post.source),),
+                consulate=post.name, inquiry_days=post.inquiry_wait_days,
+            )
+        else:
+            draft.explain("ap_inquiry_windows")
+
+    # --- the topics -------------------------------------------------------------------
+
+    def _status_meaning(self, draft: _Draft, facts: CaseFacts) -> Optional[str]:
+        status = facts.ceac_status
+        if not status:
+            return "ceac_status"
+        draft.explain(f"status_{status}")
+        if status == "refused":
+            draft.explain("status_refused_often_temporary")
+            draft.explain("status_refused_extended_ap")
+            if facts.refusal_section == "214b":
+                draft.explain("refusal_214b")
+            elif (facts.refusal_section or "").startswith("212a"):
+                draft.explain("refusal_212a")
+            draft.tip("final_refusal_notified")
+            draft.refer("suggested")
+        if status == "administrative_processing":
+            draft.explain("221g_ap_not_security_risk")
+            draft.tip("ap_typical_duration")
+        if status == "returned_to_nvc":
+            draft.explain("petition_return_possible")
+        if status in ("refused", "administrative_processing"):
+            draft.tip("status_case_last_updated")
+            if facts.refusal_section in (None, "221g"):
+                self._add_deadline(draft, facts)
+        if status in ("expired", "expiring_soon", "returned_to_nvc", "transfer_in_progress"):
+            draft.refer("recommended")
+        if facts.visa_type == "DV" and status in ("refused", "administrative_processing", "ready", "in_transit"):
+            draft.tip("dv_september_30")
+        if status in ("refused", "administrative_processing", "expired", "expiring_soon", "returned_to_nvc"):
+            draft.tip("tip_dont_panic")
+        return None
+
+    def _explain_221g(self, draft: _Draft, facts: CaseFacts) -> Optional[str]:
+        for entry_id in ("221g_what_it_is", "221g_two_kinds", "221g_notice_delivery", "221g_slip_colours"):
+            draft.explain(entry_id)
+        if facts.kind_221g == "administrative_processing" or facts.ceac_status == "administrative_processing":
+            draft.explain("221g_ap_not_security_risk")
+        self._add_deadline(draft, facts)
+        for entry_id in ("status_refused_often_temporary", "deadline_one_year_rule", "221g_passport_kept",
+                         "221g_ds160_refusal_question", "tip_dont_panic"):
+            draft.tip(entry_id)
+        draft.refer("suggested")
+        return None
+
+    def _deadline(self, draft: _Draft, facts: CaseFacts) -> Optional[str]:
+        if not (facts.notice_date or facts.interview_date):
+            return "notice_date"
+        found = self._add_deadline(draft, facts)
+        draft.explain("deadline_one_year_rule")
+        draft.explain("deadline_anchor_varies")
+        category = visa_category(facts.visa_type)
+        if category != "immigrant" and facts.kind_221g == "administrative_processing":
+            draft.explain("deadline_niv_ap_exception")
+        if found.urgency == PASSED:
+            self._missed_consequences(draft, category)
+        else:
+            draft.tip("missed_final_refusal")
+        if facts.visa_type == "DV":
+            draft.tip("dv_september_30")
+        draft.tip("tip_consult_attorney")
+        return None
+
+    def _missed_consequences(self, draft: _Draft, category: Optional[str]) -> None:
+        draft.explain("missed_final_refusal")
+        if category in ("immigrant", None):
+            draft.explain("missed_iv_termination")
+            draft.explain("missed_iv_reinstatement")
+        if category in ("nonimmigrant", None):
+            draft.explain("missed_niv_new_application")
+            draft.explain("deadline_niv_ap_exception")
+
+    def _missed_deadline(self, draft: _Draft, facts: CaseFacts) -> Optional[str]:
+        self._add_deadline(draft, facts)
+        self._missed_consequences(draft, visa_category(facts.visa_type))
+        if facts.visa_type == "K-1":
+            draft.tip("k1_petition_four_months")
+        draft.tip("tip_consult_attorney")
+        draft.refer("recommended")
+        return None
+
+    def _processing_time(self, draft: _Draft, facts: CaseFacts) -> Optional[str]:
+        draft.explain("ap_typical_duration")
+        days = facts.days_since_interview
+        if days is None and facts.interview_date:
+            days = (self.today() - facts.interview_date).days
+        if days is not None and days >= 0:
+            if days < 60:
+                draft.explain("ap_within_typical", days=days)
+            elif days < 180:
+                draft.explain("ap_past_typical", days=days)
+                draft.refer("suggested")
+            else:
+                draft.explain("ap_long_delay", days=days)
+                draft.refer("recommended")
+        self._inquiry_window(draft, facts)
+        if facts.visa_type == "DV":
+            draft.explain("dv_september_30")
+        for entry_id in ("ap_not_expeditable", "221g_passport_kept", "221g_ap_not_security_risk",
+                         "status_case_last_updated"):
+            draft.tip(entry_id)
+        return None
+
+    def _documents(self, draft: _Draft, facts: CaseFacts) -> Optional[str]:
+        draft.explain("docs_how_to_submit")
+        draft.explain("221g_notice_delivery")
+        category = visa_category(facts.visa_type)
+        if category in ("immigrant", None) or facts.visa_type == "K-1":
+            draft.explain("docs_examples_immigrant")
+        if facts.visa_type in EMPLOYMENT_VISAS or category is None:
+            draft.explain("docs_examples_employment")
+        if (category == "nonimmigrant" and facts.visa_type not in EMPLOYMENT_VISAS | {"K-1"}) or category is None:
+            draft.explain("docs_examples_visitor_student")
+        self._add_deadline(draft, facts)
+        draft.tip("deadline_one_year_rule")
+        draft.tip("docs_passport_request")
+        draft.refer("suggested")
+        return None
+
+    def _options(self, draft: _Draft, facts: CaseFacts) -> Optional[str]:
+        draft.explain("options_inquiry")
+        self._inquiry_window(draft, facts)
+        for entry_id in ("options_congressional", "options_no_appeal", "options_foia", "options_mandamus",
+                         "ap_not_expeditable"):
+            draft.explain(entry_id)
+        draft.tip("tip_consult_attorney")
+        draft.refer("recommended")
+        return None
+
+    def _petition_returned(self, draft: _Draft, facts: CaseFacts) -> Optional[str]:
+        for entry_id in ("petition_return_possible", "petition_return_process", "petition_return_timing",
+                         "petition_return_not_final"):
+            draft.explain(entry_id)
+        if visa_category(facts.visa_type) == "nonimmigrant":
+            draft.explain("petition_niv_return")
+        if facts.visa_type == "K-1":
+            draft.explain("k1_petition_four_months")
+        draft.tip("tip_dont_panic")
+        draft.tip("tip_consult_attorney")
+        draft.refer("recommended")
+        return None
+
+    def _compare_refusals(self, draft: _Draft, facts: CaseFacts) -> Optional[str]:
+        section = facts.refusal_section or ""
+        about_214b = ["refusal_214b"] + (["refusal_214b_not_iv"] if visa_category(facts.visa_type) != "nonimmigrant" else [])
+        about_212a = ["refusal_212a", "refusal_212a_waivers"]
+        if section == "214b":
+            order = about_214b + ["refusal_221g_vs_others"]
+        elif section.startswith("212a"):
+            order = about_212a + ["refusal_221g_vs_others"]
+            draft.refer("recommended")
+        else:
+            order = ["refusal_221g_vs_others"] + about_214b + about_212a
+        for entry_id in order:
+            draft.explain(entry_id)
+        draft.tip("tip_consult_attorney")
+        draft.refer("suggested")
+        return None
+
+    # --- start-up check -----------------------------------------------------------------
+
+    def check_complete(self) -> None:
+        """Runs every topic over representative cases so that an entry the rules need but
+        the knowledge base lacks stops start-up instead of failing an applicant later."""
+        today = self.today()
+        dates = [None, today - dt.timedelta(days=10), today - dt.timedelta(days=400),
+                 today - dt.timedelta(days=365 - 20), today - dt.timedelta(days=365 - 60), dt.date(2024, 2, 29)]
+        statuses = [None, *ceac_statuses()]
+        visas = [None, "H-1B", "F-1", "K-1", "CR-1", "DV"]
+        sections = [None, "221g", "214b", "212a6Ci"]
+        posts = [None, *[name for name, post in consulates().items() if post.inquiry_wait_days]]
+        cases = [CaseFacts(ceac_status=s, visa_type=v) for s, v in itertools.product(statuses, visas)]
+        cases += [CaseFacts(refusal_section=s, visa_type=v, ceac_status="refused") for s, v in itertools.product(sections, visas)]
+        cases += [CaseFacts(kind_221g=k, visa_type=v) for k, v in itertools.product((None, *KINDS_221G), visas)]
+        cases += [CaseFacts(days_since_interview=d, consulate=c) for d, c in itertools.product((None, 10, 100, 400), posts)]
+        cases += [CaseFacts(notice_date=d, visa_type=v, ceac_status="refused") for d, v in itertools.product(dates, visas)]
+        cases += [replace(case, kind_221g="administrative_processing") for case in cases[-len(dates) * len(visas):]]
+        problems = set()
+        for topic, case in itertools.product(self.topics, cases):
+            try:
+                self.answer(topic, case)
+            except KnowledgeBaseError as error:
+                problems.add(str(error))
+            except KeyError as error:
+                problems.add(f"an entry's text needs the value {error} that the rules do not give")
+        if problems:
+            raise KnowledgeBaseError("; ".join(sorted(problems)))

@@ -1,0 +1,49 @@
+"""Rasa glue for bot.entities: a rule-based entity extractor in the NLU pipeline."""
+from typing import Any, Dict, List
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot import clock
+from bot.entities import EntityExtractor
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
+class SpacyRuleEntityExtractor(GraphComponent, EntityExtractorMixin):
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "SpacyRuleEntityExtractor":
+        return cls()
+
+    def __init__(self) -> None:
+        self.extractor = EntityExtractor()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            if not text:
+                continue
+            found = []
+            for entity in self.extractor.extract(text, clock.today()):
+                item = {
+                    "entity": entity.entity,
+                    "value": entity.value,
+                    "start": entity.start,
+                    "end": entity.end,
+                    "confidence_entity": 1.0,
+                }
+                if entity.role:
+                    item.update(role=entity.role, confidence_role=1.0)
+                found.append(item)
+            message.set(ENTITIES, message.get(ENTITIES, []) + self.add_extractor_name(found), add_to_output=True)
+        return messages

@@ -1,0 +1,193 @@
+"""Action tests in the RasaHQ style: tracker fixtures in, exact events and messages out."""
+import copy
+import json
+from pathlib import Path
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import answers
+from actions.answers import ActionAnswerQuestion, ActionContinue
+from actions.conversation import ActionFallback, ActionFirmResponse, ActionSessionStart
+from actions.engine import ENGINE, FIRM, firm_values
+
+DATA = Path(__file__).parent / "data"
+DEADLINE_TRACKER = json.loads((DATA / "deadline_question_tracker.json").read_text())
+
+
+def tracker(intent=None, entities=(), text="", **slots):
+    """A tracker like the fixture file, with the latest message and slots changed."""
+    state = copy.deepcopy(DEADLINE_TRACKER)
+    state["slots"] = {name: None for name in state["slots"]} | {"fallback_count": 0} | slots
+    state["latest_message"] = {
+        "text": text, "intent": {"name": intent, "confidence": 0.9} if intent else {}, "entities": list(entities),
+    }
+    return Tracker.from_dict(state)
+
+
+def entity(name, value, role=None):
+    found = {"entity": name, "value": value, "start": 0, "end": 1}
+    if role:
+        found["role"] = role
+    return found
+
+
+async def run(action, tracker_):
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, tracker_, {})
+    return events, dispatcher.messages
+
+
+def responses(messages):
+    return [m.get("response") for m in messages]
+
+
+async def test_deadline_question_with_a_date_gets_the_date_card_sources_and_referral():
+    events, messages = await run(ActionAnswerQuestion(), Tracker.from_dict(DEADLINE_TRACKER))
+    assert events == [SlotSet("notice_date", "2026-03-03"), SlotSet("date", None)]
+    assert "3 March 2027" in messages[0]["text"]
+    assert messages[1]["custom"] == {
+        "type": "deadline", "notice_date": "2026-03-03", "counted_from": "notice", "deadline": "2027-03-03",
+        "days_left": 261, "urgency": "later",
+    }
+    assert messages[2]["text"].startswith("Good to know:\n• ")
+    assert messages[3]["custom"]["type"] == "sources"
+    assert messages[3]["custom"]["sources"] and all(s["url"].startswith("http") for s in messages[3]["custom"]["sources"])
+    assert messages[4]["response"] == "utter_referral_suggested"
+    assert messages[4]["booking_url"] == FIRM.booking_url
+    assert len(messages) == 5
+
+
+async def test_ambiguous_numeric_date_is_confirmed_before_use():
+    events, messages = await run(
+        ActionAnswerQuestion(), tracker("ask_deadline", [entity("ambiguous_date", "2026-04-06|2026-06-04")])
+    )
+    assert events == [SlotSet("ambiguous_date", None), SlotSet("pending_topic", "deadline")]
+    assert messages[0]["response"] == "utter_ask_which_date"
+    assert (messages[0]["first"], messages[0]["second"]) == ("6 April 2026", "4 June 2026")
+    assert [b["payload"] for b in messages[0]["buttons"]] == ['/inform{"date":"2026-04-06"}', '/inform{"date":"2026-06-04"}']
+
+
+async def test_deadline_question_without_a_date_asks_for_it_then_answers_the_date_given():
+    events, messages = await run(ActionAnswerQuestion(), tracker("ask_deadline"))
+    assert events == [SlotSet("pending_topic", "deadline")]
+    assert responses(messages) == ["utter_ask_notice_date"]
+
+    events, messages = await run(
+        ActionContinue(), tracker("inform", [entity("date", "2026-06-01")], date="2026-06-01", pending_topic="deadline")
+    )
+    assert events == [SlotSet("notice_date", "2026-06-01"), SlotSet("date", None), SlotSet("pending_topic", None)]
+    assert messages[1]["custom"]["deadline"] == "2027-06-01"
+
+
+async def test_future_date_is_refused_with_the_reason_and_asked_again():
+    events, messages = await run(
+        ActionAnswerQuestion(), tracker("ask_deadline", [entity("date", "2026-07-01")], date="2026-07-01")
+    )
+    assert events == [
+        SlotSet("notice_date", "2026-07-01"), SlotSet("date", None), SlotSet("notice_date", None),
+        SlotSet("pending_topic", "deadline"),
+    ]
+    assert responses(messages) == ["utter_date_problem", "utter_ask_notice_date"]
+    assert messages[0]["reason"] == "the notice date 2026-07-01 is in the future; please check it"
+
+
+async def test_nonexistent_date_is_refused_not_guessed():
+    _, messages = await run(
+        ActionAnswerQuestion(), tracker("ask_deadline", [entity("date", "2026-02-30")], date="2026-02-30")
+    )
+    assert messages[0]["response"] == "utter_date_problem"
+    assert messages[0]["reason"].startswith("30 February 2026 does not exist")
+    assert all("custom" not in m or m["custom"].get("type") != "deadline" for m in messages)
+
+
+async def test_interview_and_notice_dates_count_from_the_earlier():
+    _, messages = await run(
+        ActionAnswerQuestion(), tracker("ask_deadline", notice_date="2026-03-20", interview_date="2026-03-03")
+    )
+    card = next(m["custom"] for m in messages if m.get("custom", {}).get("type") == "deadline")
+    assert (card["deadline"], card["counted_from"]) == ("2027-03-03", "interview")
+
+
+async def test_follow_up_uses_what_is_already_known():
+    events, messages = await run(
+        ActionAnswerQuestion(), tracker("missed_deadline", text="and what if i miss it?",
+                                        notice_date="2025-06-01", visa_type="CR-1")
+    )
+    assert events == []
+    card = next(m["custom"] for m in messages if m.get("custom", {}).get("type") == "deadline")
+    assert card["urgency"] == "passed"
+    kb = ENGINE.kb
+    assert kb.entry("missed_iv_termination").text in messages[0]["text"]
+    assert messages[-1]["response"] == "utter_referral_urgent"
+
+
+async def test_status_question_without_status_offers_the_statuses():
+    events, messages = await run(ActionAnswerQuestion(), tracker("ask_status_meaning"))
+    assert events == [SlotSet("pending_topic", "status_meaning")]
+    assert responses(messages) == ["utter_ask_ceac_status"]
+
+
+async def test_status_given_after_the_question_is_explained():
+    events, messages = await run(
+        ActionContinue(), tracker("inform", [entity("ceac_status", "issued")], ceac_status="issued",
+                                  pending_topic="status_meaning")
+    )
+    assert events == [SlotSet("pending_topic", None)]
+    assert messages[0]["text"].startswith(ENGINE.kb.entry("status_issued").text)
+    assert messages[-1]["response"] == "utter_referral_none"
+
+
+async def test_petition_returned_remembers_the_kind_of_221g():
+    events, _ = await run(ActionAnswerQuestion(), tracker("petition_returned"))
+    assert events == [SlotSet("kind_221g", "petition_returned")]
+
+
+async def test_fallback_asks_to_rephrase_then_offers_the_attorney():
+    events, messages = await run(ActionFallback(), tracker("nlu_fallback"))
+    assert events == [SlotSet("fallback_count", 1)]
+    assert responses(messages) == ["utter_ask_rephrase"]
+    events, messages = await run(ActionFallback(), tracker("nlu_fallback", fallback_count=1))
+    assert events == [SlotSet("fallback_count", 0), SlotSet("pending_topic", "attorney_offer")]
+    assert responses(messages) == ["utter_offer_attorney"]
+    events, messages = await run(ActionContinue(), tracker("affirm", pending_topic="attorney_offer"))
+    assert events == [SlotSet("pending_topic", None)]
+    assert responses(messages) == ["utter_refer_attorney"]
+    assert messages[0]["booking_url"] == FIRM.booking_url
+
+
+async def test_declining_the_attorney_offer():
+    events, messages = await run(ActionContinue(), tracker("deny", pending_topic="attorney_offer"))
+    assert (events, responses(messages)) == ([SlotSet("pending_topic", None)], ["utter_anything_else"])
+
+
+@pytest.mark.parametrize(
+    "intent, response",
+    [("bot_challenge", "utter_bot_challenge"), ("out_of_scope", "utter_out_of_scope"),
+     ("request_consultation", "utter_refer_attorney"), ("request_human", "utter_human"),
+     ("set_reminder", "utter_set_reminder"), ("delete_my_data", "utter_delete_my_data")],
+)
+async def test_firm_replies_use_the_firm_profile(intent, response):
+    events, messages = await run(ActionFirmResponse(), tracker(intent))
+    assert events == []
+    assert responses(messages) == [response]
+    assert {k: messages[0][k] for k in firm_values()} == firm_values()
+
+
+async def test_session_starts_with_the_disclaimer():
+    events, messages = await run(ActionSessionStart(), tracker())
+    assert events == [SessionStarted(), ActionExecuted("action_listen")]
+    assert responses(messages) == ["utter_disclaimer"]
+    assert messages[0]["disclaimer"] == FIRM.disclaimer
+
+
+async def test_an_engine_failure_becomes_a_polite_reply(monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(answers.ENGINE, "answer", broken)
+    events, messages = await run(ActionAnswerQuestion(), Tracker.from_dict(DEADLINE_TRACKER))
+    assert events == []
+    assert responses(messages) == ["utter_something_went_wrong"]

@@ -1,0 +1,139 @@
+import datetime as dt
+
+import pytest
+
+from bot.entities import EntityExtractor
+
+TODAY = dt.date(2026, 6, 15)  # a Monday
+
+
+@pytest.fixture(scope="module")
+def extractor():
+    return EntityExtractor()
+
+
+def found(extractor, text):
+    return [(e.entity, e.value) for e in extractor.extract(text, TODAY)]
+
+
+def spans(extractor, text):
+    return [text[e.start:e.end] for e in extractor.extract(text, TODAY)]
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("got it on 3 March 2026", "2026-03-03"),
+        ("dated March 3rd, 2025", "2025-03-03"),
+        ("the 3rd of march 2026", "2026-03-03"),
+        ("mar 3 2026", "2026-03-03"),
+        ("Feb 29 2024", "2024-02-29"),
+        ("2026-03-05", "2026-03-05"),
+        ("15/03/2026", "2026-03-15"),  # day first: 15 cannot be a month
+        ("3/15/2026", "2026-03-15"),  # month first: 15 cannot be a month
+        ("5/5/26", "2026-05-05"),  # both readings agree
+        ("12.01.2026", None),  # ambiguous: checked below
+    ],
+)
+def test_absolute_dates(extractor, text, value):
+    if value:
+        assert ("date", value) in found(extractor, text)
+
+
+def test_date_without_year_is_the_most_recent_past_one(extractor):
+    assert found(extractor, "got a 221g on 3 March") == [("refusal_section", "221g"), ("date", "2026-03-03")]
+    assert found(extractor, "letter dated 20 december") == [("date", "2025-12-20")]
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [("today", "2026-06-15"), ("yesterday", "2026-06-14"), ("the day before yesterday", "2026-06-13"),
+     ("two weeks ago", "2026-06-01"), ("3 days ago", "2026-06-12"), ("a month ago", "2026-05-15"),
+     ("last tuesday", "2026-06-09"), ("last monday", "2026-06-08")],
+)
+def test_relative_dates_resolve_against_the_clock(extractor, text, value):
+    assert found(extractor, text) == [("date", value)]
+
+
+def test_swappable_numeric_date_is_ambiguous_with_both_readings_us_first(extractor):
+    assert found(extractor, "letter dated 4/6/2026") == [("ambiguous_date", "2026-04-06|2026-06-04")]
+    assert found(extractor, "12.01.2026") == [("ambiguous_date", "2026-12-01|2026-01-12")]
+
+
+def test_impossible_dates_are_passed_on_for_the_engine_to_refuse(extractor):
+    assert found(extractor, "30 February 2026") == [("date", "2026-02-30")]
+    assert found(extractor, "2026-02-30") == [("date", "2026-02-30")]
+
+
+def test_date_spans_exclude_prepositions(extractor):
+    assert spans(extractor, "it was on 3 March 2026.") == ["3 March 2026"]
+
+
+def test_date_roles_come_from_the_nearest_telling_word(extractor):
+    text = "my interview was on 12 january 2026 and the letter is dated jan 20"
+    entities = extractor.extract(text, TODAY)
+    assert [(e.value, e.role) for e in entities] == [("2026-01-12", "interview"), ("2026-01-20", "notice")]
+    assert [e.role for e in extractor.extract("March 3rd", TODAY)] == [None]
+
+
+@pytest.mark.parametrize(
+    "text, days",
+    [("stuck in AP for 47 days", 47), ("3 weeks", 21), ("5 months", 151), ("a year", 365),
+     ("since march", 106), ("two months", 61)],
+)
+def test_durations_in_days(extractor, text, days):
+    assert ("duration", days) in found(extractor, text)
+
+
+def test_rule_names_are_not_durations(extractor):
+    assert found(extractor, "what is the 1 year deadline") == []
+    assert found(extractor, "does the one year rule apply") == []
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [("221g", "221g"), ("221(g)", "221g"), ("221 g", "221g"), ("221-G", "221g"), ("211g", "221g"),
+     ("INA 221 (g)", "221g"), ("214b", "214b"), ("214(b)", "214b"), ("212(a)(6)(C)(i)", "212a6Ci"),
+     ("212a9b", "212a9B"), ("212(a)", "212a")],
+)
+def test_refusal_sections_are_normalised(extractor, text, value):
+    assert found(extractor, f"refused under {text} yesterday")[1:2] == [("refusal_section", value)]
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [("refused", "refused"), ("REFUSED", "refused"), ("adminstrative procesing", "administrative_processing"),
+     ("admin processing", "administrative_processing"), ("AP", "administrative_processing"),
+     ("issued", "issued"), ("aproved", "approved"), ("at NVC", "at_nvc"), ("in transit", "in_transit"),
+     ("application receipt pending", "application_receipt_pending"), ("no status", "no_status"),
+     ("expiring soon", "expiring_soon"), ("transfer in progress", "transfer_in_progress"),
+     ("returned to NVC", "returned_to_nvc"), ("expired", "expired"), ("ready", "ready"),
+     ("application received", "application_received")],
+)
+def test_ceac_statuses_are_normalised(extractor, text, value):
+    assert found(extractor, f"ceac says {text}") == [("ceac_status", value)]
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [("h1b", "H-1B"), ("H-1B", "H-1B"), ("f1", "F-1"), ("b1/b2", "B1/B2"), ("K1", "K-1"), ("cr1", "CR-1"),
+     ("IR5", "IR-5"), ("DV lottery", "DV"), ("e2", "E-2"), ("f2a", "F2A")],
+)
+def test_visa_types_are_canonical(extractor, text, value):
+    assert found(extractor, f"my {text} visa") == [("visa_type", value)]
+
+
+def test_consulates_and_personal_details(extractor):
+    assert found(extractor, "interview at ciudad juarez") == [("consulate", "Ciudad Juarez")]
+    assert found(extractor, "bombay consulate") == [("consulate", "Mumbai")]
+    assert found(extractor, "my name is ravi kumar, email ravi.k@mail.com, phone +1 415 555 0100") == [
+        ("person_name", "Ravi Kumar"), ("email", "ravi.k@mail.com"), ("phone", "+1 415 555 0100"),
+    ]
+
+
+def test_hostile_and_huge_input_is_handled(extractor):
+    assert found(extractor, "<script>alert('x')</script>") == []
+    assert found(extractor, "") == []
+    assert found(extractor, "🙂🙂🙂") == []
+    long_text = "my status is refused " + "blah " * 2000
+    assert found(extractor, long_text) == [("ceac_status", "refused")]
