@@ -15,7 +15,7 @@ MODEL_INPUTS := config.yml domain.yml $(shell find data components -name '*.yml'
 .PHONY: run test train eval bench validate lock clean
 
 run: $(STAMP) $(MODEL)
-	scripts/run.sh
+	$(BIN)/python -m scripts.serve
 
 test: $(STAMP) $(MODEL)
 	$(BIN)/pytest

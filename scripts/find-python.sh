@@ -25,10 +25,10 @@ for candidate in "${candidates[@]}"; do
   fi
 done
 
-cat >&2 <<'MSG'
-error: Python 3.10 not found.
-Rasa Open Source 3.6.21 runs only on Python 3.8-3.10, and this project is locked for 3.10.
-Install Python 3.10 (for example `pyenv install 3.10.13`, or your system's python3.10
-package), or point PYTHON at one: `make run PYTHON=/path/to/python3.10`.
-MSG
+# Builtins only, so the message shows even on a bare PATH.
+printf '%s\n' >&2 \
+  "error: Python 3.10 not found." \
+  "Rasa Open Source 3.6.21 runs only on Python 3.8-3.10, and this project is locked for 3.10." \
+  "Install Python 3.10 (for example \`pyenv install 3.10.13\`, or your system's python3.10" \
+  "package), or point PYTHON at one: \`make run PYTHON=/path/to/python3.10\`."
 exit 1

@@ -1,0 +1,124 @@
+"""Starts the action server and the Rasa server together, in the foreground.
+
+`make run` uses it with the defaults; the end-to-end tests and the benchmarks use
+`running_servers()` with their own ports, tracker database and clock.
+"""
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Dict, Iterator, Optional
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+MODEL = ROOT / "models" / "current.tar.gz"
+
+
+class ServerError(RuntimeError):
+    pass
+
+
+def endpoints_yaml(actions_port: int, tracker_db: Path) -> str:
+    return (
+        f'action_endpoint:\n  url: "http://localhost:{actions_port}/webhook"\n'
+        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {tracker_db}\n"
+    )
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, name: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise ServerError(f"the {name} exited with code {process.returncode} while starting")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise ServerError(f"the {name} did not answer {url} within {timeout:.0f} s")
+
+
+def _stop(process: Optional[subprocess.Popen]) -> None:
+    if process is None or process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+@contextmanager
+def running_servers(
+    rasa_port: int = 5005,
+    actions_port: int = 5055,
+    tracker_db: Path = ROOT / "var" / "conversations.db",
+    model: Path = MODEL,
+    env: Optional[Dict[str, str]] = None,
+    log: Optional[IO] = None,
+    timeout: float = 300,
+) -> Iterator[Dict[str, subprocess.Popen]]:
+    """Yields {"actions": process, "rasa": process} once both answer; stops both on exit."""
+    if not model.exists():
+        raise ServerError(f"no trained model at {model}: run `make train` first")
+    tracker_db.parent.mkdir(parents=True, exist_ok=True)
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
+    processes: Dict[str, subprocess.Popen] = {}
+    with tempfile.NamedTemporaryFile("w", suffix=".yml", prefix="endpoints-") as endpoints:
+        endpoints.write(endpoints_yaml(actions_port, tracker_db))
+        endpoints.flush()
+        try:
+            start = dict(cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT if log else None,
+                         start_new_session=True)
+            processes["actions"] = subprocess.Popen(
+                [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)], **start
+            )
+            processes["rasa"] = subprocess.Popen(
+                [str(BIN / "rasa"), "run", "--model", str(model), "--port", str(rasa_port),
+                 "--credentials", str(ROOT / "credentials.yml"), "--endpoints", endpoints.name], **start
+            )
+            _wait_until_up(f"http://localhost:{actions_port}/health", processes["actions"], "action server", timeout)
+            _wait_until_up(f"http://localhost:{rasa_port}/webhooks/rest/", processes["rasa"], "Rasa server", timeout)
+            yield processes
+        finally:
+            for process in processes.values():
+                _stop(process)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rasa-port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
+    parser.add_argument("--actions-port", type=int, default=int(os.environ.get("ACTIONS_PORT", 5055)))
+    args = parser.parse_args()
+    print("Starting the action server and the Rasa server (about 30 s)...", flush=True)
+    try:
+        with running_servers(args.rasa_port, args.actions_port) as processes:
+            print(
+                f"\nThe assistant is ready: POST http://localhost:{args.rasa_port}/webhooks/rest/webhook\n"
+                f'  curl -s localhost:{args.rasa_port}/webhooks/rest/webhook -d \'{{"sender": "me", '
+                f'"message": "my ceac status says refused, what now?"}}\'\nPress Ctrl-C to stop both servers.\n',
+                flush=True,
+            )
+            while all(p.poll() is None for p in processes.values()):
+                time.sleep(1)
+            stopped = [name for name, p in processes.items() if p.poll() is not None]
+            print(f"The {' and '.join(stopped)} server stopped; stopping the other.", file=sys.stderr)
+            return 1
+    except KeyboardInterrupt:
+        print("\nStopped both servers.")
+        return 0
+    except ServerError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""End to end: the real action server and Rasa server, conversed with over the REST channel."""
+import json
+import urllib.request
+
+import pytest
+
+from bot.knowledge import KnowledgeBase
+from scripts.serve import running_servers
+
+pytestmark = pytest.mark.slow
+RASA_PORT, ACTIONS_PORT = 5105, 5155
+TODAY = "2026-06-15"
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("e2e")
+    with open(workdir / "servers.log", "w") as log:
+        with running_servers(RASA_PORT, ACTIONS_PORT, tracker_db=workdir / "conversations.db",
+                             env={"BOT_TODAY": TODAY}, log=log):
+            yield
+
+
+def say(sender, message):
+    request = urllib.request.Request(
+        f"http://localhost:{RASA_PORT}/webhooks/rest/webhook",
+        data=json.dumps({"sender": sender, "message": message}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        assert response.status == 200
+        return json.loads(response.read())
+
+
+def texts(replies):
+    return [r["text"] for r in replies if "text" in r]
+
+
+def customs(replies, kind):
+    return [r["custom"] for r in replies if r.get("custom", {}).get("type") == kind]
+
+
+def test_a_refused_status_then_a_deadline_then_a_missed_deadline(servers):
+    kb = KnowledgeBase.load()
+    first = say("e2e-1", "my ceac status says refused, what now?")
+    assert "not legal advice" in texts(first)[0]  # the disclaimer comes first
+    assert any(kb.entry("status_refused").text in t for t in texts(first))
+    assert customs(first, "sources")[0]["sources"]
+
+    deadline = say("e2e-1", "got a 221g letter dated 3 March 2026, when is my deadline?")
+    assert customs(deadline, "deadline") == [{
+        "type": "deadline", "notice_date": "2026-03-03", "counted_from": "notice", "deadline": "2027-03-03",
+        "days_left": 261, "urgency": "later",
+    }]
+    assert any("3 March 2027" in t for t in texts(deadline))
+
+    follow_up = say("e2e-1", "and what if i miss it?")
+    assert any(kb.entry("missed_final_refusal").text in t for t in texts(follow_up))
+    assert customs(follow_up, "deadline")[0]["deadline"] == "2027-03-03"  # the date is remembered
+
+
+def test_an_ambiguous_date_is_confirmed_with_buttons(servers):
+    replies = say("e2e-2", "my 221g letter is dated 4/6/2026, when is my deadline?")
+    question = [r for r in replies if r.get("buttons")][0]
+    assert "6 April 2026" in question["text"] and "4 June 2026" in question["text"]
+    chosen = say("e2e-2", question["buttons"][1]["payload"])
+    assert customs(chosen, "deadline")[0]["deadline"] == "2027-06-04"
+
+
+def test_impossible_and_future_dates_are_refused_politely(servers):
+    replies = say("e2e-3", "my 221g notice is dated 30 February 2026, what is my deadline")
+    assert any("30 February 2026 does not exist" in t for t in texts(replies))
+    assert not customs(replies, "deadline")
+    replies = say("e2e-3", "i got the 221g letter on 1 August 2026, when is my deadline")
+    assert any("in the future" in t for t in texts(replies))
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["", "a" * 10_000, "🙂🙂🙂", "<script>alert('x')</script>", "¿dónde está mi pasaporte? necesito ayuda",
+     "'; DROP TABLE events; --"],
+)
+def test_bad_input_gets_a_polite_answer_and_the_conversation_goes_on(servers, message):
+    sender = f"e2e-bad-{abs(hash(message))}"
+    replies = say(sender, message)
+    assert replies and all("Traceback" not in t and "Exception" not in t for t in texts(replies))
+    after = say(sender, "what is administrative processing?")
+    assert customs(after, "sources")
