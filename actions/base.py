@@ -1,4 +1,5 @@
 """What every action shares: an unexpected error becomes a polite reply, never silence."""
+import abc
 import logging
 from typing import Any, Dict, List, Optional
 
@@ -14,7 +15,9 @@ def latest_intent(tracker: Tracker) -> Optional[str]:
     return (tracker.latest_message.get("intent") or {}).get("name")
 
 
-class SafeAction(Action):
+class SafeAction(Action, metaclass=abc.ABCMeta):
+    """Abstract, so the action server does not register it as an action of its own."""
+
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
@@ -27,7 +30,8 @@ class SafeAction(Action):
             dispatcher.utter_message(response="utter_something_went_wrong", **firm_values())
             return []
 
+    @abc.abstractmethod
     def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        raise NotImplementedError
+        """The action's work; events to return."""

@@ -47,10 +47,15 @@ DATE_PATTERNS = [
     ("last_weekday", re.compile(r"\blast\s+(" + "|".join(WEEKDAYS) + r")\b", re.I)),
     ("day_before_yesterday", re.compile(r"\bday before yesterday\b", re.I)),
     ("yesterday", re.compile(r"\byesterday\b", re.I)),
+    ("tomorrow", re.compile(r"\btomorrow\b", re.I)),
+    ("last_week", re.compile(r"\blast week\b", re.I)),
     ("today", re.compile(r"\btoday\b", re.I)),
 ]
+# How long the applicant has waited ("47 days", "5 months"); not the name of the
+# rule ("the one year", "within one year", "1 year deadline").
 DURATION = re.compile(
-    r"\b" + _NUMBER + r"\+?\s*" + _UNIT + r"\b(?!\s+(?:ago|deadline|rule|window|limit|mark|period|before|after)\b)",
+    r"(?<!\bthe )(?<!\bafter )(?<!\bwithin )\b" + _NUMBER + r"\+?\s*" + _UNIT
+    + r"\b(?!\s+(?:ago|deadline|rule|window|limit|mark|period|count|counts|passed|is up|has passed)\b)",
     re.I,
 )
 SINCE_MONTH = re.compile(r"\bsince\s+" + _MONTH + r"(?![a-z])(?!\s*\d)", re.I)
@@ -64,7 +69,7 @@ SECTION_212A = re.compile(
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 PHONE = re.compile(r"(?<![\w/.-])\+?\d[\d\s().-]{5,}\d(?![\w/])")
 PERSON_NAME = re.compile(
-    r"\b(?:my name is|my name's|name is|i am called|call me)\s+([a-z][a-z'-]+(?:\s+(?!and\b|my\b|i\b)[a-z][a-z'-]+){0,2})",
+    r"\b(?:my name is|my name's|name is|i am called)\s+([a-z][a-z'-]+(?:\s+(?!and\b|my\b|i\b)[a-z][a-z'-]+){0,2})",
     re.I,
 )
 INTERVIEW_WORDS = ("interview",)
@@ -150,11 +155,14 @@ class EntityExtractor:
             for match in pattern.finditer(text):
                 if free(match):
                     resolved = self._resolve_date(kind, match, today)
-                    if resolved is not None:
-                        entity, value = resolved
-                        # Only a usable date gets a role; an ambiguous one is confirmed first.
-                        role = self._date_role(text, match.start()) if entity == "date" else None
-                        yield claim(match, entity, value, role)
+                    if resolved is None:
+                        continue
+                    entity, value = resolved
+                    # Only a usable date gets a role; an ambiguous one is confirmed first.
+                    role = self._date_role(text, match.start()) if entity == "date" else None
+                    if kind == "today" and role is None:
+                        continue  # "call me today" is not a date of the case
+                    yield claim(match, entity, value, role)
         for match in SINCE_MONTH.finditer(text):
             if free(match):
                 month = MONTHS[match.group(1)[:3].lower()]
@@ -209,6 +217,10 @@ class EntityExtractor:
             return "date", (today - dt.timedelta(days=2)).isoformat()
         elif kind == "yesterday":
             return "date", (today - dt.timedelta(days=1)).isoformat()
+        elif kind == "tomorrow":
+            return "date", (today + dt.timedelta(days=1)).isoformat()
+        elif kind == "last_week":
+            return "date", (today - dt.timedelta(days=7)).isoformat()
         else:
             return "date", today.isoformat()
         if day == 0:

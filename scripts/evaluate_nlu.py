@@ -18,14 +18,14 @@ HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
 OUT = ROOT / "results"
 
 
-def train() -> Path:
-    print("Training the NLU model on data/nlu (held-out set excluded)...", flush=True)
+def train(config: str) -> Path:
+    print(f"Training the NLU model on data/nlu with {config} (held-out set excluded)...", flush=True)
     started = time.monotonic()
     subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "rasa"), "train", "nlu", "--nlu", "data/nlu", "--config", "config.yml",
+        [str(ROOT / ".venv" / "bin" / "rasa"), "train", "nlu", "--nlu", "data/nlu", "--config", config,
          "--out", str(OUT), "--fixed-model-name", "nlu-eval"],
         cwd=ROOT, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     print(f"Trained in {time.monotonic() - started:.0f} s", flush=True)
     return OUT / "nlu-eval.tar.gz"
@@ -43,10 +43,17 @@ async def predict(model: Path, examples):
 
 
 def main() -> int:
+    import argparse
+    import logging
+
     from rasa.shared.nlu.training_data.loading import load_data
     from sklearn.metrics import f1_score
 
-    model = train()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", default="config.yml", help="pipeline to evaluate (default: config.yml)")
+    args = parser.parse_args()
+    logging.disable(logging.INFO)
+    model = train(args.config)
     examples = load_data(str(HELDOUT)).intent_examples
     parses = asyncio.run(predict(model, examples))
 

@@ -31,11 +31,12 @@ def endpoints_yaml(actions_port: int, tracker_db: Path) -> str:
     )
 
 
-def _wait_until_up(url: str, process: subprocess.Popen, name: str, timeout: float) -> None:
+def _wait_until_up(url: str, process: subprocess.Popen, name: str, timeout: float, log: Optional[IO]) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise ServerError(f"the {name} exited with code {process.returncode} while starting")
+            where = f"; its output is in {log.name}" if log else ""
+            raise ServerError(f"the {name} exited with code {process.returncode} while starting{where}")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
@@ -85,8 +86,8 @@ def running_servers(
                 [str(BIN / "rasa"), "run", "--model", str(model), "--port", str(rasa_port),
                  "--credentials", str(ROOT / "credentials.yml"), "--endpoints", endpoints.name], **start
             )
-            _wait_until_up(f"http://localhost:{actions_port}/health", processes["actions"], "action server", timeout)
-            _wait_until_up(f"http://localhost:{rasa_port}/webhooks/rest/", processes["rasa"], "Rasa server", timeout)
+            _wait_until_up(f"http://localhost:{actions_port}/health", processes["actions"], "action server", timeout, log)
+            _wait_until_up(f"http://localhost:{rasa_port}/webhooks/rest/", processes["rasa"], "Rasa server", timeout, log)
             yield processes
         finally:
             for process in processes.values():

@@ -47,7 +47,7 @@ def test_date_without_year_is_the_most_recent_past_one(extractor):
 
 @pytest.mark.parametrize(
     "text, value",
-    [("today", "2026-06-15"), ("yesterday", "2026-06-14"), ("the day before yesterday", "2026-06-13"),
+    [("yesterday", "2026-06-14"), ("the day before yesterday", "2026-06-13"),
      ("two weeks ago", "2026-06-01"), ("3 days ago", "2026-06-12"), ("a month ago", "2026-05-15"),
      ("last tuesday", "2026-06-09"), ("last monday", "2026-06-08")],
 )
@@ -137,3 +137,20 @@ def test_hostile_and_huge_input_is_handled(extractor):
     assert found(extractor, "🙂🙂🙂") == []
     long_text = "my status is refused " + "blah " * 2000
     assert found(extractor, long_text) == [("ceac_status", "refused")]
+
+
+def test_today_counts_only_as_the_date_of_a_letter_or_interview(extractor):
+    assert found(extractor, "can someone call me today") == []
+    assert found(extractor, "the 221g letter came today") == [("refusal_section", "221g"), ("date", "2026-06-15")]
+
+
+def test_tomorrow_and_last_week(extractor):
+    assert found(extractor, "remind me tomorrow") == [("date", "2026-06-16")]
+    assert found(extractor, "the letter came last week") == [("date", "2026-06-08")]
+
+
+def test_reminder_offsets_are_durations_but_rule_names_are_not(extractor):
+    assert found(extractor, "remind me two weeks before my deadline") == [("duration", 14)]
+    assert found(extractor, "the one year passed, is it over") == []
+    assert found(extractor, "if i send docs after one year") == []
+    assert found(extractor, "please have someone call me back at +1 415 555 0132") == [("phone", "+1 415 555 0132")]
