@@ -52,12 +52,13 @@ DATE_PATTERNS = [
     ("today", re.compile(r"\btoday\b", re.I)),
 ]
 # How long the applicant has waited ("47 days", "5 months"); not the name of the
-# rule ("the one year", "within one year", "1 year deadline").
+# rule ("1 year deadline", "the one year", "after one year": see _names_the_rule).
 DURATION = re.compile(
-    r"(?<!\bthe )(?<!\bafter )(?<!\bwithin )\b" + _NUMBER + r"\+?\s*" + _UNIT
+    r"\b" + _NUMBER + r"\+?\s*" + _UNIT
     + r"\b(?!\s+(?:ago|deadline|rule|window|limit|mark|period|count|counts|passed|is up|has passed)\b)",
     re.I,
 )
+RULE_BEFORE = re.compile(r"\b(?:the|after|within)\s+$", re.I)
 SINCE_MONTH = re.compile(r"\bsince\s+" + _MONTH + r"(?![a-z])(?!\s*\d)", re.I)
 SECTION_221G = re.compile(r"\b(?:221|211)\s*(?:\(\s*g\s*\)|-?\s*g)(?![a-z])", re.I)
 SECTION_214B = re.compile(r"\b214\s*(?:\(\s*b\s*\)|-?\s*b)(?![a-z])", re.I)
@@ -169,7 +170,8 @@ class EntityExtractor:
                 start = dt.date.fromisoformat(_most_recent(month, 1, today))
                 yield claim(match, "duration", (today - start).days)
         for match in DURATION.finditer(text):
-            if free(match):
+            names_the_rule = match.group(2).lower() == "year" and RULE_BEFORE.search(text[:match.start()])
+            if free(match) and not names_the_rule:
                 days = (today - _shift(today, _number(match.group(1)), match.group(2))).days
                 yield claim(match, "duration", days)
         for match in SECTION_221G.finditer(text):

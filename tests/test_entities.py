@@ -154,3 +154,7 @@ def test_reminder_offsets_are_durations_but_rule_names_are_not(extractor):
     assert found(extractor, "the one year passed, is it over") == []
     assert found(extractor, "if i send docs after one year") == []
     assert found(extractor, "please have someone call me back at +1 415 555 0132") == [("phone", "+1 415 555 0132")]
+
+
+def test_waiting_after_months_is_a_duration(extractor):
+    assert found(extractor, "is mandamus worth it after 8 months of waiting") == [("duration", 243)]
