@@ -6,6 +6,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import SafeAction, latest_intent
+from actions.conversation import not_understood
 from actions.engine import ENGINE, facts_from_tracker, firm_values, latest_entity
 from bot.advice import Answer, format_date
 from bot.deadline import parse_iso
@@ -109,6 +110,9 @@ class ActionContinue(SafeAction):
             else:
                 dispatcher.utter_message(response="utter_anything_else")
             return [SlotSet("pending_topic", None)]
+        if intent == "inform" and not tracker.latest_message.get("entities"):
+            # An "answer" with nothing in it (an empty message, emoji only) was not understood.
+            return not_understood(dispatcher, tracker)
         if pending in ENGINE.topics and intent == "inform":
             return answer_topic(pending, dispatcher, tracker)
         if intent == "inform":

@@ -31,18 +31,23 @@ class ActionSessionStart(Action):
         return [SessionStarted(), ActionExecuted("action_listen")]
 
 
+def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
+    """First ask to rephrase; the second time in a row, offer the attorney."""
+    if not tracker.get_slot("fallback_count"):
+        dispatcher.utter_message(response="utter_ask_rephrase")
+        return [SlotSet("fallback_count", 1)]
+    dispatcher.utter_message(response="utter_offer_attorney", **firm_values())
+    return [SlotSet("fallback_count", 0), SlotSet("pending_topic", "attorney_offer")]
+
+
 class ActionFallback(SafeAction):
-    """Low confidence: first ask to rephrase, then offer the attorney."""
+    """Low NLU confidence."""
 
     def name(self) -> str:
         return "action_fallback"
 
     def respond(self, dispatcher, tracker, domain):
-        if not tracker.get_slot("fallback_count"):
-            dispatcher.utter_message(response="utter_ask_rephrase")
-            return [SlotSet("fallback_count", 1)]
-        dispatcher.utter_message(response="utter_offer_attorney", **firm_values())
-        return [SlotSet("fallback_count", 0), SlotSet("pending_topic", "attorney_offer")]
+        return not_understood(dispatcher, tracker)
 
 
 class ActionFirmResponse(SafeAction):

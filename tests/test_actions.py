@@ -191,3 +191,10 @@ async def test_an_engine_failure_becomes_a_polite_reply(monkeypatch):
     events, messages = await run(ActionAnswerQuestion(), Tracker.from_dict(DEADLINE_TRACKER))
     assert events == []
     assert responses(messages) == ["utter_something_went_wrong"]
+
+
+@pytest.mark.parametrize("text", ["", "🙂🙂🙂"])
+async def test_an_answer_with_nothing_in_it_is_not_taken_as_information(text):
+    events, messages = await run(ActionContinue(), tracker("inform", text=text, pending_topic="deadline"))
+    assert events == [SlotSet("fallback_count", 1)]
+    assert responses(messages) == ["utter_ask_rephrase"]
