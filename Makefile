@@ -24,7 +24,7 @@ test: $(STAMP) $(MODEL)
 train: $(MODEL)
 
 $(MODEL): $(STAMP) $(MODEL_INPUTS)
-	@echo "Training the model (a few minutes on 2 cores)..."
+	@echo "Training the model (about 2 minutes on 2 cores)..."
 	$(BIN)/rasa train --fixed-model-name current --out models
 	@touch $(MODEL)
 
