@@ -1,0 +1,203 @@
+"""Leads, reminders and the notification outbox in the firm's database.
+
+Personal data (names, emails, phones, descriptions) is never written to logs:
+log lines carry row ids only.
+"""
+import csv
+import datetime as dt
+import io
+import logging
+from dataclasses import dataclass, field, fields
+from typing import Collection, Dict, Iterable, List, Optional, Sequence
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.engine import Engine
+
+from bot.db import session_factory
+from bot.models import Lead, Notification, Reminder, utcnow
+
+logger = logging.getLogger(__name__)
+REMINDER_DAYS_BEFORE = (30, 7)
+# A claim older than this is from a send-due run that died; the reminder is tried again.
+STALE_CLAIM = dt.timedelta(minutes=30)
+NOTIFICATION_CHANNELS = ("email", "slack")
+
+
+@dataclass
+class LeadInput:
+    """What the applicant gave, with the computed deadline; dates already validated."""
+
+    kind: str
+    conversation_id: str
+    channel: str
+    consent_at: dt.datetime
+    person_name: Optional[str] = None
+    email: Optional[str] = None
+    phone: Optional[str] = None
+    visa_type: Optional[str] = None
+    consulate: Optional[str] = None
+    interview_date: Optional[dt.date] = None
+    notice_date: Optional[dt.date] = None
+    notice_request: Optional[str] = None
+    has_petition: Optional[bool] = None
+    petitioner_name: Optional[str] = None
+    description: Optional[str] = None
+    deadline: Optional[dt.date] = None
+    urgency: Optional[str] = None
+    topics_asked: Sequence[str] = field(default_factory=tuple)
+    sources_cited: Sequence[str] = field(default_factory=tuple)
+
+    def columns(self) -> Dict[str, object]:
+        skip = {"topics_asked", "sources_cited"}
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
+
+
+CSV_COLUMNS = ["id", "kind", "created_at", "urgency", "deadline", "person_name", "email", "phone", "visa_type",
+               "consulate", "interview_date", "notice_date", "notice_request", "has_petition", "petitioner_name",
+               "description", "conversation_id", "channel", "consent_at"]
+
+
+class IntakeStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.session = session_factory(engine)
+
+    # --- leads --------------------------------------------------------------------------
+
+    def save_lead(self, lead: LeadInput, summary: str, channels: Iterable[str]) -> int:
+        """Stores the lead and its notifications in one transaction; returns the lead id."""
+        with self.session.begin() as session:
+            row = Lead(**lead.columns(), summary=summary)
+            session.add(row)
+            session.flush()  # assigns row.id
+            subject = f"{'URGENT: ' if row.is_urgent else ''}new {lead.kind} request #{row.id}"
+            for channel in channels:
+                session.add(Notification(lead_id=row.id, channel=channel, subject=subject, body=summary))
+            lead_id = row.id
+        logger.info("Stored lead %s (%s)", lead_id, lead.kind)
+        return lead_id
+
+    def leads(self) -> List[Lead]:
+        """Urgent first, then newest first."""
+        with self.session() as session:
+            rows = session.execute(select(Lead).order_by(Lead.created_at.desc(), Lead.id.desc())).scalars().all()
+        return sorted(rows, key=lambda lead: not lead.is_urgent)
+
+    def lead(self, lead_id: int) -> Optional[Lead]:
+        with self.session() as session:
+            return session.get(Lead, lead_id)
+
+    def delete_lead(self, lead_id: int) -> bool:
+        with self.session.begin() as session:
+            row = session.get(Lead, lead_id)
+            if row is None:
+                return False
+            session.delete(row)
+        return True
+
+    def export_csv(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(CSV_COLUMNS)
+        for lead in self.leads():
+            writer.writerow([_csv_safe(getattr(lead, column)) for column in CSV_COLUMNS])
+        return out.getvalue()
+
+    def purge(self, older_than: dt.timedelta) -> Dict[str, int]:
+        """Deletes leads and reminders created before now - older_than."""
+        cutoff = utcnow() - older_than
+        with self.session.begin() as session:
+            leads = session.execute(delete(Lead).where(Lead.created_at < cutoff)).rowcount
+            reminders = session.execute(delete(Reminder).where(Reminder.created_at < cutoff)).rowcount
+        return {"leads": leads, "reminders": reminders}
+
+    def erase_conversation(self, conversation_id: str) -> Dict[str, int]:
+        with self.session.begin() as session:
+            lead_ids = select(Lead.id).where(Lead.conversation_id == conversation_id)
+            session.execute(delete(Notification).where(Notification.lead_id.in_(lead_ids))
+                            .execution_options(synchronize_session=False))
+            leads = session.execute(delete(Lead).where(Lead.conversation_id == conversation_id)).rowcount
+            reminders = session.execute(
+                delete(Reminder).where(Reminder.conversation_id == conversation_id)
+            ).rowcount
+        return {"leads": leads, "reminders": reminders}
+
+    # --- notifications (outbox) ------------------------------------------------------------
+
+    def pending_notifications(self) -> List[Notification]:
+        with self.session() as session:
+            query = select(Notification).where(Notification.sent_at.is_(None)).order_by(Notification.id)
+            return session.execute(query).scalars().all()
+
+    def notification_sent(self, notification_id: int) -> None:
+        with self.session.begin() as session:
+            session.execute(update(Notification).where(Notification.id == notification_id).values(
+                sent_at=utcnow(), attempts=Notification.attempts + 1, last_error=None))
+
+    def notification_failed(self, notification_id: int, error: str) -> None:
+        with self.session.begin() as session:
+            session.execute(update(Notification).where(Notification.id == notification_id).values(
+                attempts=Notification.attempts + 1, last_error=error[:500]))
+
+    # --- reminders ------------------------------------------------------------------------
+
+    def add_reminders(self, conversation_id: str, email: str, deadline: dt.date, consent_at: dt.datetime,
+                      today: dt.date, days_before: Sequence[int] = REMINDER_DAYS_BEFORE) -> List[dt.date]:
+        """Stores the reminders still in the future; asking twice changes nothing. Returns their dates."""
+        dates = []
+        with self.session.begin() as session:
+            for days in days_before:
+                remind_on = deadline - dt.timedelta(days=days)
+                if remind_on < today:
+                    continue
+                exists = session.execute(select(Reminder.id).where(
+                    Reminder.conversation_id == conversation_id, Reminder.email == email,
+                    Reminder.deadline == deadline, Reminder.days_before == days)).first()
+                if not exists:
+                    session.add(Reminder(conversation_id=conversation_id, email=email, deadline=deadline,
+                                         days_before=days, remind_on=remind_on, consent_at=consent_at))
+                dates.append(remind_on)
+        return dates
+
+    def claim_due_reminder(self, today: dt.date, skip: Collection[int] = ()) -> Optional[Reminder]:
+        """Claims one due, unsent reminder for this run (none of `skip`), or returns None."""
+        while True:
+            now = utcnow()
+            claimable = (Reminder.sent_at.is_(None), Reminder.id.notin_(list(skip)),
+                         or_(Reminder.claimed_at.is_(None), Reminder.claimed_at < now - STALE_CLAIM))
+            with self.session.begin() as session:
+                candidate = session.execute(
+                    select(Reminder.id).where(Reminder.remind_on <= today, *claimable)
+                    .order_by(Reminder.remind_on, Reminder.id).limit(1)
+                ).scalar()
+                if candidate is None:
+                    return None
+                # The conditional update is the lock: of two runs, only one changes the row.
+                claimed = session.execute(
+                    update(Reminder).where(Reminder.id == candidate, *claimable).values(claimed_at=now)
+                ).rowcount
+                if claimed:
+                    return session.get(Reminder, candidate)
+
+    def reminder_sent(self, reminder_id: int) -> None:
+        with self.session.begin() as session:
+            session.execute(update(Reminder).where(Reminder.id == reminder_id).values(sent_at=utcnow()))
+
+    def reminder_failed(self, reminder_id: int) -> None:
+        with self.session.begin() as session:
+            session.execute(update(Reminder).where(Reminder.id == reminder_id).values(claimed_at=None))
+
+    def reminders(self, conversation_id: Optional[str] = None) -> List[Reminder]:
+        with self.session() as session:
+            query = select(Reminder).order_by(Reminder.remind_on, Reminder.id)
+            if conversation_id is not None:
+                query = query.where(Reminder.conversation_id == conversation_id)
+            return session.execute(query).scalars().all()
+
+
+def _csv_safe(value) -> str:
+    """Text that a spreadsheet would run as a formula (=, +, -, @) is prefixed with a quote."""
+    if value is None:
+        return ""
+    text = value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

@@ -1,0 +1,84 @@
+"""Tables of the firm's database. Changing them needs a new migration in bot/migrations/versions."""
+import datetime as dt
+
+from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import declarative_base, relationship
+
+Base = declarative_base()
+
+# Longest accepted answers; the intake form refuses longer ones with a message.
+MAX_LENGTHS = {"person_name": 120, "email": 254, "phone": 40, "petitioner_name": 200, "description": 2000,
+               "consulate": 80, "visa_type": 40}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Lead(Base):
+    """A consultation intake or a callback request, stored only with the applicant's consent."""
+
+    __tablename__ = "leads"
+
+    id = Column(Integer, primary_key=True)
+    kind = Column(String(20), nullable=False)  # "consultation" or "callback"
+    conversation_id = Column(String(255), nullable=False, index=True)
+    channel = Column(String(40), nullable=False)
+    consent_at = Column(DateTime(timezone=True), nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    person_name = Column(String(MAX_LENGTHS["person_name"]))
+    email = Column(String(MAX_LENGTHS["email"]))
+    phone = Column(String(MAX_LENGTHS["phone"]))
+    visa_type = Column(String(MAX_LENGTHS["visa_type"]))
+    consulate = Column(String(MAX_LENGTHS["consulate"]))
+    interview_date = Column(Date)
+    notice_date = Column(Date)
+    notice_request = Column(String(40))  # documents / administrative_processing / petition_returned / unknown
+    has_petition = Column(Boolean)
+    petitioner_name = Column(String(MAX_LENGTHS["petitioner_name"]))
+    description = Column(Text)
+    deadline = Column(Date)
+    urgency = Column(String(20))
+    summary = Column(Text, nullable=False)  # the case summary sent to the attorney
+
+    notifications = relationship("Notification", back_populates="lead", cascade="all, delete-orphan")
+
+    @property
+    def is_urgent(self) -> bool:
+        return self.urgency in ("passed", "due_today", "within_30_days")
+
+
+class Notification(Base):
+    """An outbox row: a message to the firm that is retried until it is delivered."""
+
+    __tablename__ = "notifications"
+
+    id = Column(Integer, primary_key=True)
+    lead_id = Column(Integer, ForeignKey("leads.id", ondelete="CASCADE"), nullable=False, index=True)
+    channel = Column(String(20), nullable=False)  # "email" or "slack"
+    subject = Column(String(300), nullable=False)
+    body = Column(Text, nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    attempts = Column(Integer, nullable=False, default=0)
+    last_error = Column(String(500))
+    sent_at = Column(DateTime(timezone=True))
+
+    lead = relationship("Lead", back_populates="notifications")
+
+
+class Reminder(Base):
+    """An email to the applicant some days before their 221(g) deadline."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (UniqueConstraint("conversation_id", "email", "deadline", "days_before"),)
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(255), nullable=False, index=True)
+    email = Column(String(MAX_LENGTHS["email"]), nullable=False)
+    deadline = Column(Date, nullable=False)
+    days_before = Column(Integer, nullable=False)
+    remind_on = Column(Date, nullable=False, index=True)
+    consent_at = Column(DateTime(timezone=True), nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    claimed_at = Column(DateTime(timezone=True))  # a send-due run is sending it
+    sent_at = Column(DateTime(timezone=True))

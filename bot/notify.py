@@ -1,0 +1,123 @@
+"""Delivers the outbox (case summaries to the firm) and due deadline reminders.
+
+SMTP and the optional Slack incoming webhook are configured by environment:
+SMTP_HOST (default localhost), SMTP_PORT (25), SMTP_USERNAME, SMTP_PASSWORD,
+SMTP_STARTTLS (1/0), SMTP_FROM (default the firm's email), NOTIFY_EMAIL (where
+case summaries go; default the firm's email) and SLACK_WEBHOOK_URL. Everything
+that fails stays in the database and is tried again by the next `send-due` run.
+"""
+import datetime as dt
+import json
+import logging
+import os
+import smtplib
+import urllib.request
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Dict, List, Optional
+
+from bot.advice import format_date
+from bot.firm import FirmProfile
+from bot.intake import IntakeStore
+
+logger = logging.getLogger(__name__)
+TIMEOUT_SECONDS = 10
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    host: str
+    port: int
+    username: Optional[str]
+    password: Optional[str]
+    starttls: bool
+    sender: str
+    firm_recipient: str
+    slack_webhook_url: Optional[str]
+
+    @classmethod
+    def from_env(cls, firm: FirmProfile, environ=os.environ) -> "MailSettings":
+        return cls(
+            host=environ.get("SMTP_HOST", "localhost"),
+            port=int(environ.get("SMTP_PORT", "25")),
+            username=environ.get("SMTP_USERNAME") or None,
+            password=environ.get("SMTP_PASSWORD") or None,
+            starttls=environ.get("SMTP_STARTTLS", "0") == "1",
+            sender=environ.get("SMTP_FROM") or firm.email,
+            firm_recipient=environ.get("NOTIFY_EMAIL") or firm.email,
+            slack_webhook_url=environ.get("SLACK_WEBHOOK_URL") or None,
+        )
+
+    @property
+    def channels(self) -> List[str]:
+        return ["email"] + (["slack"] if self.slack_webhook_url else [])
+
+
+def send_email(settings: MailSettings, to: str, subject: str, body: str) -> None:
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = settings.sender, to, subject
+    message.set_content(body)
+    with smtplib.SMTP(settings.host, settings.port, timeout=TIMEOUT_SECONDS) as smtp:
+        if settings.starttls:
+            smtp.starttls()
+        if settings.username:
+            smtp.login(settings.username, settings.password or "")
+        smtp.send_message(message)
+
+
+def post_to_slack(webhook_url: str, text: str) -> None:
+    request = urllib.request.Request(webhook_url, data=json.dumps({"text": text}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+        if response.status >= 300:
+            raise OSError(f"Slack answered HTTP {response.status}")
+
+
+def deliver_notifications(store: IntakeStore, settings: MailSettings) -> Dict[str, int]:
+    counts = {"sent": 0, "failed": 0}
+    for notification in store.pending_notifications():
+        try:
+            if notification.channel == "slack":
+                if not settings.slack_webhook_url:
+                    raise OSError("SLACK_WEBHOOK_URL is not set")
+                post_to_slack(settings.slack_webhook_url, f"*{notification.subject}*\n{notification.body}")
+            else:
+                send_email(settings, settings.firm_recipient, notification.subject, notification.body)
+        except (OSError, smtplib.SMTPException) as error:
+            store.notification_failed(notification.id, f"{type(error).__name__}: {error}")
+            logger.warning("Notification %s not delivered yet: %s", notification.id, type(error).__name__)
+            counts["failed"] += 1
+        else:
+            store.notification_sent(notification.id)
+            counts["sent"] += 1
+    return counts
+
+
+def reminder_text(firm: FirmProfile, deadline: dt.date, today: dt.date) -> str:
+    return (
+        f"Hello,\n\nthis is the reminder you asked {firm.name} for. The date we computed for answering "
+        f"your 221(g) letter is {format_date(deadline)}, {(deadline - today).days} days from today. "
+        f"Please check it against your letter and act well before it.\n\n"
+        f"This is general information, not legal advice. {firm.contact_line}\n"
+    )
+
+
+def send_due_reminders(store: IntakeStore, settings: MailSettings, firm: FirmProfile,
+                       today: dt.date) -> Dict[str, int]:
+    counts = {"sent": 0, "failed": 0}
+    failed = set()
+    while True:
+        reminder = store.claim_due_reminder(today, skip=failed)
+        if reminder is None:
+            return counts
+        try:
+            send_email(settings, reminder.email, f"Your 221(g) deadline: {format_date(reminder.deadline)}",
+                       reminder_text(firm, reminder.deadline, today))
+        except (OSError, smtplib.SMTPException) as error:
+            store.reminder_failed(reminder.id)  # released: the next run tries it again
+            logger.warning("Reminder %s not sent yet: %s", reminder.id, type(error).__name__)
+            failed.add(reminder.id)
+            counts["failed"] += 1
+        else:
+            store.reminder_sent(reminder.id)
+            counts["sent"] += 1

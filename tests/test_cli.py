@@ -1,0 +1,94 @@
+"""The staff command line, run as a staff member would, against a SQLite file."""
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.db import make_engine
+from bot.intake import IntakeStore
+from tests.test_intake_store import CONSENT, lead
+from tests.test_notify import Inbox, free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def database(tmp_path):
+    return f"sqlite:///{tmp_path / 'intake.db'}"
+
+
+def cli(database, *args, **env):
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": database, **env},
+    )
+
+
+def test_list_on_a_fresh_database(database):
+    result = cli(database, "leads", "list")
+    assert (result.returncode, result.stdout.strip()) == (0, "No leads.")
+
+
+def test_list_show_export_delete(database, tmp_path):
+    assert cli(database, "leads", "list").returncode == 0  # migrates the fresh database
+    store = IntakeStore(make_engine(database))
+    calm = store.save_lead(lead(person_name="Calm Case", urgency="later"), "Summary of the calm case", [])
+    urgent = store.save_lead(lead(person_name="Urgent Case", urgency="due_today"), "Summary of the urgent case", [])
+
+    listing = cli(database, "leads", "list").stdout.splitlines()
+    assert listing[0].startswith(f"#{urgent}") and "URGENT" in listing[0] and "Urgent Case" in listing[0]
+    assert listing[1].startswith(f"#{calm}") and "URGENT" not in listing[1]
+
+    assert cli(database, "leads", "show", str(calm)).stdout.strip() == "Summary of the calm case"
+
+    exported = tmp_path / "leads.csv"
+    result = cli(database, "leads", "export", str(exported))
+    assert result.stdout.strip() == f"Wrote 2 leads to {exported}"
+    assert exported.read_text().splitlines()[0].startswith("id,kind,created_at,urgency,deadline")
+
+    assert cli(database, "leads", "delete", str(calm)).stdout.strip() == f"Deleted lead #{calm}."
+    missing = cli(database, "leads", "show", str(calm))
+    assert (missing.returncode, missing.stderr.strip()) == (1, f"error: there is no lead #{calm}")
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [(["leads", "show", "abc"], "'abc' is not a whole number"), (["leads", "show", "0"], "must be greater than 0"),
+     (["purge", "--older-than-days", "-5"], "must be greater than 0"), (["leads"], "required"),
+     (["frobnicate"], "invalid choice")],
+)
+def test_bad_arguments_get_a_clear_error(database, args, message):
+    result = cli(database, *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+
+
+def test_send_due_delivers_and_is_safe_to_repeat(database):
+    from aiosmtpd.controller import Controller
+
+    cli(database, "leads", "list")
+    store = IntakeStore(make_engine(database))
+    store.save_lead(lead(), "Summary", ["email"])
+    store.add_reminders("conv-1", "ravi@example.com", dt.date(2026, 7, 10), CONSENT, dt.date(2026, 6, 1))
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        env = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port), "BOT_TODAY": "2026-06-15"}
+        first = cli(database, "send-due", **env)
+        assert first.stdout.strip() == "Notifications: 1 sent, 0 to retry. Reminders: 1 sent, 0 to retry."
+        second = cli(database, "send-due", **env)
+        assert second.stdout.strip() == "Notifications: 0 sent, 0 to retry. Reminders: 0 sent, 0 to retry."
+    finally:
+        controller.stop()
+    assert len(inbox.messages) == 2
+
+
+def test_purge_and_an_unreachable_database(database):
+    assert cli(database, "purge").stdout.strip() == "Deleted 0 leads and 0 reminders older than 365 days."
+    down = cli("postgresql+psycopg2://nobody@127.0.0.1:1/none", "leads", "list")
+    assert down.returncode == 2
+    assert "error: the database at DATABASE_URL is not reachable" in down.stderr

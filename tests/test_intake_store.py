@@ -1,0 +1,125 @@
+"""The intake store against real databases: a SQLite file and the local PostgreSQL server."""
+import csv
+import datetime as dt
+import io
+
+import pytest
+from sqlalchemy import inspect, select, text
+
+from bot.intake import IntakeStore, LeadInput
+from bot.models import Lead, Notification
+from bot.summary import case_summary
+from tests.databases import fresh_database
+
+CONSENT = dt.datetime(2026, 6, 15, 9, 30, tzinfo=dt.timezone.utc)
+TODAY = dt.date(2026, 6, 15)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request, tmp_path):
+    with fresh_database(request.param, tmp_path) as engine:
+        yield engine
+
+
+@pytest.fixture
+def store(engine):
+    return IntakeStore(engine)
+
+
+def lead(**changes) -> LeadInput:
+    values = dict(
+        kind="consultation", conversation_id="conv-1", channel="rest", consent_at=CONSENT,
+        person_name="Ravi Kumar", email="ravi@example.com", phone="+1 415 555 0100", visa_type="H-1B",
+        consulate="Chennai", interview_date=dt.date(2026, 3, 1), notice_date=dt.date(2026, 3, 3),
+        notice_request="documents", has_petition=True, petitioner_name="Acme Corp",
+        description="They asked for a client letter.", deadline=dt.date(2027, 3, 1), urgency="later",
+        topics_asked=("deadline",), sources_cited=("22 CFR 42.83 https://example.org/42.83",),
+    )
+    values.update(changes)
+    return LeadInput(**values)
+
+
+def test_migrations_create_the_schema_from_empty(engine):
+    tables = set(inspect(engine).get_table_names())
+    assert {"leads", "notifications", "reminders", "alembic_version"} <= tables
+    with engine.connect() as connection:
+        assert connection.execute(text("select version_num from alembic_version")).scalar() == "0001"
+
+
+def test_a_lead_is_stored_with_its_notifications(store, engine):
+    answers = lead()
+    lead_id = store.save_lead(answers, case_summary(answers), ["email", "slack"])
+    stored = store.lead(lead_id)
+    assert (stored.person_name, stored.petitioner_name, stored.deadline) == ("Ravi Kumar", "Acme Corp", dt.date(2027, 3, 1))
+    assert stored.consent_at.replace(tzinfo=dt.timezone.utc) == CONSENT
+    assert "Acme Corp" in stored.summary and "22 CFR 42.83" in stored.summary
+    assert [(n.channel, n.subject) for n in store.pending_notifications()] == [
+        ("email", f"new consultation request #{lead_id}"), ("slack", f"new consultation request #{lead_id}"),
+    ]
+
+
+def test_sql_and_script_text_is_stored_as_text(store):
+    hostile = "Robert'); DROP TABLE leads; -- <script>alert(1)</script>"
+    lead_id = store.save_lead(lead(person_name=hostile, description=hostile), "summary", [])
+    assert store.lead(lead_id).person_name == hostile
+    assert len(store.leads()) == 1
+
+
+def test_urgent_leads_come_first_then_newest(store):
+    old_urgent = store.save_lead(lead(urgency="within_30_days"), "s", [])
+    newer = store.save_lead(lead(urgency="later"), "s", [])
+    newest_urgent = store.save_lead(lead(urgency="passed"), "s", [])
+    assert [row.id for row in store.leads()] == [newest_urgent, old_urgent, newer]
+    assert store.lead(newest_urgent).is_urgent
+
+
+def test_export_is_csv_and_defuses_spreadsheet_formulas(store):
+    store.save_lead(lead(person_name="=HYPERLINK(\"http://evil\")"), "s", [])
+    rows = list(csv.DictReader(io.StringIO(store.export_csv())))
+    assert rows[0]["person_name"] == "'=HYPERLINK(\"http://evil\")"
+    assert rows[0]["email"] == "ravi@example.com"
+
+
+def test_delete_and_erase_a_conversation(store, engine):
+    first = store.save_lead(lead(), "s", ["email"])
+    second = store.save_lead(lead(conversation_id="conv-2"), "s", ["email"])
+    store.add_reminders("conv-1", "ravi@example.com", dt.date(2027, 3, 1), CONSENT, TODAY)
+    assert store.erase_conversation("conv-1") == {"leads": 1, "reminders": 2}
+    assert store.lead(first) is None
+    assert [r.conversation_id for r in store.reminders()] == []
+    with engine.connect() as connection:
+        assert connection.execute(select(Notification.lead_id)).scalars().all() == [second]
+    remaining = store.leads()[0].id
+    assert store.delete_lead(remaining) and not store.delete_lead(remaining)
+
+
+def test_purge_removes_only_old_data(store, engine):
+    kept = store.save_lead(lead(), "s", [])
+    old = store.save_lead(lead(), "s", [])
+    with engine.begin() as connection:
+        connection.execute(Lead.__table__.update().where(Lead.id == old).values(
+            created_at=dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)))
+    assert store.purge(dt.timedelta(days=365)) == {"leads": 1, "reminders": 0}
+    assert [row.id for row in store.leads()] == [kept]
+
+
+def test_reminders_30_and_7_days_before_and_asking_twice_adds_nothing(store):
+    deadline = dt.date(2026, 8, 1)
+    assert store.add_reminders("conv-1", "a@example.com", deadline, CONSENT, TODAY) == [
+        dt.date(2026, 7, 2), dt.date(2026, 7, 25)]
+    store.add_reminders("conv-1", "a@example.com", deadline, CONSENT, TODAY)
+    assert len(store.reminders("conv-1")) == 2
+
+
+def test_reminders_already_in_the_past_are_not_stored(store):
+    assert store.add_reminders("conv-1", "a@example.com", dt.date(2026, 6, 30), CONSENT, TODAY) == [
+        dt.date(2026, 6, 23)]
+
+
+def test_a_due_reminder_is_claimed_once(store):
+    store.add_reminders("conv-1", "a@example.com", dt.date(2026, 7, 10), CONSENT, dt.date(2026, 6, 1))
+    first = store.claim_due_reminder(TODAY)
+    assert first is not None and first.days_before == 30
+    assert store.claim_due_reminder(TODAY) is None  # the 7-day one is not due yet; the 30-day one is taken
+    store.reminder_failed(first.id)
+    assert store.claim_due_reminder(TODAY).id == first.id
