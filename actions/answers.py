@@ -2,11 +2,11 @@
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import SafeAction, latest_intent
-from actions.conversation import not_understood
+from actions.conversation import cancel_erasure, erase_conversation, not_understood
 from actions.engine import ENGINE, facts_from_tracker, firm_values, latest_entity
 from bot.advice import Answer, format_date
 from bot.deadline import parse_iso
@@ -84,6 +84,12 @@ def answer_topic(topic: str, dispatcher: CollectingDispatcher, tracker: Tracker)
     dispatcher.utter_message(response=f"utter_referral_{answer.referral}", **firm_values())
     if tracker.get_slot("pending_topic"):
         events.append(SlotSet("pending_topic", None))
+    # Remembered for the attorney's case summary, should the applicant book a consultation.
+    topics = list(tracker.get_slot("topics_asked") or [])
+    cited = list(tracker.get_slot("sources_cited") or [])
+    cited += [f"{s.title} {s.url}" for s in answer.sources if f"{s.title} {s.url}" not in cited]
+    events += [SlotSet("topics_asked", topics + [topic] if topic not in topics else topics),
+               SlotSet("sources_cited", cited)]
     return events
 
 
@@ -106,10 +112,12 @@ class ActionContinue(SafeAction):
         pending: Optional[str] = tracker.get_slot("pending_topic")
         if pending == "attorney_offer" and intent in ("affirm", "deny"):
             if intent == "affirm":
-                dispatcher.utter_message(response="utter_refer_attorney", **firm_values())
-            else:
-                dispatcher.utter_message(response="utter_anything_else")
+                return [SlotSet("pending_topic", None), FollowupAction("intake_form")]
+            dispatcher.utter_message(response="utter_anything_else")
             return [SlotSet("pending_topic", None)]
+        if pending == "delete_data" and intent in ("affirm", "deny"):
+            return [SlotSet("pending_topic", None)] + (
+                erase_conversation(dispatcher, tracker) if intent == "affirm" else cancel_erasure(dispatcher))
         if intent == "inform" and not tracker.latest_message.get("entities"):
             # An "answer" with nothing in it (an empty message, emoji only) was not understood.
             return not_understood(dispatcher, tracker)

@@ -7,6 +7,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.engine import firm_values
+from actions.leads import retry_pending_lead
 
 logger = logging.getLogger(__name__)
 
@@ -22,7 +23,8 @@ class SafeAction(Action, metaclass=abc.ABCMeta):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         try:
-            return self.respond(dispatcher, tracker, domain)
+            events = retry_pending_lead(dispatcher, tracker)
+            return events + self.respond(dispatcher, tracker, domain)
         except Exception:
             # Logged without the tracker: messages may hold personal data.
             logger.exception("Action %s failed", self.name())

@@ -31,6 +31,8 @@ def firm_values() -> Dict[str, Any]:
         "office_hours": FIRM.office_hours,
         "disclaimer": FIRM.disclaimer,
         "contact_line": FIRM.contact_line,
+        "callback_within_hours": FIRM.callback_within_hours,
+        "retention_days": FIRM.retention_days,
     }
 
 

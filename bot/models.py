@@ -7,8 +7,8 @@ from sqlalchemy.orm import declarative_base, relationship
 Base = declarative_base()
 
 # Longest accepted answers; the intake form refuses longer ones with a message.
-MAX_LENGTHS = {"person_name": 120, "email": 254, "phone": 40, "petitioner_name": 200, "description": 2000,
-               "consulate": 80, "visa_type": 40}
+MAX_LENGTHS = {"person_name": 120, "email": 254, "phone": 40, "contact": 254, "petitioner_name": 200,
+               "case_description": 2000, "consulate": 80, "visa_type": 40}
 
 
 def utcnow() -> dt.datetime:

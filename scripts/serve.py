@@ -27,7 +27,8 @@ class ServerError(RuntimeError):
 def endpoints_yaml(actions_port: int, tracker_db: Path) -> str:
     return (
         f'action_endpoint:\n  url: "http://localhost:{actions_port}/webhook"\n'
-        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {tracker_db}\n"
+        f"tracker_store:\n  type: components.tracker_store.ErasableSQLTrackerStore\n  dialect: sqlite\n"
+        f"  db: {tracker_db}\n"
     )
 
 

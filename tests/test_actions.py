@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
+from rasa_sdk.events import ActionExecuted, FollowupAction, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import answers
@@ -44,9 +44,16 @@ def responses(messages):
     return [m.get("response") for m in messages]
 
 
+def remembered(topic, messages, earlier_topics=()):
+    """The events that keep what was asked and cited, for the attorney's case summary."""
+    cited = next(m["custom"]["sources"] for m in messages if m.get("custom", {}).get("type") == "sources")
+    return [SlotSet("topics_asked", [*earlier_topics, topic]),
+            SlotSet("sources_cited", [f"{s['title']} {s['url']}" for s in cited])]
+
+
 async def test_deadline_question_with_a_date_gets_the_date_card_sources_and_referral():
     events, messages = await run(ActionAnswerQuestion(), Tracker.from_dict(DEADLINE_TRACKER))
-    assert events == [SlotSet("notice_date", "2026-03-03"), SlotSet("date", None)]
+    assert events == [SlotSet("notice_date", "2026-03-03"), SlotSet("date", None), *remembered("deadline", messages)]
     assert "3 March 2027" in messages[0]["text"]
     assert messages[1]["custom"] == {
         "type": "deadline", "notice_date": "2026-03-03", "counted_from": "notice", "deadline": "2027-03-03",
@@ -78,7 +85,8 @@ async def test_deadline_question_without_a_date_asks_for_it_then_answers_the_dat
     events, messages = await run(
         ActionContinue(), tracker("inform", [entity("date", "2026-06-01")], date="2026-06-01", pending_topic="deadline")
     )
-    assert events == [SlotSet("notice_date", "2026-06-01"), SlotSet("date", None), SlotSet("pending_topic", None)]
+    assert events == [SlotSet("notice_date", "2026-06-01"), SlotSet("date", None), SlotSet("pending_topic", None),
+                      *remembered("deadline", messages)]
     assert messages[1]["custom"]["deadline"] == "2027-06-01"
 
 
@@ -114,9 +122,9 @@ async def test_interview_and_notice_dates_count_from_the_earlier():
 async def test_follow_up_uses_what_is_already_known():
     events, messages = await run(
         ActionAnswerQuestion(), tracker("missed_deadline", text="and what if i miss it?",
-                                        notice_date="2025-06-01", visa_type="CR-1")
+                                        notice_date="2025-06-01", visa_type="CR-1", topics_asked=["deadline"])
     )
-    assert events == []
+    assert events == remembered("missed_deadline", messages, earlier_topics=["deadline"])
     card = next(m["custom"] for m in messages if m.get("custom", {}).get("type") == "deadline")
     assert card["urgency"] == "passed"
     kb = ENGINE.kb
@@ -135,14 +143,14 @@ async def test_status_given_after_the_question_is_explained():
         ActionContinue(), tracker("inform", [entity("ceac_status", "issued")], ceac_status="issued",
                                   pending_topic="status_meaning")
     )
-    assert events == [SlotSet("pending_topic", None)]
+    assert events == [SlotSet("pending_topic", None), *remembered("status_meaning", messages)]
     assert messages[0]["text"].startswith(ENGINE.kb.entry("status_issued").text)
     assert messages[-1]["response"] == "utter_referral_none"
 
 
 async def test_petition_returned_remembers_the_kind_of_221g():
-    events, _ = await run(ActionAnswerQuestion(), tracker("petition_returned"))
-    assert events == [SlotSet("kind_221g", "petition_returned")]
+    events, messages = await run(ActionAnswerQuestion(), tracker("petition_returned"))
+    assert events == [SlotSet("kind_221g", "petition_returned"), *remembered("petition_returned", messages)]
 
 
 async def test_fallback_asks_to_rephrase_then_offers_the_attorney():
@@ -153,9 +161,8 @@ async def test_fallback_asks_to_rephrase_then_offers_the_attorney():
     assert events == [SlotSet("fallback_count", 0), SlotSet("pending_topic", "attorney_offer")]
     assert responses(messages) == ["utter_offer_attorney"]
     events, messages = await run(ActionContinue(), tracker("affirm", pending_topic="attorney_offer"))
-    assert events == [SlotSet("pending_topic", None)]
-    assert responses(messages) == ["utter_refer_attorney"]
-    assert messages[0]["booking_url"] == FIRM.booking_url
+    assert events == [SlotSet("pending_topic", None), FollowupAction("intake_form")]  # the intake starts
+    assert messages == []
 
 
 async def test_declining_the_attorney_offer():
@@ -165,9 +172,7 @@ async def test_declining_the_attorney_offer():
 
 @pytest.mark.parametrize(
     "intent, response",
-    [("bot_challenge", "utter_bot_challenge"), ("out_of_scope", "utter_out_of_scope"),
-     ("request_consultation", "utter_refer_attorney"), ("request_human", "utter_human"),
-     ("set_reminder", "utter_set_reminder"), ("delete_my_data", "utter_delete_my_data")],
+    [("bot_challenge", "utter_bot_challenge"), ("out_of_scope", "utter_out_of_scope")],
 )
 async def test_firm_replies_use_the_firm_profile(intent, response):
     events, messages = await run(ActionFirmResponse(), tracker(intent))
@@ -198,3 +203,13 @@ async def test_an_answer_with_nothing_in_it_is_not_taken_as_information(text):
     events, messages = await run(ActionContinue(), tracker("inform", text=text, pending_topic="deadline"))
     assert events == [SlotSet("fallback_count", 1)]
     assert responses(messages) == ["utter_ask_rephrase"]
+
+
+def test_the_action_server_registers_exactly_the_domains_custom_actions():
+    import yaml
+    from rasa_sdk.executor import ActionExecutor
+
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    domain = yaml.safe_load((Path(__file__).parent.parent / "domain.yml").read_text())
+    assert set(executor.actions) == set(domain["actions"])

@@ -1,5 +1,6 @@
 """End to end: the real action server and Rasa server, conversed with over the REST channel."""
 import json
+import time
 import urllib.request
 
 import pytest
@@ -13,11 +14,29 @@ TODAY = "2026-06-15"
 
 
 @pytest.fixture(scope="module")
-def servers(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("e2e")
+def workdir(tmp_path_factory):
+    return tmp_path_factory.mktemp("e2e")
+
+
+@pytest.fixture(scope="module")
+def inbox():
+    from aiosmtpd.controller import Controller
+
+    from tests.test_notify import Inbox, free_port
+
+    mailbox = Inbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller.port, mailbox
+    controller.stop()
+
+
+@pytest.fixture(scope="module")
+def servers(workdir, inbox):
+    env = {"BOT_TODAY": TODAY, "DATABASE_URL": f"sqlite:///{workdir / 'intake.db'}",
+           "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(inbox[0]), "NOTIFY_EMAIL": "attorney@firm.example"}
     with open(workdir / "servers.log", "w") as log:
-        with running_servers(RASA_PORT, ACTIONS_PORT, tracker_db=workdir / "conversations.db",
-                             env={"BOT_TODAY": TODAY}, log=log):
+        with running_servers(RASA_PORT, ACTIONS_PORT, tracker_db=workdir / "conversations.db", env=env, log=log):
             yield
 
 
@@ -86,3 +105,56 @@ def test_bad_input_gets_a_polite_answer_and_the_conversation_goes_on(servers, me
     assert replies and all("Traceback" not in t and "Exception" not in t for t in texts(replies))
     after = say(sender, "what is administrative processing?")
     assert customs(after, "sources")
+
+
+def stored(workdir, query):
+    import sqlite3
+
+    with sqlite3.connect(workdir / "intake.db") as connection:
+        return connection.execute(query).fetchall()
+
+
+def tracker_events(workdir, sender):
+    import sqlite3
+
+    with sqlite3.connect(workdir / "conversations.db") as connection:
+        return connection.execute("select count(*) from events where sender_id = ?", (sender,)).fetchone()[0]
+
+
+def test_an_intake_is_stored_sent_to_the_attorney_and_erased_on_request(servers, workdir, inbox):
+    _, mailbox = inbox
+    sender = "e2e-intake"
+    assert customs(say(sender, "got a 221g letter dated 3 March 2026, when is my deadline?"), "deadline")
+    consent = say(sender, "i want to book a consultation with a lawyer")
+    assert any("Do you agree?" in t for t in texts(consent))
+    answers = [
+        ("/affirm", "full name"), ("Ravi Kumar", "email address"), ("not an email", "doesn't look like an email"),
+        ("ravi@example.com", "phone number"), ("skip", "Which visa"), ("h1b", "embassy or consulate"),
+        # A question in the middle is answered, and the form asks its question again.
+        ("wait, what is administrative processing?", "embassy or consulate"),
+        ("Chennai", "visa interview"), ("1 March 2026", "What did the 221(g) notice ask for?"),
+        ('/inform{"notice_request":"documents"}', "USCIS petition"), ("/affirm", "petitioner or the employer"),
+        ("Acme Corp", "what happened"),
+    ]
+    for answer, next_question in answers:
+        replies = texts(say(sender, answer))
+        assert any(next_question in t for t in replies), (answer, replies)
+    done = texts(say(sender, "They asked for a client letter and my employer is slow. <script>alert(1)</script>"))
+    assert any("reference #" in t for t in done)
+    [(lead_id, name, description, deadline)] = stored(
+        workdir, "select id, person_name, description, deadline from leads where conversation_id = 'e2e-intake'")
+    assert (name, deadline) == ("Ravi Kumar", "2027-03-01")
+    assert "<script>alert(1)</script>" in description  # stored as text
+    for _ in range(50):
+        if mailbox.messages:
+            break
+        time.sleep(0.2)
+    assert mailbox.messages and mailbox.messages[0]["Subject"] == f"new consultation request #{lead_id}"
+
+    assert tracker_events(workdir, sender) > 0
+    confirm = say(sender, "please delete all my data")
+    assert any("cannot be undone" in t for t in texts(confirm))
+    deleted = texts(say(sender, "/affirm"))
+    assert any("I deleted 1 intake record(s)" in t for t in deleted)
+    assert stored(workdir, "select count(*) from leads where conversation_id = 'e2e-intake'") == [(0,)]
+    assert tracker_events(workdir, sender) == 0

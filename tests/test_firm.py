@@ -55,3 +55,25 @@ def test_python_310_is_found_or_a_clear_error_is_given():
     )
     assert missing.returncode == 1
     assert "Python 3.10 not found" in missing.stderr
+
+
+@pytest.mark.parametrize(
+    "now, opening",
+    [("2026-06-15T14:00:00+00:00", None),  # Monday 10:00 in New York: open
+     ("2026-06-15T22:30:00+00:00", "Tuesday at 09:00 (America/New_York)"),  # Monday 18:30: closed
+     ("2026-06-13T15:00:00+00:00", "Monday at 09:00 (America/New_York)"),  # Saturday
+     ("2026-06-15T12:59:00+00:00", "Monday at 09:00 (America/New_York)")],  # Monday 08:59
+)
+def test_office_hours_decide_the_callback_promise(now, opening):
+    import datetime as dt
+
+    firm = load_firm({})
+    found = firm.next_opening(dt.datetime.fromisoformat(now))
+    assert (firm.describe_opening(found) if found else None) == opening
+
+
+def test_bad_office_hours_are_refused():
+    with pytest.raises(DataFileError, match="office_days"):
+        load_firm({"FIRM_OFFICE_DAYS": "monday"})
+    with pytest.raises(DataFileError, match="office_timezone"):
+        load_firm({"FIRM_OFFICE_TIMEZONE": "Mars/Olympus"})

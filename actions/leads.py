@@ -1,0 +1,97 @@
+"""Turning a finished intake or callback form into a stored lead, and storing a lead that had
+to wait because the database was down."""
+import datetime as dt
+from typing import Dict, List, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.engine import firm_values
+from actions.storage import deliver_soon, intake_store, mail_settings
+from bot import clock
+from bot.deadline import DateError, compute_deadline, parse_iso
+from bot.intake import LeadInput
+from bot.models import utcnow
+from bot.summary import case_summary
+
+SKIPPED = "skipped"  # the value of a question the applicant chose not to answer
+
+
+def slot_value(tracker: Tracker, name: str) -> Optional[str]:
+    value = tracker.get_slot(name)
+    return None if value in (None, SKIPPED, "") else value
+
+
+def date_slot(tracker: Tracker, name: str) -> Optional[dt.date]:
+    try:
+        return parse_iso(slot_value(tracker, name)) if slot_value(tracker, name) else None
+    except DateError:
+        return None
+
+
+def consent_time(tracker: Tracker, slot: str) -> dt.datetime:
+    for event in reversed(tracker.events):
+        if event.get("event") == "slot" and event.get("name") == slot and event.get("value") == "yes":
+            return dt.datetime.fromtimestamp(event["timestamp"], dt.timezone.utc)
+    return utcnow()
+
+
+def build_lead(tracker: Tracker, kind: str) -> LeadInput:
+    consent_slot = "intake_consent" if kind == "consultation" else "callback_consent"
+    interview, notice = date_slot(tracker, "interview_date"), date_slot(tracker, "notice_date")
+    deadline = urgency = None
+    if interview or notice:
+        try:
+            found = compute_deadline(clock.today(), notice, interview)
+            deadline, urgency = found.deadline, found.urgency
+        except DateError:
+            pass
+    contact = slot_value(tracker, "contact") or ""
+    return LeadInput(
+        kind=kind, conversation_id=tracker.sender_id, channel=tracker.get_latest_input_channel() or "unknown",
+        consent_at=consent_time(tracker, consent_slot), person_name=slot_value(tracker, "person_name"),
+        email=slot_value(tracker, "email") or (contact if "@" in contact else None),
+        phone=slot_value(tracker, "phone") or (contact if contact and "@" not in contact else None),
+        visa_type=slot_value(tracker, "visa_type"), consulate=slot_value(tracker, "consulate"), interview_date=interview,
+        notice_date=notice, notice_request=slot_value(tracker, "notice_request"),
+        has_petition={"yes": True, "no": False}.get(slot_value(tracker, "has_petition") or ""),
+        petitioner_name=slot_value(tracker, "petitioner_name"), description=slot_value(tracker, "case_description"),
+        deadline=deadline, urgency=urgency, topics_asked=tuple(tracker.get_slot("topics_asked") or ()),
+        sources_cited=tuple(tracker.get_slot("sources_cited") or ()),
+    )
+
+
+def store_lead(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str, received: str) -> List[Dict]:
+    """Stores the lead, or keeps it pending in the conversation while the database is down."""
+    lead = build_lead(tracker, kind)
+    try:
+        lead_id = intake_store().save_lead(lead, case_summary(lead), mail_channels())
+    except SQLAlchemyError:
+        dispatcher.utter_message(response="utter_intake_saved_later", **firm_values())
+        return [SlotSet("lead_pending", kind)]
+    deliver_soon()
+    dispatcher.utter_message(response=received, lead_id=lead_id, **firm_values())
+    if lead.urgency in ("passed", "due_today", "within_30_days"):
+        dispatcher.utter_message(response="utter_intake_urgent", **firm_values())
+    return [SlotSet("lead_id", lead_id), SlotSet("lead_pending", None)]
+
+
+def mail_channels() -> List[str]:
+    return mail_settings().channels
+
+
+def retry_pending_lead(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict]:
+    """Called before every action: a lead kept while the database was down is stored now if it can be."""
+    kind = tracker.get_slot("lead_pending")
+    if not kind:
+        return []
+    lead = build_lead(tracker, kind)
+    try:
+        lead_id = intake_store().save_lead(lead, case_summary(lead), mail_channels())
+    except SQLAlchemyError:
+        return []
+    deliver_soon()
+    dispatcher.utter_message(response="utter_intake_now_saved", lead_id=lead_id, **firm_values())
+    return [SlotSet("lead_id", lead_id), SlotSet("lead_pending", None)]
