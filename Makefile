@@ -13,7 +13,7 @@ export PYTHONWARNINGS := ignore
 # so changing them needs a restart, not a retrain.)
 MODEL_INPUTS := config.yml domain.yml $(shell find data components -name '*.yml' -o -name '*.py' 2>/dev/null)
 
-.PHONY: run test train eval bench validate lock clean
+.PHONY: run test train eval bench validate lock clean staff
 
 run: $(STAMP) $(MODEL)
 	$(BIN)/python -m scripts.serve
@@ -45,6 +45,10 @@ eval: $(STAMP)
 
 bench: $(STAMP) $(MODEL)
 	$(BIN)/python -m scripts.bench
+
+# Staff command line: make staff ARGS="leads list" (see README).
+staff: $(STAMP)
+	$(BIN)/python -m bot.cli $(ARGS)
 
 # Re-resolve requirements.in and freeze every version into requirements.lock.
 lock:

@@ -95,6 +95,16 @@ def running_servers(
                 _stop(process)
 
 
+SEND_DUE_SECONDS = int(os.environ.get("SEND_DUE_SECONDS", "300"))
+
+
+def send_due() -> None:
+    """Delivers notifications that failed earlier and due reminders, as `python -m bot.cli send-due`
+    does from cron in production; here every SEND_DUE_SECONDS while the servers run."""
+    subprocess.run([str(BIN / "python"), "-m", "bot.cli", "send-due"], cwd=ROOT,
+                   env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120, check=False)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rasa-port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
@@ -109,7 +119,11 @@ def main() -> int:
                 f'"message": "my ceac status says refused, what now?"}}\'\nPress Ctrl-C to stop both servers.\n',
                 flush=True,
             )
+            next_send = time.monotonic()
             while all(p.poll() is None for p in processes.values()):
+                if time.monotonic() >= next_send:
+                    send_due()
+                    next_send = time.monotonic() + SEND_DUE_SECONDS
                 time.sleep(1)
             stopped = [name for name, p in processes.items() if p.poll() is not None]
             print(f"The {' and '.join(stopped)} server stopped; stopping the other.", file=sys.stderr)

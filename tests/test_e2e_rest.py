@@ -158,3 +158,6 @@ def test_an_intake_is_stored_sent_to_the_attorney_and_erased_on_request(servers,
     assert any("I deleted 1 intake record(s)" in t for t in deleted)
     assert stored(workdir, "select count(*) from leads where conversation_id = 'e2e-intake'") == [(0,)]
     assert tracker_events(workdir, sender) == 0
+    # Personal data never reaches the servers' logs.
+    log = (workdir / "servers.log").read_text()
+    assert "Ravi Kumar" not in log and "ravi@example.com" not in log and "client letter" not in log

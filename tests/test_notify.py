@@ -116,3 +116,31 @@ def test_a_reminder_that_fails_is_sent_by_a_later_run(store):
     finally:
         controller.stop()
     assert len(inbox.messages) == 1
+
+
+def test_case_summary_is_posted_to_a_slack_webhook(store):
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    received = []
+
+    class Webhook(BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Webhook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        lead_id = store.save_lead(lead(urgency="passed"), "Summary for Slack", ["slack"])
+        settings = MailSettings.from_env(FIRM, {"SLACK_WEBHOOK_URL": f"http://127.0.0.1:{server.server_port}/hook"})
+        assert settings.channels == ["email", "slack"]
+        assert deliver_notifications(store, settings) == {"sent": 1, "failed": 0}
+    finally:
+        server.shutdown()
+    assert received == [{"text": f"*URGENT: new consultation request #{lead_id}*\nSummary for Slack"}]
