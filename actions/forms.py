@@ -20,7 +20,7 @@ from actions.storage import intake_store
 from bot import clock
 from bot.advice import format_date
 from bot.deadline import DateError, check_not_future, compute_deadline, parse_iso
-from bot.entities import EMAIL, EntityExtractor
+from bot.patterns import EMAIL
 from bot.models import MAX_LENGTHS
 from bot.reference import consulates, visa_types
 
@@ -35,7 +35,6 @@ NOTICE_REQUESTS = {
     "unknown": ("know", "not sure", "unsure", "no idea"),
 }
 PHONE_ALLOWED = re.compile(r"^\+?[\d\s().-]{7,25}$")
-EXTRACTOR = EntityExtractor()
 FORM_SLOTS = {
     "intake_form": ["intake_consent", "person_name", "email", "phone", "visa_type", "consulate", "interview_date",
                     "notice_date", "notice_request", "has_petition", "petitioner_name", "case_description"],
@@ -46,6 +45,11 @@ FORM_SLOTS = {
 
 def _text(value: Any) -> str:
     return " ".join(str(value or "").split())
+
+
+def found_in_message(tracker: Tracker, *entity_types: str) -> list:
+    """Values the NLU pipeline already extracted (and normalised) from the latest message."""
+    return [e.get("value") for e in tracker.latest_message.get("entities", []) if e.get("entity") in entity_types]
 
 
 def _wants_to_skip(text: str) -> bool:
@@ -115,13 +119,13 @@ class FormValidation(FormValidationAction):
             for name, visa in visa_types().items():
                 if lowered == name.lower() or lowered in visa.names:
                     return name
-            found = [e.value for e in EXTRACTOR.extract(text, clock.today()) if e.entity == "visa_type"]
+            found = found_in_message(tracker, "visa_type")
             return found[0] if found else None
         return self.check("visa_type", value, dispatcher, tracker, "utter_invalid_visa_type", accept)
 
     def validate_consulate(self, value, dispatcher, tracker, domain):
         def accept(text):
-            found = [e.value for e in EXTRACTOR.extract(text, clock.today()) if e.entity == "consulate"]
+            found = found_in_message(tracker, "consulate")
             if found:
                 return found[0]
             if text in consulates():
@@ -135,10 +139,9 @@ class FormValidation(FormValidationAction):
         if _wants_to_skip(text):
             return {**self.ok(slot, SKIPPED), "date": None}
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            candidates = [text]  # already resolved by the NLU (or a button)
+            candidates = [text]  # already resolved (a from_entity mapping, or a button)
         else:
-            candidates = [e.value for e in EXTRACTOR.extract(text, clock.today())
-                          if e.entity in ("date", "ambiguous_date")]
+            candidates = found_in_message(tracker, "date", "ambiguous_date")
         if not candidates:
             return {**self.failed(slot, dispatcher, tracker, "utter_invalid_date",
                                   reason="I couldn't find a date in your answer"), "date": None}

@@ -17,6 +17,7 @@ import spacy
 from dateutil.relativedelta import relativedelta
 
 from bot import reference
+from bot.patterns import EMAIL
 
 NUMBER_WORDS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -67,7 +68,6 @@ SECTION_212A = re.compile(
     r"(?:\s*\(\s*(i{1,3}|iv|v)\s*\)|(?<=[a-h])(i{1,3}|iv|v)\b)?)?(?![a-z0-9])",
     re.I,
 )
-EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 PHONE = re.compile(r"(?<![\w/.-])\+?\d[\d\s().-]{5,}\d(?![\w/])")
 PERSON_NAME = re.compile(
     r"\b(?:my name is|my name's|name is|i am called)\s+([a-z][a-z'-]+(?:\s+(?!and\b|my\b|i\b)[a-z][a-z'-]+){0,2})",

@@ -12,7 +12,7 @@ from actions.engine import FIRM
 from actions.forms import ActionStopForm, ActionSubmitIntake, ActionSubmitReminder, ValidateIntakeForm
 from actions.leads import SKIPPED
 from bot.models import Lead, Reminder, utcnow
-from tests.test_actions import responses, run, tracker
+from tests.test_actions import entity, responses, run, tracker
 
 DOMAIN_SLOTS = ["intake_consent", "person_name", "email", "phone", "visa_type", "consulate", "interview_date",
                 "notice_date", "notice_request", "has_petition", "petitioner_name", "case_description"]
@@ -22,12 +22,23 @@ INTAKE = dict(intake_consent="yes", person_name="Ravi Kumar", email="ravi@exampl
               case_description="They asked for a client letter; my employer is slow.")
 
 
+# What the NLU pipeline extracts from these answers (bot/entities.py, tested on its own).
+NLU_ENTITIES = {
+    "the consulate in bombay": [entity("consulate", "Mumbai")],
+    "it was 3 March 2026": [entity("date", "2026-03-03")],
+    "1 August 2026": [entity("date", "2026-08-01")],
+    "30 February 2026": [entity("date", "2026-02-30")],
+    "4/6/2026": [entity("ambiguous_date", "2026-04-06|2026-06-04")],
+}
+
+
 def validate(slot, value, **slots):
     from rasa_sdk.executor import CollectingDispatcher
 
     dispatcher = CollectingDispatcher()
     form = ValidateIntakeForm()
-    result = getattr(form, f"validate_{slot}")(value, dispatcher, tracker("inform", **slots), {})
+    state = tracker("inform", NLU_ENTITIES.get(value, []), text=value, **slots)
+    result = getattr(form, f"validate_{slot}")(value, dispatcher, state, {})
     return result, responses(dispatcher.messages)
 
 
@@ -65,14 +76,18 @@ def test_bad_answers_get_a_helpful_re_ask(slot, answer, response):
     assert said == [response]
 
 
-def test_future_and_impossible_dates_are_refused_with_the_reason():
+@pytest.mark.parametrize(
+    "answer, reason",
+    [("1 August 2026", "in the future"), ("30 February 2026", "does not exist"), ("4/6/2026", "two ways")],
+)
+def test_future_impossible_and_ambiguous_dates_are_refused_with_the_reason(answer, reason):
     from rasa_sdk.executor import CollectingDispatcher
 
-    for answer, reason in [("1 August 2026", "in the future"), ("30 February 2026", "does not exist")]:
-        dispatcher = CollectingDispatcher()
-        result = ValidateIntakeForm().validate_notice_date(answer, dispatcher, tracker("inform"), {})
-        assert result["notice_date"] is None
-        assert reason in dispatcher.messages[0]["reason"]
+    dispatcher = CollectingDispatcher()
+    state = tracker("inform", NLU_ENTITIES[answer], text=answer)
+    result = ValidateIntakeForm().validate_notice_date(answer, dispatcher, state, {})
+    assert result["notice_date"] is None
+    assert reason in dispatcher.messages[0]["reason"]
 
 
 def test_after_two_failures_skip_is_offered_and_accepted():
