@@ -205,3 +205,29 @@ async def test_erasure_declined_deletes_nothing():
     events, messages = await run(ActionContinue(), tracker("deny", pending_topic="delete_data"))
     assert events == [SlotSet("pending_topic", None)]
     assert responses(messages) == ["utter_delete_cancelled"]
+
+
+async def test_a_callback_request_is_stored_as_a_lead_with_the_contact():
+    from actions.forms import ActionSubmitCallback
+
+    events, messages = await run(ActionSubmitCallback(), tracker(
+        "inform", callback_consent="yes", person_name="Ana Silva", contact="+1 415 555 0199",
+        topics_asked=["options"]))
+    lead = stored_leads()[-1]
+    assert events == [SlotSet("lead_id", lead.id), SlotSet("lead_pending", None)]
+    assert responses(messages) == ["utter_callback_received"]
+    assert (lead.kind, lead.person_name, lead.phone, lead.email) == ("callback", "Ana Silva", "+1 415 555 0199", None)
+    assert lead.summary.startswith("new callback request") and "options" in lead.summary
+    with storage.intake_store().session() as session:
+        from bot.models import Notification
+
+        channels = session.execute(select(Notification.channel).where(Notification.lead_id == lead.id)).scalars().all()
+    assert channels == ["email"]
+
+
+async def test_callback_without_consent_stores_nothing():
+    from actions.forms import ActionSubmitCallback
+
+    before = len(stored_leads())
+    _, messages = await run(ActionSubmitCallback(), tracker("deny", callback_consent="no"))
+    assert responses(messages) == ["utter_callback_no_consent"] and len(stored_leads()) == before
