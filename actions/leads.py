@@ -1,7 +1,7 @@
 """Turning a finished intake or callback form into a stored lead, and storing a lead that had
 to wait because the database was down."""
 import datetime as dt
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.engine import firm_values
 from actions.storage import deliver_soon, intake_store, mail_settings
 from bot import clock
-from bot.deadline import DateError, compute_deadline, parse_iso
+from bot.deadline import URGENT, DateError, compute_deadline, parse_iso
 from bot.intake import LeadInput
 from bot.models import utcnow
 from bot.summary import case_summary
@@ -63,23 +63,29 @@ def build_lead(tracker: Tracker, kind: str) -> LeadInput:
     )
 
 
-def store_lead(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str, received: str) -> List[Dict]:
-    """Stores the lead, or keeps it pending in the conversation while the database is down."""
+def _save(tracker: Tracker, kind: str) -> Tuple[int, LeadInput]:
+    """Stores the lead and queues its notifications; raises SQLAlchemyError while the database is down."""
     lead = build_lead(tracker, kind)
-    try:
-        lead_id = intake_store().save_lead(lead, case_summary(lead), mail_channels())
-    except SQLAlchemyError:
-        dispatcher.utter_message(response="utter_intake_saved_later", **firm_values())
-        return [SlotSet("lead_pending", kind)]
+    lead_id = intake_store().save_lead(lead, case_summary(lead), mail_settings().channels)
     deliver_soon()
-    dispatcher.utter_message(response=received, lead_id=lead_id, **firm_values())
-    if lead.urgency in ("passed", "due_today", "within_30_days"):
+    return lead_id, lead
+
+
+def _confirm(dispatcher: CollectingDispatcher, response: str, lead_id: int, lead: LeadInput) -> List[Dict]:
+    dispatcher.utter_message(response=response, lead_id=lead_id, **firm_values())
+    if lead.urgency in URGENT:
         dispatcher.utter_message(response="utter_intake_urgent", **firm_values())
     return [SlotSet("lead_id", lead_id), SlotSet("lead_pending", None)]
 
 
-def mail_channels() -> List[str]:
-    return mail_settings().channels
+def store_lead(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str, received: str) -> List[Dict]:
+    """Stores the lead, or keeps it pending in the conversation while the database is down."""
+    try:
+        lead_id, lead = _save(tracker, kind)
+    except SQLAlchemyError:
+        dispatcher.utter_message(response="utter_intake_saved_later", **firm_values())
+        return [SlotSet("lead_pending", kind)]
+    return _confirm(dispatcher, received, lead_id, lead)
 
 
 def retry_pending_lead(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict]:
@@ -87,11 +93,8 @@ def retry_pending_lead(dispatcher: CollectingDispatcher, tracker: Tracker) -> Li
     kind = tracker.get_slot("lead_pending")
     if not kind:
         return []
-    lead = build_lead(tracker, kind)
     try:
-        lead_id = intake_store().save_lead(lead, case_summary(lead), mail_channels())
+        lead_id, lead = _save(tracker, kind)
     except SQLAlchemyError:
         return []
-    deliver_soon()
-    dispatcher.utter_message(response="utter_intake_now_saved", lead_id=lead_id, **firm_values())
-    return [SlotSet("lead_id", lead_id), SlotSet("lead_pending", None)]
+    return _confirm(dispatcher, "utter_intake_now_saved", lead_id, lead)

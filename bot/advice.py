@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Dict, List, Optional, Tuple
 
 from bot import clock
-from bot.deadline import MONTH_NAMES, PASSED, DUE_TODAY, WITHIN_30_DAYS, WITHIN_90_DAYS, Deadline, compute_deadline
+from bot.deadline import MONTH_NAMES, PASSED, URGENT, WITHIN_90_DAYS, Deadline, compute_deadline
 from bot.knowledge import KnowledgeBase, KnowledgeBaseError, Source
 from bot.reference import ceac_statuses, consulates, visa_category
 
@@ -17,7 +17,7 @@ from bot.reference import ceac_statuses, consulates, visa_category
 REFERRAL_LEVELS = ("none", "suggested", "recommended", "urgent")
 KINDS_221G = ("documents", "administrative_processing", "petition_returned")
 EMPLOYMENT_VISAS = {"H-1B", "H-4", "L-1", "O-1", "E-2"}
-DEADLINE_REFERRAL = {PASSED: "urgent", DUE_TODAY: "urgent", WITHIN_30_DAYS: "urgent", WITHIN_90_DAYS: "recommended"}
+DEADLINE_REFERRAL = {**{band: "urgent" for band in URGENT}, WITHIN_90_DAYS: "recommended"}
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ WITHIN_30_DAYS = "within_30_days"
 WITHIN_90_DAYS = "within_90_days"
 LATER = "later"
 URGENCIES = (PASSED, DUE_TODAY, WITHIN_30_DAYS, WITHIN_90_DAYS, LATER)
+# Bands in which a case is flagged urgent to the firm and the applicant.
+URGENT = (PASSED, DUE_TODAY, WITHIN_30_DAYS)
 
 MONTH_NAMES = (
     "January February March April May June July August September October November December"

@@ -4,6 +4,8 @@ import datetime as dt
 from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import declarative_base, relationship
 
+from bot.deadline import URGENT
+
 Base = declarative_base()
 
 # Longest accepted answers; the intake form refuses longer ones with a message.
@@ -45,7 +47,7 @@ class Lead(Base):
 
     @property
     def is_urgent(self) -> bool:
-        return self.urgency in ("passed", "due_today", "within_30_days")
+        return self.urgency in URGENT
 
 
 class Notification(Base):

@@ -2,6 +2,7 @@
 from typing import Optional
 
 from bot.advice import format_date
+from bot.deadline import URGENT
 from bot.intake import LeadInput
 
 URGENCY_WORDS = {
@@ -26,7 +27,7 @@ def _yes_no(value: Optional[bool]) -> str:
 
 
 def case_summary(lead: LeadInput) -> str:
-    urgent = lead.urgency in ("passed", "due_today", "within_30_days")
+    urgent = lead.urgency in URGENT
     title = f"{'URGENT: ' if urgent else ''}new {lead.kind} request"
     lines = [
         title,
