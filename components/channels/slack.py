@@ -1,0 +1,102 @@
+"""Rasa glue: Slack, configured from the environment, with retries answered once.
+
+Rasa's SlackInput verifies every request's signature (HMAC with the signing
+secret, 5-minute replay window); this subclass keeps that and adds:
+- configuration from SLACK_TOKEN, SLACK_SIGNING_SECRET, SLACK_CHANNEL (optional)
+  and SLACK_API_URL (tests point it at a local stand-in of Slack's Web API);
+  without a token and secret the channel answers 503 and does nothing;
+- deduplication by Slack's event_id, so an event Slack retries (for any reason)
+  gets one reply;
+- the deadline and sources payloads rendered as Slack blocks.
+"""
+import logging
+import os
+import time
+from collections import OrderedDict
+from typing import Any, Dict, Optional, Text
+
+from rasa.core.channels.channel import InputChannel, OutputChannel
+from rasa.core.channels.slack import SlackBot, SlackInput
+from sanic import Blueprint, response
+
+from components.channels.cards import slack_blocks, slack_sources, written_date
+
+logger = logging.getLogger(__name__)
+EVENT_MEMORY_SECONDS = 3600  # Slack retries within minutes; keep ids for an hour
+EVENT_MEMORY_SIZE = 10_000
+
+
+class SeenEvents:
+    """Event ids seen recently, in this process. (Several replicas need a shared store.)"""
+
+    def __init__(self) -> None:
+        self.seen: "OrderedDict[str, float]" = OrderedDict()
+
+    def first_time(self, event_id: str) -> bool:
+        now = time.monotonic()
+        while self.seen and (len(self.seen) > EVENT_MEMORY_SIZE or next(iter(self.seen.values())) < now - EVENT_MEMORY_SECONDS):
+            self.seen.popitem(last=False)
+        if event_id in self.seen:
+            return False
+        self.seen[event_id] = now
+        return True
+
+
+class FirmSlackBot(SlackBot):
+    def __init__(self, token: Text, slack_channel: Optional[Text], thread_id: Optional[Text], api_url: Text) -> None:
+        super().__init__(token, slack_channel, thread_id)
+        self.client.base_url = api_url
+
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+        recipient = self.slack_channel or recipient_id
+        kind = json_message.get("type")
+        if kind == "deadline":
+            await self._post_message(channel=recipient, as_user=True, blocks=slack_blocks(json_message),
+                                     text=f"Your 221(g) deadline: {written_date(json_message['deadline'])}")
+        elif kind == "sources":
+            await self._post_message(channel=recipient, as_user=True, text=slack_sources(json_message["sources"]),
+                                     unfurl_links=False)
+        else:
+            await super().send_custom_json(recipient_id, json_message, **kwargs)
+
+
+class FirmSlackInput(SlackInput):
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        token, secret = os.environ.get("SLACK_TOKEN"), os.environ.get("SLACK_SIGNING_SECRET")
+        if not (token and secret):
+            return NotConfigured("slack")
+        channel = cls(token, os.environ.get("SLACK_CHANNEL") or None, slack_signing_secret=secret,
+                      slack_retry_reason_header="x-slack-retry-reason", slack_retry_number_header="x-slack-retry-num")
+        channel.api_url = os.environ.get("SLACK_API_URL", "https://slack.com/api/")
+        channel.seen_events = SeenEvents()
+        return channel
+
+    async def process_message(self, request, on_new_message, text, sender_id, metadata) -> Any:
+        event_id = (request.json or {}).get("event_id") if request.content_type == "application/json" else None
+        if event_id and not self.seen_events.first_time(event_id):
+            logger.info("Ignored Slack's repeat of event %s", event_id)
+            return response.text("", headers={"X-Slack-No-Retry": "1"})
+        return await super().process_message(request, on_new_message, text, sender_id, metadata)
+
+    def get_output_channel(self, channel: Optional[Text] = None, thread_id: Optional[Text] = None) -> OutputChannel:
+        return FirmSlackBot(self.slack_token, channel or self.slack_channel, thread_id, self.api_url)
+
+
+class NotConfigured(InputChannel):
+    """Stands in for a channel whose credentials are not set: it answers 503 and does nothing."""
+
+    def __init__(self, channel_name: str) -> None:
+        self.channel_name = channel_name
+
+    def name(self) -> Text:  # type: ignore[override]
+        return self.channel_name
+
+    def blueprint(self, on_new_message) -> Blueprint:
+        blueprint = Blueprint(f"{self.channel_name}_not_configured", __name__)
+
+        @blueprint.route("/webhook", methods=["GET", "POST"])
+        async def webhook(_request):
+            return response.json({"error": f"the {self.channel_name} channel is not configured"}, status=503)
+
+        return blueprint
