@@ -15,11 +15,18 @@ MODEL_INPUTS := config.yml domain.yml $(shell find data components -name '*.yml'
 
 .PHONY: run test train eval bench validate lock clean staff
 
-run: $(STAMP) $(MODEL)
+WIDGET_DEPS := widget/node_modules/.package-lock.json
+
+run: $(STAMP) $(MODEL) $(WIDGET_DEPS)
 	$(BIN)/python -m scripts.serve
 
-test: $(STAMP) $(MODEL)
+test: $(STAMP) $(MODEL) $(WIDGET_DEPS)
+	scripts/ensure-chromium.sh
 	$(BIN)/pytest
+
+# The widget's one browser library (socket.io-client), exactly as widget/package-lock.json says.
+$(WIDGET_DEPS): widget/package.json widget/package-lock.json
+	cd widget && npm ci --no-audit --no-fund --loglevel=error
 
 train: $(MODEL)
 

@@ -1,0 +1,526 @@
+/*
+ * Visa assistant chat widget: embedded by a law firm with one script tag.
+ *
+ *   <script src="{server}/webhooks/widget/static/widget.js"
+ *           data-server-url="{server}" data-firm-name="..."
+ *           data-primary-color="#1f4e79" data-accent-color="#f2a900" defer></script>
+ *
+ * Talks to the Rasa socket.io channel (events session_request / session_confirm,
+ * user_uttered / bot_uttered). Plain ES2017, no build step.
+ *
+ * Security rule for this file: bot and user content is only ever put into the
+ * page with createElement + textContent, never as HTML, so that a message like
+ * "<script>alert(1)</script>" is shown as text.
+ */
+(function () {
+  "use strict";
+
+  // currentScript is only set while this file first runs, so capture it now.
+  var script = document.currentScript || (function () {
+    var all = document.getElementsByTagName("script");
+    for (var i = all.length - 1; i >= 0; i--) {
+      if (/widget\.js(?:[?#].*)?$/.test(all[i].src || "")) return all[i];
+    }
+    return null;
+  })();
+  if (!script) return;
+
+  var KEY_SESSION = "visa-assistant-session";
+  var KEY_HISTORY = "visa-assistant-history";
+  var KEY_OPEN = "visa-assistant-open";
+  var MAX_HISTORY = 100;
+  var MAX_LENGTH = 2000;
+  var TYPING_TIMEOUT_MS = 10000;
+  var DEFAULT_PRIMARY = "#1f4e79";
+  var DEFAULT_ACCENT = "#f2a900";
+  var MONTHS = ["January", "February", "March", "April", "May", "June", "July",
+    "August", "September", "October", "November", "December"];
+  var URGENCY = {
+    passed: "Deadline passed",
+    due_today: "Due today",
+    within_30_days: "Within 30 days",
+    within_90_days: "Within 90 days",
+    later: "More than 90 days"
+  };
+
+  // Static files (css, socket.io) live next to widget.js, wherever it is served from.
+  var scriptUrl = script.src || window.location.href;
+  var firmName = (script.getAttribute("data-firm-name") || "").trim() || "Our firm";
+  var serverUrl = resolveServerUrl(script.getAttribute("data-server-url"));
+  var primary = validColor(script.getAttribute("data-primary-color"), DEFAULT_PRIMARY);
+  var accent = validColor(script.getAttribute("data-accent-color"), DEFAULT_ACCENT);
+
+  // ---------- small helpers ----------
+
+  function resolveServerUrl(attr) {
+    var url;
+    if (attr === null) {
+      // Attribute missing: the server that served widget.js is the chat server.
+      try { url = new URL(scriptUrl).origin; } catch (e) { url = window.location.origin; }
+    } else {
+      url = attr.trim() || window.location.origin; // "" means same origin
+    }
+    return url.replace(/\/+$/, "");
+  }
+
+  function validColor(value, fallback) {
+    value = (value || "").trim();
+    return /^#(?:[0-9a-f]{3}|[0-9a-f]{6})$/i.test(value) ? value : fallback;
+  }
+
+  // localStorage can throw (disabled storage, Safari private mode, quota):
+  // the widget must keep working, it just forgets across reloads then.
+  function load(key) {
+    try { return window.localStorage.getItem(key); } catch (e) { return null; }
+  }
+  function save(key, value) {
+    try { window.localStorage.setItem(key, value); } catch (e) { /* ignore */ }
+  }
+
+  function randomId() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") {
+      return window.crypto.randomUUID();
+    }
+    var bytes = new Uint8Array(16);
+    if (window.crypto && window.crypto.getRandomValues) {
+      window.crypto.getRandomValues(bytes);
+    } else {
+      for (var i = 0; i < 16; i++) bytes[i] = Math.floor(Math.random() * 256);
+    }
+    return Array.prototype.map.call(bytes, function (b) {
+      return ("0" + b.toString(16)).slice(-2);
+    }).join("");
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  // "2027-03-03" -> "3 March 2027", read from the string itself: new Date("2027-03-03")
+  // is UTC midnight and would show the previous day west of Greenwich.
+  function formatIsoDate(iso) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})/.exec(String(iso || ""));
+    if (!m || +m[2] < 1 || +m[2] > 12) return String(iso || "");
+    return (+m[3]) + " " + MONTHS[+m[2] - 1] + " " + m[1];
+  }
+
+  function daysText(days) {
+    if (typeof days !== "number" || !isFinite(days)) return "";
+    if (days === 0) return "due today";
+    if (days > 0) return days + (days === 1 ? " day left" : " days left");
+    var ago = -days;
+    return "passed " + ago + (ago === 1 ? " day ago" : " days ago");
+  }
+
+  function isHttpUrl(url) {
+    try {
+      var p = new URL(String(url)).protocol;
+      return p === "http:" || p === "https:";
+    } catch (e) {
+      return false;
+    }
+  }
+
+  // ---------- state ----------
+
+  var sessionId = load(KEY_SESSION);
+  if (!sessionId) {
+    sessionId = randomId();
+    save(KEY_SESSION, sessionId);
+  }
+
+  var history = [];
+  try {
+    var parsed = JSON.parse(load(KEY_HISTORY) || "[]");
+    if (Array.isArray(parsed)) history = parsed.slice(-MAX_HISTORY);
+  } catch (e) { history = []; }
+
+  var socket = null;
+  var sessionReady = false; // true once session_confirm arrived on this connection
+  var outbox = [];          // user messages waiting for a confirmed session
+  var typingTimer = null;
+  var ui = {};
+
+  function saveHistory() {
+    if (history.length > MAX_HISTORY) history = history.slice(-MAX_HISTORY);
+    save(KEY_HISTORY, JSON.stringify(history));
+  }
+
+  // ---------- UI ----------
+
+  function buildUi() {
+    var root = el("div", "va-root");
+    root.id = "va-widget";
+    root.style.setProperty("--va-primary", primary);
+    root.style.setProperty("--va-accent", accent);
+    root.hidden = true; // shown once widget.css has loaded, to avoid a flash of unstyled UI
+
+    // The panel comes before the launcher in the DOM so that Tab goes from the
+    // conversation to the input and then back to the launcher.
+    var panel = el("div", "va-panel");
+    panel.id = "va-panel";
+    panel.setAttribute("role", "dialog");
+    panel.setAttribute("aria-label", firmName + " visa assistant");
+    panel.hidden = true;
+
+    var header = el("div", "va-header");
+    var title = el("h2", "va-title", firmName);
+    var close = el("button", "va-close");
+    close.type = "button";
+    close.setAttribute("aria-label", "Close chat");
+    close.appendChild(el("span", null, "\u00d7")).setAttribute("aria-hidden", "true");
+    header.appendChild(title);
+    header.appendChild(close);
+
+    var disclaimer = el("p", "va-disclaimer",
+      "Automated assistant: general information, not legal advice.");
+    var notice = el("div", "va-notice");
+    notice.setAttribute("role", "status");
+    notice.hidden = true;
+
+    var messages = el("div", "va-messages");
+    messages.setAttribute("role", "log");
+    messages.setAttribute("aria-live", "polite");
+    messages.setAttribute("aria-label", "Conversation");
+    messages.tabIndex = 0; // lets keyboard users scroll a long conversation
+
+    var typing = el("div", "va-typing");
+    typing.setAttribute("role", "status");
+    typing.setAttribute("aria-label", "The assistant is typing");
+    typing.appendChild(el("span", null, "\u2026")).setAttribute("aria-hidden", "true");
+    typing.hidden = true;
+
+    var form = el("form", "va-form");
+    form.noValidate = true;
+    var label = el("label", "va-sr-only", "Type your question");
+    label.htmlFor = "va-input";
+    var input = el("textarea", "va-input");
+    input.id = "va-input";
+    input.rows = 1;
+    input.maxLength = MAX_LENGTH;
+    input.placeholder = "Type your question";
+    input.setAttribute("autocomplete", "off");
+    var send = el("button", "va-send", "Send");
+    send.type = "submit";
+    form.appendChild(label);
+    form.appendChild(input);
+    form.appendChild(send);
+
+    panel.appendChild(header);
+    panel.appendChild(disclaimer);
+    panel.appendChild(notice);
+    panel.appendChild(messages);
+    panel.appendChild(typing);
+    panel.appendChild(form);
+
+    var launcher = el("button", "va-launcher");
+    launcher.type = "button";
+    launcher.setAttribute("aria-label", "Open chat with " + firmName);
+    launcher.setAttribute("aria-expanded", "false");
+    launcher.setAttribute("aria-controls", "va-panel");
+    launcher.appendChild(chatIcon());
+
+    root.appendChild(panel);
+    root.appendChild(launcher);
+    document.body.appendChild(root);
+
+    ui = { root: root, panel: panel, launcher: launcher, close: close, notice: notice,
+      messages: messages, typing: typing, form: form, input: input };
+
+    launcher.addEventListener("click", function () { setOpen(ui.panel.hidden, true); });
+    close.addEventListener("click", function () { setOpen(false, true); });
+    panel.addEventListener("keydown", function (e) {
+      if (e.key === "Escape") {
+        e.preventDefault();
+        setOpen(false, true);
+      }
+    });
+    input.addEventListener("keydown", function (e) {
+      // Enter sends, Shift+Enter makes a new line; not while an IME is composing.
+      if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+        e.preventDefault();
+        submit();
+      }
+    });
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      submit();
+    });
+
+    history.forEach(renderMessage);
+    if (load(KEY_OPEN) === "1") setOpen(true, false);
+  }
+
+  // Speech-bubble icon drawn with SVG DOM calls (no markup strings).
+  function chatIcon() {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "28");
+    svg.setAttribute("height", "28");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("fill", "currentColor");
+    path.setAttribute("d", "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z");
+    svg.appendChild(path);
+    return svg;
+  }
+
+  // moveFocus: true for a user action (click, Escape); false when restoring the
+  // open state on page load, where stealing focus from the host page would be rude.
+  function setOpen(open, moveFocus) {
+    ui.panel.hidden = !open;
+    ui.root.classList.toggle("va-open", open);
+    ui.launcher.setAttribute("aria-expanded", open ? "true" : "false");
+    save(KEY_OPEN, open ? "1" : "0");
+    if (open) {
+      scrollToEnd();
+      if (moveFocus) ui.input.focus();
+    } else if (moveFocus) {
+      ui.launcher.focus();
+    }
+  }
+
+  function scrollToEnd() {
+    ui.messages.scrollTop = ui.messages.scrollHeight;
+  }
+
+  // Renders one history entry. Entries are plain data:
+  //   {from: "user", text}
+  //   {from: "bot", text, replies: [{title, payload}], used}
+  //   {from: "bot", custom: {type: "deadline" | "sources", ...}}
+  function renderMessage(msg) {
+    var node = el("div", "va-message " + (msg.from === "user" ? "va-user" : "va-bot"));
+    if (msg.custom && msg.custom.type === "deadline") {
+      node.appendChild(deadlineCard(msg.custom));
+    } else if (msg.custom && msg.custom.type === "sources") {
+      node.appendChild(sourcesList(msg.custom.sources));
+    } else {
+      // white-space: pre-line in the CSS turns "\n" into line breaks.
+      node.appendChild(el("div", "va-text", msg.text));
+      if (msg.replies && msg.replies.length) node.appendChild(quickReplies(msg));
+    }
+    ui.messages.appendChild(node);
+    scrollToEnd();
+  }
+
+  function quickReplies(msg) {
+    var box = el("div", "va-quick-replies");
+    box.setAttribute("role", "group");
+    box.setAttribute("aria-label", "Suggested replies");
+    msg.replies.forEach(function (reply) {
+      var b = el("button", "va-quick-reply", reply.title);
+      b.type = "button";
+      b.disabled = !!msg.used;
+      b.addEventListener("click", function () {
+        if (msg.used) return;
+        sendUserMessage(reply.title, reply.payload);
+      });
+      box.appendChild(b);
+    });
+    return box;
+  }
+
+  // Once the user answers (by button or by typing), older suggestions no longer apply.
+  function disableQuickReplies() {
+    history.forEach(function (m) {
+      if (m.replies && m.replies.length && !m.used) m.used = true;
+    });
+    var buttons = ui.messages.querySelectorAll(".va-quick-reply");
+    for (var i = 0; i < buttons.length; i++) buttons[i].disabled = true;
+  }
+
+  function deadlineCard(c) {
+    var card = el("div", "va-deadline-card");
+    var urgency = Object.prototype.hasOwnProperty.call(URGENCY, c.urgency) ? c.urgency : "unknown";
+    card.setAttribute("data-urgency", urgency);
+    card.appendChild(el("div", "va-deadline-heading", "Your deadline"));
+    card.appendChild(el("div", "va-deadline-date", formatIsoDate(c.deadline)));
+    var days = daysText(c.days_left);
+    if (days) card.appendChild(el("div", "va-deadline-days", days));
+    if (urgency !== "unknown") {
+      card.appendChild(el("span", "va-deadline-urgency va-urgency-" + urgency, URGENCY[urgency]));
+    }
+    if (c.notice_date) {
+      var from = c.counted_from === "interview" ? "your interview date" : "the date on your notice";
+      card.appendChild(el("div", "va-deadline-from",
+        "Counted from " + from + " (" + formatIsoDate(c.notice_date) + ")"));
+    }
+    return card;
+  }
+
+  function sourcesList(sources) {
+    sources = Array.isArray(sources) ? sources : [];
+    // <details> is collapsible and keyboard-accessible without any script.
+    var box = el("details", "va-sources");
+    box.appendChild(el("summary", "va-sources-summary", "Sources (" + sources.length + ")"));
+    var list = el("ul", "va-sources-list");
+    sources.forEach(function (s) {
+      s = s || {};
+      var item = el("li", "va-source");
+      var title = String(s.title || s.url || "Source");
+      if (isHttpUrl(s.url)) {
+        var a = el("a", "va-source-link", title);
+        a.href = String(s.url);
+        a.target = "_blank";
+        a.rel = "noopener noreferrer";
+        item.appendChild(a);
+      } else {
+        item.appendChild(el("span", "va-source-title", title));
+      }
+      if (s.reliability) item.appendChild(el("span", "va-source-reliability", " (" + s.reliability + ")"));
+      list.appendChild(item);
+    });
+    box.appendChild(list);
+    return box;
+  }
+
+  function addMessage(msg) {
+    history.push(msg);
+    renderMessage(msg);
+    saveHistory();
+  }
+
+  function showTyping(on) {
+    clearTimeout(typingTimer);
+    ui.typing.hidden = !on;
+    if (on) {
+      typingTimer = setTimeout(function () { ui.typing.hidden = true; }, TYPING_TIMEOUT_MS);
+      scrollToEnd();
+    }
+  }
+
+  function showNotice(text) {
+    ui.notice.textContent = text || "";
+    ui.notice.hidden = !text;
+  }
+
+  // ---------- sending and receiving ----------
+
+  function submit() {
+    var text = ui.input.value.trim().slice(0, MAX_LENGTH);
+    if (!text) return;
+    ui.input.value = "";
+    sendUserMessage(text, text);
+    ui.input.focus();
+  }
+
+  // shown: what the conversation displays; payload: what the server receives
+  // (a quick reply shows its title but sends e.g. "/affirm").
+  function sendUserMessage(shown, payload) {
+    disableQuickReplies();
+    addMessage({ from: "user", text: shown });
+    outbox.push(String(payload));
+    flushOutbox();
+    showTyping(true);
+  }
+
+  // Messages wait here until the server has confirmed the session on the current
+  // connection: the server ignores user_uttered from a socket that has not done
+  // session_request, and replies go to the session's room, joined only then.
+  // socket.io's own buffer would send them before our session_request on reconnect.
+  function flushOutbox() {
+    if (!socket || !socket.connected || !sessionReady) return;
+    while (outbox.length) {
+      socket.emit("user_uttered", { message: outbox.shift(), session_id: sessionId });
+    }
+  }
+
+  function onBotMessage(data) {
+    if (!data || typeof data !== "object") return;
+    showTyping(false);
+    var custom = data.custom && typeof data.custom === "object" ? data.custom : null;
+    if (typeof data.text === "string" && data.text !== "") {
+      var raw = Array.isArray(data.quick_replies) ? data.quick_replies : [];
+      var replies = raw.filter(function (r) {
+        return r && (typeof r.title === "string" || typeof r.payload === "string");
+      }).map(function (r) {
+        var title = String(r.title || r.payload);
+        return { title: title, payload: String(r.payload || title) };
+      });
+      addMessage({ from: "bot", text: data.text, replies: replies, used: false });
+    }
+    if (custom && (custom.type === "deadline" || custom.type === "sources")) {
+      addMessage({ from: "bot", custom: custom });
+    }
+    // Any other custom type (or attachment) is ignored on purpose.
+  }
+
+  function connect() {
+    socket = window.io(serverUrl, {
+      path: "/socket.io/",
+      transports: ["websocket", "polling"],
+      // Fall back to long-polling when a proxy blocks WebSockets.
+      tryAllTransports: true
+    });
+    socket.on("connect", function () {
+      sessionReady = false;
+      showNotice("");
+      socket.emit("session_request", { session_id: sessionId });
+    });
+    socket.on("session_confirm", function (id) {
+      // The server may hand out another id (if ours looked invalid); messages must carry its id.
+      if (typeof id === "string" && id && id !== sessionId) {
+        sessionId = id;
+        save(KEY_SESSION, id);
+      }
+      sessionReady = true;
+      flushOutbox();
+    });
+    socket.on("bot_uttered", onBotMessage);
+    socket.on("disconnect", function (reason) {
+      sessionReady = false;
+      showNotice("Reconnecting\u2026");
+      // socket.io retries by itself except when the server closed the connection.
+      if (reason === "io server disconnect") socket.connect();
+    });
+    socket.on("connect_error", function () { showNotice("Reconnecting\u2026"); });
+  }
+
+  // ---------- start ----------
+
+  function loadStyles(done) {
+    var link = document.createElement("link");
+    link.rel = "stylesheet";
+    link.href = new URL("widget.css", scriptUrl).href;
+    var finished = false;
+    function finish() { if (!finished) { finished = true; done(); } }
+    link.onload = finish;
+    link.onerror = finish;
+    setTimeout(finish, 3000); // never stay invisible because of a slow stylesheet
+    document.head.appendChild(link);
+  }
+
+  function loadSocketIo(done) {
+    if (typeof window.io !== "undefined") { done(true); return; }
+    var s = document.createElement("script");
+    s.src = new URL("socket.io.min.js", scriptUrl).href;
+    s.async = true;
+    s.onload = function () { done(typeof window.io === "function"); };
+    s.onerror = function () { done(false); };
+    document.head.appendChild(s);
+  }
+
+  function start() {
+    if (document.getElementById("va-widget")) return; // embedded twice: keep the first
+    buildUi();
+    loadStyles(function () {
+      ui.root.hidden = false;
+      scrollToEnd(); // the restored history could not be scrolled while hidden
+    });
+    loadSocketIo(function (ok) {
+      if (ok) connect();
+      else showNotice("The chat is unavailable right now. Please try again later.");
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
