@@ -13,15 +13,21 @@ export PYTHONWARNINGS := ignore
 # so changing them needs a restart, not a retrain.)
 MODEL_INPUTS := config.yml domain.yml $(shell find data components -name '*.yml' -o -name '*.py' 2>/dev/null)
 
-.PHONY: run test train eval bench validate lock clean staff
+.PHONY: run run-cluster test train eval bench validate lock clean staff
 
 WIDGET_DEPS := widget/node_modules/.package-lock.json
 
 run: $(STAMP) $(MODEL) $(WIDGET_DEPS)
 	$(BIN)/python -m scripts.serve
 
+# Two replicas, two action servers and nginx, on the local PostgreSQL and Redis (README).
+run-cluster: $(STAMP) $(MODEL) $(WIDGET_DEPS)
+	scripts/ensure-debian-package.sh /usr/sbin/nginx nginx
+	$(BIN)/python -m scripts.cluster
+
 test: $(STAMP) $(MODEL) $(WIDGET_DEPS)
-	scripts/ensure-chromium.sh
+	scripts/ensure-debian-package.sh $${CHROMIUM:-/usr/bin/chromium} chromium
+	scripts/ensure-debian-package.sh /usr/sbin/nginx nginx
 	$(BIN)/pytest
 
 # The widget's one browser library (socket.io-client), exactly as widget/package-lock.json says.

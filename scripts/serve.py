@@ -32,7 +32,7 @@ def endpoints_yaml(actions_port: int, tracker_db: Path) -> str:
     )
 
 
-def _wait_until_up(url: str, process: subprocess.Popen, name: str, timeout: float, log: Optional[IO]) -> None:
+def wait_until_up(url: str, process: subprocess.Popen, name: str, timeout: float, log: Optional[IO]) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -47,7 +47,7 @@ def _wait_until_up(url: str, process: subprocess.Popen, name: str, timeout: floa
     raise ServerError(f"the {name} did not answer {url} within {timeout:.0f} s")
 
 
-def _stop(process: Optional[subprocess.Popen]) -> None:
+def stop(process: Optional[subprocess.Popen]) -> None:
     if process is None or process.poll() is not None:
         return
     os.killpg(process.pid, signal.SIGTERM)
@@ -87,12 +87,12 @@ def running_servers(
                 [str(BIN / "rasa"), "run", "--model", str(model), "--port", str(rasa_port),
                  "--credentials", str(ROOT / "credentials.yml"), "--endpoints", endpoints.name], **start
             )
-            _wait_until_up(f"http://localhost:{actions_port}/health", processes["actions"], "action server", timeout, log)
-            _wait_until_up(f"http://localhost:{rasa_port}/webhooks/rest/", processes["rasa"], "Rasa server", timeout, log)
+            wait_until_up(f"http://localhost:{actions_port}/health", processes["actions"], "action server", timeout, log)
+            wait_until_up(f"http://localhost:{rasa_port}/webhooks/rest/", processes["rasa"], "Rasa server", timeout, log)
             yield processes
         finally:
             for process in processes.values():
-                _stop(process)
+                stop(process)
 
 
 SEND_DUE_SECONDS = int(os.environ.get("SEND_DUE_SECONDS", "300"))
