@@ -13,7 +13,7 @@ export PYTHONWARNINGS := ignore
 # so changing them needs a restart, not a retrain.)
 MODEL_INPUTS := config.yml domain.yml $(shell find data components -name '*.yml' -o -name '*.py' 2>/dev/null)
 
-.PHONY: run run-cluster test train eval bench validate lock clean staff
+.PHONY: run run-cluster test train eval bench bench-load validate lock clean staff
 
 WIDGET_DEPS := widget/node_modules/.package-lock.json
 
@@ -62,6 +62,11 @@ bench: $(STAMP) $(MODEL)
 # Staff command line: make staff ARGS="leads list" (see README).
 staff: $(STAMP)
 	$(BIN)/python -m bot.cli $(ARGS)
+
+# Load at 8, 32 and 64 concurrent applicants: one replica, two, and the `rasa init` bot.
+bench-load: $(STAMP) $(MODEL) $(WIDGET_DEPS)
+	scripts/ensure-debian-package.sh /usr/sbin/nginx nginx
+	$(BIN)/python -m scripts.bench_load
 
 # Re-resolve requirements.in and freeze every version into requirements.lock.
 lock:

@@ -1,0 +1,168 @@
+"""`make bench-load`: simulated applicants against one replica, the two-replica cluster, and
+the `rasa init` example bot as a baseline, at rising concurrency.
+
+Each simulated applicant has a realistic multi-turn conversation (greeting, a status
+question, a deadline question, the start of the intake form). Prints throughput,
+p50/p95/p99 latency, errors and memory per process for each level, the ratio to the
+baseline, and saves a plot of latency against load to results/bench-load.png.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+from scripts.cluster import running_cluster
+from scripts.serve import BIN, ROOT, stop, wait_until_up
+
+CONVERSATION = [
+    "hi",
+    "my ceac status says refused, what now?",
+    "got a 221g letter dated 3 March 2026, when is my deadline?",
+    "and what if i miss it?",
+    "i want to book a consultation with a lawyer",
+    "/affirm",
+    "Ravi Kumar",
+    "ravi@example.com",
+]
+RESULTS = ROOT / "results"
+
+
+def say(url, sender, message):
+    request = urllib.request.Request(f"{url}/webhooks/rest/webhook",
+                                     data=json.dumps({"sender": sender, "message": message}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=120) as answer:
+        json.loads(answer.read())
+
+
+def run_level(url, concurrency):
+    latencies, errors, lock = [], [0], threading.Lock()
+
+    def applicant():
+        sender = f"load-{uuid.uuid4().hex[:10]}"
+        for message in CONVERSATION:
+            started = time.perf_counter()
+            try:
+                say(url, sender, message)
+            except (urllib.error.URLError, OSError, ValueError):
+                with lock:
+                    errors[0] += 1
+                continue
+            with lock:
+                latencies.append(time.perf_counter() - started)
+
+    threads = [threading.Thread(target=applicant) for _ in range(concurrency)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - began
+    ms = sorted(1000 * x for x in latencies) or [float("nan")]
+    pick = lambda f: ms[min(len(ms) - 1, int(round(f * (len(ms) - 1))))]  # noqa: E731
+    return {"concurrency": concurrency, "messages": len(latencies), "errors": errors[0],
+            "throughput": len(latencies) / wall, "p50": pick(.5), "p95": pick(.95), "p99": pick(.99),
+            "mean": statistics.mean(ms)}
+
+
+def rss_mb(pid):
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def report(name, rows, memory):
+    print(f"\n{name}")
+    print(f"{'conc':>5} {'msgs':>5} {'err':>4} {'msg/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+    for r in rows:
+        print(f"{r['concurrency']:>5} {r['messages']:>5} {r['errors']:>4} {r['throughput']:>7.1f} "
+              f"{r['p50']:>8.0f} {r['p95']:>8.0f} {r['p99']:>8.0f}")
+    print("memory: " + ", ".join(f"{k} {v:.0f} MB" for k, v in memory.items()))
+
+
+def bench_cluster(replicas, levels, base_port):
+    rasa_ports = tuple(base_port + 1 + i for i in range(replicas))
+    action_ports = tuple(base_port + 11 + i for i in range(replicas))
+    with running_cluster(base_port, rasa_ports, action_ports, tracker_db="rasa_bench", intake_db="intake_bench",
+                         env={"BOT_TODAY": "2026-06-15"}) as cluster:
+        rows = [run_level(cluster.url, level) for level in levels]
+        memory = {name: rss_mb(p.pid) for name, p in cluster.processes.items()}
+    return rows, memory
+
+
+def bench_baseline(levels, port):
+    """The `rasa init` example bot, trained and served on this machine in this run."""
+    with tempfile.TemporaryDirectory(prefix="rasa-init-") as directory:
+        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+        print("Creating and training the `rasa init` baseline bot (about a minute)...", flush=True)
+        subprocess.run([str(BIN / "rasa"), "init", "--no-prompt", "--init-dir", directory], cwd=directory,
+                       env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen([str(BIN / "rasa"), "run", "--port", str(port)], cwd=directory, env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            wait_until_up(f"http://localhost:{port}/webhooks/rest/", process, "baseline bot", 300, None)
+            rows = [run_level(f"http://localhost:{port}", level) for level in levels]
+            memory = {"rasa init bot": rss_mb(process.pid)}
+        finally:
+            stop(process)
+    return rows, memory
+
+
+def plot(results, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, (latency, throughput) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for name, rows in results.items():
+        x = [r["concurrency"] for r in rows]
+        latency.plot(x, [r["p95"] for r in rows], marker="o", label=f"{name} p95")
+        latency.plot(x, [r["p50"] for r in rows], marker=".", linestyle="--", label=f"{name} p50")
+        throughput.plot(x, [r["throughput"] for r in rows], marker="o", label=name)
+    latency.set(xlabel="concurrent applicants", ylabel="latency per message (ms)", title="Latency against load")
+    throughput.set(xlabel="concurrent applicants", ylabel="messages per second", title="Throughput")
+    latency.legend(fontsize=7)
+    throughput.legend(fontsize=7)
+    figure.tight_layout()
+    path.parent.mkdir(exist_ok=True)
+    figure.savefig(path, dpi=110)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--levels", default="8,32,64", help="concurrency levels (default 8,32,64)")
+    args = parser.parse_args()
+    levels = [int(x) for x in args.levels.split(",")]
+    results, memory = {}, {}
+    print(f"Each simulated applicant sends {len(CONVERSATION)} messages; levels: {levels}", flush=True)
+    results["one replica"], memory["one replica"] = bench_cluster(1, levels, 6300)
+    report("One replica (1 Rasa + 1 action server behind nginx)", results["one replica"], memory["one replica"])
+    results["two replicas"], memory["two replicas"] = bench_cluster(2, levels, 6400)
+    report("Two replicas (2 Rasa + 2 action servers behind nginx)", results["two replicas"], memory["two replicas"])
+    results["rasa init bot"], memory["rasa init bot"] = bench_baseline(levels, 6500)
+    report("Baseline: the `rasa init` example bot (1 process, no custom actions)", results["rasa init bot"],
+           memory["rasa init bot"])
+    print("\nThroughput ratio to the baseline (ours / rasa init):")
+    for ours_one, ours_two, base in zip(results["one replica"], results["two replicas"], results["rasa init bot"]):
+        print(f"  {base['concurrency']:>3} concurrent: one replica {ours_one['throughput'] / base['throughput']:.2f}, "
+              f"two replicas {ours_two['throughput'] / base['throughput']:.2f}")
+    plot(results, RESULTS / "bench-load.png")
+    (RESULTS / "bench-load.json").write_text(json.dumps({"results": results, "memory": memory}, indent=2))
+    print(f"\nPlot: {RESULTS / 'bench-load.png'}; numbers: {RESULTS / 'bench-load.json'}")
+
+
+if __name__ == "__main__":
+    main()
