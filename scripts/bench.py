@@ -55,10 +55,24 @@ def say(sender, message):
 
 
 def rss_mb(pid):
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return float("nan")
+
+
+def run_concurrently(work, count):
+    """Runs work(0..count-1) in as many threads; returns the wall time in seconds."""
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(count)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - began
 
 
 def describe(name, latencies):
@@ -87,13 +101,7 @@ def bench_servers(workdir: Path):
                 with lock:
                     latencies.append(elapsed)
 
-        threads = [threading.Thread(target=conversation, args=(n,)) for n in range(8)]
-        began = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        wall = time.perf_counter() - began
+        wall = run_concurrently(conversation, 8)
         describe("8 concurrent conversations, 200 messages", latencies)
         print(f"Throughput with 8 concurrent conversations: {len(latencies) / wall:.1f} messages/s")
         for name, process in processes.items():

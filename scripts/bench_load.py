@@ -17,8 +17,8 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from pathlib import Path
 
+from scripts.bench import percentile, rss_mb, run_concurrently
 from scripts.cluster import running_cluster
 from scripts.serve import BIN, ROOT, stop, wait_until_up
 
@@ -46,7 +46,7 @@ def say(url, sender, message):
 def run_level(url, concurrency):
     latencies, errors, lock = [], [0], threading.Lock()
 
-    def applicant():
+    def applicant(_number):
         sender = f"load-{uuid.uuid4().hex[:10]}"
         for message in CONVERSATION:
             started = time.perf_counter()
@@ -59,28 +59,11 @@ def run_level(url, concurrency):
             with lock:
                 latencies.append(time.perf_counter() - started)
 
-    threads = [threading.Thread(target=applicant) for _ in range(concurrency)]
-    began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - began
-    ms = sorted(1000 * x for x in latencies) or [float("nan")]
-    pick = lambda f: ms[min(len(ms) - 1, int(round(f * (len(ms) - 1))))]  # noqa: E731
+    wall = run_concurrently(applicant, concurrency)
+    ms = [1000 * x for x in latencies] or [float("nan")]
     return {"concurrency": concurrency, "messages": len(latencies), "errors": errors[0],
-            "throughput": len(latencies) / wall, "p50": pick(.5), "p95": pick(.95), "p99": pick(.99),
-            "mean": statistics.mean(ms)}
-
-
-def rss_mb(pid):
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return float("nan")
+            "throughput": len(latencies) / wall, "p50": percentile(ms, .5), "p95": percentile(ms, .95),
+            "p99": percentile(ms, .99), "mean": statistics.mean(ms)}
 
 
 def report(name, rows, memory):
