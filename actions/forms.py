@@ -285,17 +285,6 @@ class ActionStopForm(SafeAction):
         return [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None), SlotSet("form_failures", 0), *cleared]
 
 
-class ActionRepeatQuestion(Action):
-    """The form asks its question again right after this."""
-
-    def name(self) -> Text:
-        return "action_repeat_question"
-
-    async def run(self, dispatcher, tracker, domain):
-        dispatcher.utter_message(text="Of course. Here it is again:")
-        return []
-
-
 # --- when a form is done --------------------------------------------------------------------
 
 class ActionSubmitIntake(SafeAction):

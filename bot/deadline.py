@@ -14,7 +14,6 @@ DUE_TODAY = "due_today"
 WITHIN_30_DAYS = "within_30_days"
 WITHIN_90_DAYS = "within_90_days"
 LATER = "later"
-URGENCIES = (PASSED, DUE_TODAY, WITHIN_30_DAYS, WITHIN_90_DAYS, LATER)
 # Bands in which a case is flagged urgent to the firm and the applicant.
 URGENT = (PASSED, DUE_TODAY, WITHIN_30_DAYS)
 

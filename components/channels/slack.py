@@ -11,35 +11,16 @@ secret, 5-minute replay window); this subclass keeps that and adds:
 """
 import logging
 import os
-import time
-from collections import OrderedDict
 from typing import Any, Dict, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, OutputChannel
 from rasa.core.channels.slack import SlackBot, SlackInput
-from sanic import Blueprint, response
+from sanic import response
 
 from components.channels.cards import slack_blocks, slack_sources, written_date
+from components.channels.common import NotConfigured, SeenEvents
 
 logger = logging.getLogger(__name__)
-EVENT_MEMORY_SECONDS = 3600  # Slack retries within minutes; keep ids for an hour
-EVENT_MEMORY_SIZE = 10_000
-
-
-class SeenEvents:
-    """Event ids seen recently, in this process. (Several replicas need a shared store.)"""
-
-    def __init__(self) -> None:
-        self.seen: "OrderedDict[str, float]" = OrderedDict()
-
-    def first_time(self, event_id: str) -> bool:
-        now = time.monotonic()
-        while self.seen and (len(self.seen) > EVENT_MEMORY_SIZE or next(iter(self.seen.values())) < now - EVENT_MEMORY_SECONDS):
-            self.seen.popitem(last=False)
-        if event_id in self.seen:
-            return False
-        self.seen[event_id] = now
-        return True
 
 
 class FirmSlackBot(SlackBot):
@@ -81,22 +62,3 @@ class FirmSlackInput(SlackInput):
 
     def get_output_channel(self, channel: Optional[Text] = None, thread_id: Optional[Text] = None) -> OutputChannel:
         return FirmSlackBot(self.slack_token, channel or self.slack_channel, thread_id, self.api_url)
-
-
-class NotConfigured(InputChannel):
-    """Stands in for a channel whose credentials are not set: it answers 503 and does nothing."""
-
-    def __init__(self, channel_name: str) -> None:
-        self.channel_name = channel_name
-
-    def name(self) -> Text:  # type: ignore[override]
-        return self.channel_name
-
-    def blueprint(self, on_new_message) -> Blueprint:
-        blueprint = Blueprint(f"{self.channel_name}_not_configured", __name__)
-
-        @blueprint.route("/webhook", methods=["GET", "POST"])
-        async def webhook(_request):
-            return response.json({"error": f"the {self.channel_name} channel is not configured"}, status=503)
-
-        return blueprint

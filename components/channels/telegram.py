@@ -24,7 +24,7 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 
 from components.channels.cards import telegram_html, telegram_sources
-from components.channels.slack import NotConfigured, SeenEvents
+from components.channels.common import NotConfigured, SeenEvents
 
 logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024
