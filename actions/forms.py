@@ -317,6 +317,10 @@ class ActionSubmitReminder(SafeAction):
         if tracker.get_slot("reminder_consent") != "yes":
             dispatcher.utter_message(response="utter_reminder_no_consent")
             return [SlotSet("reminder_consent", None)]
+        email = slot_value(tracker, "email")
+        if not email:  # skipped after two wrong tries
+            dispatcher.utter_message(response="utter_reminder_needs_email")
+            return [SlotSet("reminder_consent", None)]
         interview, notice = date_slot(tracker, "interview_date"), date_slot(tracker, "notice_date")
         if not (interview or notice):
             dispatcher.utter_message(response="utter_reminder_needs_date")
@@ -324,7 +328,7 @@ class ActionSubmitReminder(SafeAction):
         found = compute_deadline(clock.today(), notice, interview)
         deadline = format_date(found.deadline)
         try:
-            dates = intake_store().add_reminders(tracker.sender_id, slot_value(tracker, "email"), found.deadline,
+            dates = intake_store().add_reminders(tracker.sender_id, email, found.deadline,
                                                  consent_time(tracker, "reminder_consent"), clock.today())
         except SQLAlchemyError:
             dispatcher.utter_message(response="utter_reminder_not_saved", deadline=deadline)

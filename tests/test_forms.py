@@ -183,6 +183,17 @@ async def test_reminders_are_stored_30_and_7_days_before():
     assert sorted(r.days_before for r in rows) == [7, 30]
 
 
+async def test_no_reminder_without_an_email_and_nothing_stored():
+    with storage.intake_store().session() as session:
+        before = len(session.execute(select(Reminder)).scalars().all())
+    events, messages = await run(ActionSubmitReminder(), tracker(
+        "inform", reminder_consent="yes", email=SKIPPED, notice_date="2025-09-01"))
+    assert events == [SlotSet("reminder_consent", None)]
+    assert responses(messages) == ["utter_reminder_needs_email"]
+    with storage.intake_store().session() as session:
+        assert len(session.execute(select(Reminder)).scalars().all()) == before
+
+
 async def test_no_reminder_for_a_passed_deadline():
     _, messages = await run(ActionSubmitReminder(), tracker(
         "affirm", reminder_consent="yes", email="b@example.com", notice_date="2025-06-01"))
