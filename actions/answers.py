@@ -7,9 +7,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import SafeAction, latest_intent
 from actions.conversation import cancel_erasure, erase_conversation, not_understood
-from actions.engine import ENGINE, facts_from_tracker, firm_values, latest_entity
+from actions.engine import ENGINE, facts_from_tracker, firm_values, latest_entity, unexplained_date
+from bot import clock
 from bot.advice import Answer, format_date
-from bot.deadline import parse_iso
+from bot.deadline import DateError, parse_iso
 
 TOPIC_BY_INTENT = {
     "ask_status_meaning": "status_meaning",
@@ -45,6 +46,23 @@ def sources_payload(answer: Answer) -> Dict[str, Any]:
     }
 
 
+def future_case_date(tracker: Tracker) -> Optional[str]:
+    """A date of the case in this message that lies in the future (an appointment may)."""
+    for found in tracker.latest_message.get("entities", []):
+        if found.get("entity") == "date" and found.get("role") in ("received", "sent"):
+            if readable_date(found["value"]) and parse_iso(found["value"]) > clock.today():
+                return found["value"]
+    return None
+
+
+def readable_date(text: str) -> bool:
+    try:
+        parse_iso(text)
+        return True
+    except DateError:
+        return False  # refused later, with its reason, by facts_from_tracker
+
+
 def ask_which_date(dispatcher: CollectingDispatcher, readings: str) -> None:
     first, second = (format_date(parse_iso(reading)) for reading in readings.split("|"))
     buttons = [
@@ -54,7 +72,9 @@ def ask_which_date(dispatcher: CollectingDispatcher, readings: str) -> None:
     dispatcher.utter_message(response="utter_ask_which_date", first=first, second=second, buttons=buttons)
 
 
-def answer_topic(topic: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
+def answer_topic(
+    topic: str, dispatcher: CollectingDispatcher, tracker: Tracker, answering_date_question: bool = False,
+) -> List[Dict[str, Any]]:
     events: List[Dict[str, Any]] = []
     if tracker.get_slot("fallback_count"):
         events.append(SlotSet("fallback_count", 0))
@@ -64,7 +84,24 @@ def answer_topic(topic: str, dispatcher: CollectingDispatcher, tracker: Tracker)
         return events + [SlotSet("ambiguous_date", None), SlotSet("pending_topic", topic)]
     if latest_intent(tracker) == "petition_returned":
         events.append(SlotSet("kind_221g", "petition_returned"))
-    facts, slot_events, date_problem = facts_from_tracker(tracker)
+    answering = answering_date_question or bool(tracker.get_slot("pending_topic") in ENGINE.topics)
+    known = tracker.get_slot("notice_date") or tracker.get_slot("interview_date")
+    future = future_case_date(tracker)
+    if future:
+        dispatcher.utter_message(response="utter_date_problem", reason=f"the date {future} is in the future; please check it")
+        if topic == "deadline":
+            dispatcher.utter_message(response="utter_ask_notice_date")
+            return events + [SlotSet("pending_topic", topic)]
+    if topic == "deadline" and not known and not answering:
+        # Never count the year from a date whose meaning we only guessed.
+        unclear = unexplained_date(tracker)
+        if unclear and readable_date(unclear):
+            dispatcher.utter_message(response="utter_confirm_notice_date", date=format_date(parse_iso(unclear)))
+            return events + [SlotSet("pending_topic", "confirm_notice_date")]
+        if latest_entity(tracker, "date", role="received"):
+            dispatcher.utter_message(response="utter_received_date_not_counted")
+            return events + [SlotSet("pending_topic", topic)]
+    facts, slot_events, date_problem = facts_from_tracker(tracker, answering)
     events += slot_events
     if date_problem:
         dispatcher.utter_message(response="utter_date_problem", reason=date_problem)
@@ -115,6 +152,13 @@ class ActionContinue(SafeAction):
                 return [SlotSet("pending_topic", None), FollowupAction("intake_form")]
             dispatcher.utter_message(response="utter_anything_else")
             return [SlotSet("pending_topic", None)]
+        if pending == "confirm_notice_date" and intent in ("affirm", "deny"):
+            if intent == "affirm" and tracker.get_slot("date"):
+                return answer_topic("deadline", dispatcher, tracker, answering_date_question=True)
+            dispatcher.utter_message(response="utter_ask_notice_date")
+            return [SlotSet("date", None), SlotSet("pending_topic", "deadline")]
+        if pending == "confirm_notice_date" and intent == "inform" and latest_entity(tracker, "date"):
+            return answer_topic("deadline", dispatcher, tracker, answering_date_question=True)
         if pending == "delete_data" and intent in ("affirm", "deny"):
             return [SlotSet("pending_topic", None)] + (
                 erase_conversation(dispatcher, tracker) if intent == "affirm" else cancel_erasure(dispatcher))

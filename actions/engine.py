@@ -44,22 +44,32 @@ def latest_entity(tracker: Tracker, entity: str, role: Optional[str] = None) -> 
     return next(tracker.get_latest_entity_values(entity, entity_role=role), None)
 
 
-def facts_from_tracker(tracker: Tracker) -> Tuple[CaseFacts, List[SlotSet], Optional[str]]:
+def unexplained_date(tracker: Tracker) -> Optional[str]:
+    """The latest date in this message without a telling word: role "other", or no role at
+    all (a button's payload, such as the choice between two readings of 4/6/2026)."""
+    dates = [e for e in tracker.latest_message.get("entities", [])
+             if e.get("entity") == "date" and e.get("role") in (None, "other")]
+    return dates[-1]["value"] if dates else None
+
+
+def facts_from_tracker(tracker: Tracker, answering_date_question: bool = False) -> Tuple[CaseFacts, List[SlotSet], Optional[str]]:
     """The case facts the slots hold, the slot events that tidy them, and the reason
     a date was refused (None when all dates are usable).
 
-    A date given without a telling word counts as the notice date. A refused date is
-    cleared so that it is never used later.
+    Only a notice or an interview date starts the year. A date without a telling
+    word counts as the notice date only when it answers our question for that date
+    or nothing else is known; it never replaces a known notice or interview date.
+    A refused date is cleared so that it is never used later.
     """
     events: List[SlotSet] = []
     notice_text = tracker.get_slot("notice_date")
-    plain_date = latest_entity(tracker, "date") or tracker.get_slot("date")
-    if plain_date:
+    plain_date = unexplained_date(tracker) or tracker.get_slot("date")
+    if plain_date and (answering_date_question or not (notice_text or tracker.get_slot("interview_date"))):
         notice_text = plain_date
         events += [SlotSet("notice_date", plain_date), SlotSet("date", None)]
     dates, problem = {}, None
     for slot, text in (("notice_date", notice_text), ("interview_date", tracker.get_slot("interview_date"))):
-        if text:
+        if text and text != "skipped":
             try:
                 value = parse_iso(text)
                 check_not_future(value, clock.today(), slot.split("_")[0])

@@ -167,7 +167,8 @@ class FormValidation(FormValidationAction):
             if lowered in NOTICE_REQUESTS:
                 return lowered
             for request, words in NOTICE_REQUESTS.items():
-                if any(re.search(rf"\b{re.escape(word)}", lowered) for word in words):
+                # Whole words (plurals allowed): "ap" must not match "apply" or "approved".
+                if any(re.search(rf"\b{re.escape(word)}(?:s|es)?\b", lowered) for word in words):
                     return request
             return None
         return self.check("notice_request", value, dispatcher, tracker, "utter_invalid_notice_request", accept)

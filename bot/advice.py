@@ -43,6 +43,11 @@ class Answer:
     needs: Optional[str] = None  # a fact to ask the applicant for before answering
 
 
+def applies_221g(facts: CaseFacts) -> bool:
+    """The one-year window is a 221(g) rule: never for a case refused under 214(b) or 212(a) alone."""
+    return facts.refusal_section in (None, "221g")
+
+
 def format_date(value: dt.date) -> str:
     """Day, month name, year: unambiguous in every country."""
     return f"{value.day} {MONTH_NAMES[value.month - 1]} {value.year}"
@@ -111,8 +116,8 @@ class AdviceEngine:
     # --- helpers shared by the topics -------------------------------------------------
 
     def _add_deadline(self, draft: _Draft, facts: CaseFacts) -> Optional[Deadline]:
-        """Adds the computed deadline where dates are known; returns it."""
-        if not (facts.notice_date or facts.interview_date):
+        """Adds the computed deadline where dates are known and a 221(g) may apply; returns it."""
+        if not (facts.notice_date or facts.interview_date) or not applies_221g(facts):
             return None
         found = compute_deadline(self.today(), facts.notice_date, facts.interview_date)
         draft.deadline = found
@@ -147,8 +152,9 @@ class AdviceEngine:
             return "ceac_status"
         draft.explain(f"status_{status}")
         if status == "refused":
-            draft.explain("status_refused_often_temporary")
-            draft.explain("status_refused_extended_ap")
+            if applies_221g(facts):
+                draft.explain("status_refused_often_temporary")
+                draft.explain("status_refused_extended_ap")
             if facts.refusal_section == "214b":
                 draft.explain("refusal_214b")
             elif (facts.refusal_section or "").startswith("212a"):
@@ -162,13 +168,13 @@ class AdviceEngine:
             draft.explain("petition_return_possible")
         if status in ("refused", "administrative_processing"):
             draft.tip("status_case_last_updated")
-            if facts.refusal_section in (None, "221g"):
-                self._add_deadline(draft, facts)
+            self._add_deadline(draft, facts)
         if status in ("expired", "expiring_soon", "returned_to_nvc", "transfer_in_progress"):
             draft.refer("recommended")
         if facts.visa_type == "DV" and status in ("refused", "administrative_processing", "ready", "in_transit"):
             draft.tip("dv_september_30")
-        if status in ("refused", "administrative_processing", "expired", "expiring_soon", "returned_to_nvc"):
+        # "Often temporary" is about 221(g) refusals; an expired registration is no such thing.
+        if status in ("refused", "administrative_processing") and applies_221g(facts):
             draft.tip("tip_dont_panic")
         return None
 
@@ -178,17 +184,26 @@ class AdviceEngine:
         if facts.kind_221g == "administrative_processing" or facts.ceac_status == "administrative_processing":
             draft.explain("221g_ap_not_security_risk")
         self._add_deadline(draft, facts)
-        for entry_id in ("status_refused_often_temporary", "deadline_one_year_rule", "221g_passport_kept",
-                         "221g_ds160_refusal_question", "tip_dont_panic"):
+        tips = ["status_refused_often_temporary", "deadline_one_year_rule", "221g_passport_kept",
+                "221g_ds160_refusal_question", "tip_dont_panic"]
+        if not applies_221g(facts):  # they asked what 221(g) is, but their own refusal is another section
+            draft.explain("deadline_not_for_214b" if facts.refusal_section == "214b" else "deadline_not_for_212a")
+            tips = [t for t in tips if t not in ("deadline_one_year_rule", "tip_dont_panic")]
+        for entry_id in tips:
             draft.tip(entry_id)
         draft.refer("suggested")
         return None
 
     def _deadline(self, draft: _Draft, facts: CaseFacts) -> Optional[str]:
+        if not applies_221g(facts):
+            self._not_a_221g_deadline(draft, facts)
+            return None
         if not (facts.notice_date or facts.interview_date):
             return "notice_date"
         found = self._add_deadline(draft, facts)
         draft.explain("deadline_one_year_rule")
+        if facts.refusal_section is None:
+            draft.explain("deadline_applies_to_221g_only")
         draft.explain("deadline_anchor_varies")
         category = visa_category(facts.visa_type)
         if category != "immigrant" and facts.kind_221g == "administrative_processing":
@@ -202,6 +217,18 @@ class AdviceEngine:
         draft.tip("tip_consult_attorney")
         return None
 
+    def _not_a_221g_deadline(self, draft: _Draft, facts: CaseFacts) -> None:
+        """A 214(b) or 212(a) refusal: no countdown, why documents do not cure it, and a referral."""
+        if facts.refusal_section == "214b":
+            draft.explain("deadline_not_for_214b")
+            draft.explain("refusal_214b")
+        else:
+            draft.explain("deadline_not_for_212a")
+            draft.explain("refusal_212a")
+            draft.explain("refusal_212a_waivers")
+        draft.tip("tip_consult_attorney")
+        draft.refer("recommended")
+
     def _missed_consequences(self, draft: _Draft, category: Optional[str]) -> None:
         draft.explain("missed_final_refusal")
         if category in ("immigrant", None):
@@ -212,6 +239,9 @@ class AdviceEngine:
             draft.explain("deadline_niv_ap_exception")
 
     def _missed_deadline(self, draft: _Draft, facts: CaseFacts) -> Optional[str]:
+        if not applies_221g(facts):
+            self._not_a_221g_deadline(draft, facts)
+            return None
         self._add_deadline(draft, facts)
         self._missed_consequences(draft, visa_category(facts.visa_type))
         if facts.visa_type == "K-1":
@@ -253,7 +283,10 @@ class AdviceEngine:
         if (category == "nonimmigrant" and facts.visa_type not in EMPLOYMENT_VISAS | {"K-1"}) or category is None:
             draft.explain("docs_examples_visitor_student")
         self._add_deadline(draft, facts)
-        draft.tip("deadline_one_year_rule")
+        if applies_221g(facts):
+            draft.tip("deadline_one_year_rule")
+        else:
+            draft.explain("deadline_not_for_214b" if facts.refusal_section == "214b" else "deadline_not_for_212a")
         draft.tip("docs_passport_request")
         draft.refer("suggested")
         return None

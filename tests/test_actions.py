@@ -1,5 +1,6 @@
 """Action tests in the RasaHQ style: tracker fixtures in, exact events and messages out."""
 import copy
+import functools
 import json
 from pathlib import Path
 
@@ -53,7 +54,7 @@ def remembered(topic, messages, earlier_topics=()):
 
 async def test_deadline_question_with_a_date_gets_the_date_card_sources_and_referral():
     events, messages = await run(ActionAnswerQuestion(), Tracker.from_dict(DEADLINE_TRACKER))
-    assert events == [SlotSet("notice_date", "2026-03-03"), SlotSet("date", None), *remembered("deadline", messages)]
+    assert events == remembered("deadline", messages)
     assert "3 March 2027" in messages[0]["text"]
     assert messages[1]["custom"] == {
         "type": "deadline", "notice_date": "2026-03-03", "counted_from": "notice", "deadline": "2027-03-03",
@@ -92,12 +93,9 @@ async def test_deadline_question_without_a_date_asks_for_it_then_answers_the_dat
 
 async def test_future_date_is_refused_with_the_reason_and_asked_again():
     events, messages = await run(
-        ActionAnswerQuestion(), tracker("ask_deadline", [entity("date", "2026-07-01")], date="2026-07-01")
+        ActionAnswerQuestion(), understood("ask_deadline", "my 221g letter is dated 1 July 2026, when is my deadline?")
     )
-    assert events == [
-        SlotSet("notice_date", "2026-07-01"), SlotSet("date", None), SlotSet("notice_date", None),
-        SlotSet("pending_topic", "deadline"),
-    ]
+    assert events == [SlotSet("notice_date", None), SlotSet("pending_topic", "deadline")]
     assert responses(messages) == ["utter_date_problem", "utter_ask_notice_date"]
     assert messages[0]["reason"] == "the notice date 2026-07-01 is in the future; please check it"
 
@@ -213,3 +211,78 @@ def test_the_action_server_registers_exactly_the_domains_custom_actions():
     executor.register_package("actions")
     domain = yaml.safe_load((Path(__file__).parent.parent / "domain.yml").read_text())
     assert set(executor.actions) == set(domain["actions"])
+
+
+# --- which date is which: fixtures from what the real extractor finds ---------------------
+
+@functools.lru_cache(maxsize=1)
+def real_extractor():
+    from bot.entities import EntityExtractor
+
+    return EntityExtractor()
+
+
+def understood(intent, text, **slots):
+    """A tracker holding what the real entity extractor finds in text, and the slots
+    domain.yml's role mappings fill from it."""
+    from bot import clock
+
+    found = [{"entity": e.entity, "value": e.value, "start": e.start, "end": e.end, **({"role": e.role} if e.role else {})}
+             for e in real_extractor().extract(text, clock.today())]
+    role_slots = {"notice": "notice_date", "interview": "interview_date", "other": "date"}
+    filled = {role_slots[e["role"]]: e["value"] for e in found if e["entity"] == "date" and e.get("role") in role_slots}
+    filled |= {e["entity"]: e["value"] for e in found if e["entity"] in ("refusal_section", "ceac_status", "visa_type")}
+    return tracker(intent, found, text=text, **(filled | slots))
+
+
+async def test_a_deadline_question_with_an_unexplained_date_asks_before_counting():
+    events, messages = await run(ActionAnswerQuestion(), understood("ask_deadline", "3 March 2026, when is my deadline?"))
+    assert responses(messages) == ["utter_confirm_notice_date"]
+    assert messages[0]["date"] == "3 March 2026"
+    assert events == [SlotSet("pending_topic", "confirm_notice_date")]
+    # "Yes": now the year is counted from it.
+    events, messages = await run(ActionContinue(), tracker("affirm", date="2026-03-03", pending_topic="confirm_notice_date"))
+    card = next(m["custom"] for m in messages if m.get("custom", {}).get("type") == "deadline")
+    assert card["deadline"] == "2027-03-03" and SlotSet("notice_date", "2026-03-03") in events
+    # "No": ask for the printed date, and forget the unexplained one.
+    events, messages = await run(ActionContinue(), tracker("deny", date="2026-03-03", pending_topic="confirm_notice_date"))
+    assert responses(messages) == ["utter_ask_notice_date"]
+    assert events == [SlotSet("date", None), SlotSet("pending_topic", "deadline")]
+
+
+async def test_the_day_the_letter_arrived_never_starts_the_year():
+    events, messages = await run(ActionAnswerQuestion(), understood(
+        "ask_deadline", "I received my 221g letter by email on 20 March 2026, when is my deadline?"))
+    assert responses(messages) == ["utter_received_date_not_counted"]
+    assert not any(m.get("custom") for m in messages)
+
+
+async def test_a_later_unexplained_date_does_not_replace_the_notice_date():
+    events, messages = await run(ActionAnswerQuestion(), understood(
+        "ask_deadline", "and what about 20 May 2026?", notice_date="2026-03-03"))
+    card = next(m["custom"] for m in messages if m.get("custom", {}).get("type") == "deadline")
+    assert card["notice_date"] == "2026-03-03" and card["deadline"] == "2027-03-03"
+
+
+async def test_a_214b_refusal_gets_no_countdown_and_is_told_why():
+    from bot.knowledge import KnowledgeBase
+
+    events, messages = await run(ActionAnswerQuestion(), understood(
+        "ask_deadline", "refused under 214b on 3 March 2026, do I have a year to send documents?"))
+    assert not any(m.get("custom", {}).get("type") == "deadline" for m in messages)
+    assert messages[0]["text"].startswith(KnowledgeBase.load().entry("deadline_not_for_214b").text)
+
+
+async def test_choosing_a_reading_of_an_ambiguous_date_by_button_counts_it_as_the_notice_date():
+    # The button's payload is /inform{"date":"2026-06-04"}: a date entity without a role.
+    events, messages = await run(ActionContinue(), tracker("inform", [entity("date", "2026-06-04")],
+                                                           pending_topic="deadline"))
+    card = next(m["custom"] for m in messages if m.get("custom", {}).get("type") == "deadline")
+    assert card["notice_date"] == "2026-06-04" and card["deadline"] == "2027-06-04"
+
+
+async def test_a_letter_received_in_the_future_is_refused_with_the_reason():
+    events, messages = await run(ActionAnswerQuestion(), understood(
+        "ask_deadline", "i got the 221g letter on 1 August 2026, when is my deadline"))
+    assert responses(messages) == ["utter_date_problem", "utter_ask_notice_date"]
+    assert "in the future" in messages[0]["reason"]

@@ -179,3 +179,45 @@ def test_every_answer_carries_sources(engine):
         facts = CaseFacts(ceac_status="refused", notice_date=dt.date(2026, 3, 3))
         answer = engine.answer(topic, facts)
         assert answer.explanation and answer.sources, topic
+
+
+# --- refusal-aware answers: the one-year window is a 221(g) rule only -------------------
+
+NOTICE = dt.date(2026, 3, 3)
+
+
+@pytest.mark.parametrize("topic", ["deadline", "missed_deadline", "status_meaning", "explain_221g", "documents"])
+@pytest.mark.parametrize("section", ["214b", "212a6Ci"])
+def test_a_214b_or_212a_refusal_gets_no_221g_countdown(engine, kb, topic, section):
+    facts = CaseFacts(refusal_section=section, notice_date=NOTICE, ceac_status="refused")
+    answer = engine.answer(topic, facts)
+    assert answer.deadline is None
+    everything = answer.explanation + answer.tips
+    assert text(kb, "deadline_one_year_rule") not in everything
+    assert text(kb, "tip_dont_panic") not in everything
+    if topic in ("deadline", "missed_deadline"):
+        expected = "deadline_not_for_214b" if section == "214b" else "deadline_not_for_212a"
+        assert answer.explanation[0] == text(kb, expected)
+        assert answer.referral == "recommended"
+
+
+def test_with_the_section_unknown_the_deadline_says_it_is_a_221g_rule(engine, kb):
+    answer = engine.answer("deadline", CaseFacts(notice_date=NOTICE))
+    assert answer.deadline is not None
+    assert text(kb, "deadline_applies_to_221g_only") in answer.explanation
+    answer = engine.answer("deadline", CaseFacts(notice_date=NOTICE, refusal_section="221g"))
+    assert text(kb, "deadline_applies_to_221g_only") not in answer.explanation
+
+
+@pytest.mark.parametrize("status", ["expired", "expiring_soon", "returned_to_nvc"])
+def test_dont_panic_is_not_said_of_an_expired_registration(engine, kb, status):
+    answer = engine.answer("status_meaning", CaseFacts(ceac_status=status))
+    assert text(kb, "tip_dont_panic") not in answer.explanation + answer.tips
+
+
+def test_missed_iv_deadline_says_termination_shall_follow_as_the_regulation_does(kb):
+    assert "shall be terminated" in text(kb, "missed_iv_termination")
+
+
+def test_no_claim_that_221g_excludes_212a(kb):
+    assert "not used where a 212(a)" not in text(kb, "refusal_221g_vs_others")

@@ -73,7 +73,7 @@ def test_date_roles_come_from_the_nearest_telling_word(extractor):
     text = "my interview was on 12 january 2026 and the letter is dated jan 20"
     entities = extractor.extract(text, TODAY)
     assert [(e.value, e.role) for e in entities] == [("2026-01-12", "interview"), ("2026-01-20", "notice")]
-    assert [e.role for e in extractor.extract("March 3rd", TODAY)] == [None]
+    assert [e.role for e in extractor.extract("March 3rd", TODAY)] == ["other"]
 
 
 @pytest.mark.parametrize(
@@ -158,3 +158,30 @@ def test_reminder_offsets_are_durations_but_rule_names_are_not(extractor):
 
 def test_waiting_after_months_is_a_duration(extractor):
     assert found(extractor, "is mandamus worth it after 8 months of waiting") == [("duration", 243)]
+
+
+@pytest.mark.parametrize(
+    "text, visa",
+    [("my F2B interview", "F2B"), ("F2A case", "F2A"), ("F3 for my brother", "F3"), ("F4 sibling", "F4"),
+     ("EB-1 case", "EB-1"), ("eb2 niw", "EB-2"), ("EB3 nurse", "EB-3"), ("EB-5 investor", "EB-5"),
+     ("TN visa at the border", "TN"), ("E-3 for Australians", "E-3"), ("M-1 flight school", "M-1")],
+)
+def test_more_visa_classes_are_recognised(extractor, text, visa):
+    assert ("visa_type", visa) in found(extractor, text)
+
+
+@pytest.mark.parametrize(
+    "text", ["my passport expired last year", "the petition was approved in 2024", "I am ready for the interview",
+             "my I-130 approved", "are you ready", "ready to send the documents", "my medical expired"],
+)
+def test_status_words_that_do_not_describe_the_case_are_not_statuses(extractor, text):
+    assert "ceac_status" not in [e for e, _ in found(extractor, text)]
+
+
+@pytest.mark.parametrize(
+    "text, status",
+    [("ceac says expired", "expired"), ("my case is approved", "approved"), ("status shows ready", "ready"),
+     ("my visa was refused", "refused"), ("CEAC status: Ready. what now", "ready")],
+)
+def test_status_words_about_the_case_still_count(extractor, text, status):
+    assert ("ceac_status", status) in found(extractor, text)

@@ -242,3 +242,14 @@ async def test_callback_without_consent_stores_nothing():
     before = len(stored_leads())
     _, messages = await run(ActionSubmitCallback(), tracker("deny", callback_consent="no"))
     assert responses(messages) == ["utter_callback_no_consent"] and len(stored_leads()) == before
+
+
+@pytest.mark.parametrize("answer", ["my visa was approved", "I will apply again", "apparently nothing"])
+def test_notice_request_does_not_take_words_that_merely_start_with_ap(answer):
+    result, said = validate("notice_request", answer)
+    assert result["notice_request"] is None and said == ["utter_invalid_notice_request"]
+
+
+def test_notice_request_still_takes_ap_as_a_word():
+    result, _ = validate("notice_request", "just AP they said")
+    assert result["notice_request"] == "administrative_processing"
