@@ -13,6 +13,7 @@ from typing import Collection, Dict, Iterable, List, Optional, Sequence
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.engine import Engine
 
+from bot import clock
 from bot.db import session_factory
 from bot.models import Lead, Notification, Reminder, utcnow
 
@@ -99,8 +100,11 @@ class IntakeStore:
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(CSV_COLUMNS)
+        today = clock.today()
         for lead in self.leads():
-            writer.writerow([_csv_safe(getattr(lead, column)) for column in CSV_COLUMNS])
+            values = {column: getattr(lead, column) for column in CSV_COLUMNS}
+            values["urgency"] = lead.current_urgency(today)  # today's band, not the one at intake
+            writer.writerow([_csv_safe(values[column]) for column in CSV_COLUMNS])
         return out.getvalue()
 
     def purge(self, older_than: dt.timedelta) -> Dict[str, int]:

@@ -1,10 +1,12 @@
 """Tables of the firm's database. Changing them needs a new migration in bot/migrations/versions."""
 import datetime as dt
+from typing import Optional
 
 from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import declarative_base, relationship
 
-from bot.deadline import URGENT
+from bot import clock
+from bot.deadline import URGENT, urgency_for
 
 Base = declarative_base()
 
@@ -40,14 +42,20 @@ class Lead(Base):
     petitioner_name = Column(String(MAX_LENGTHS["petitioner_name"]))
     description = Column(Text)
     deadline = Column(Date)
-    urgency = Column(String(20))
+    urgency = Column(String(20))  # as it was on the day of intake; see current_urgency
     summary = Column(Text, nullable=False)  # the case summary sent to the attorney
 
     notifications = relationship("Notification", back_populates="lead", cascade="all, delete-orphan")
 
+    def current_urgency(self, today: dt.date) -> Optional[str]:
+        """The urgency band on `today`: a deadline 60 days out at intake is due within 30 a month later."""
+        if self.deadline is None:
+            return None
+        return urgency_for((self.deadline - today).days)
+
     @property
     def is_urgent(self) -> bool:
-        return self.urgency in URGENT
+        return self.current_urgency(clock.today()) in URGENT
 
 
 class Notification(Base):

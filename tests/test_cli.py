@@ -36,7 +36,7 @@ def test_list_show_export_delete(database, tmp_path):
     assert cli(database, "leads", "list").returncode == 0  # migrates the fresh database
     store = IntakeStore(make_engine(database))
     calm = store.save_lead(lead(person_name="Calm Case", urgency="later"), "Summary of the calm case", [])
-    urgent = store.save_lead(lead(person_name="Urgent Case", urgency="due_today"), "Summary of the urgent case", [])
+    urgent = store.save_lead(lead(person_name="Urgent Case", deadline=dt.date(2026, 6, 15), urgency="due_today"), "Summary of the urgent case", [])
 
     listing = cli(database, "leads", "list").stdout.splitlines()
     assert listing[0].startswith(f"#{urgent}") and "URGENT" in listing[0] and "Urgent Case" in listing[0]

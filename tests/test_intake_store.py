@@ -6,6 +6,7 @@ import io
 import pytest
 from sqlalchemy import inspect, select, text
 
+from bot import clock
 from bot.intake import IntakeStore, LeadInput
 from bot.models import Lead, Notification
 from bot.summary import case_summary
@@ -66,11 +67,29 @@ def test_sql_and_script_text_is_stored_as_text(store):
 
 
 def test_urgent_leads_come_first_then_newest(store):
-    old_urgent = store.save_lead(lead(urgency="within_30_days"), "s", [])
-    newer = store.save_lead(lead(urgency="later"), "s", [])
-    newest_urgent = store.save_lead(lead(urgency="passed"), "s", [])
+    old_urgent = store.save_lead(lead(deadline=dt.date(2026, 7, 1), urgency="within_30_days"), "s", [])
+    newer = store.save_lead(lead(deadline=dt.date(2027, 3, 1), urgency="later"), "s", [])
+    newest_urgent = store.save_lead(lead(deadline=dt.date(2026, 6, 1), urgency="passed"), "s", [])
     assert [row.id for row in store.leads()] == [newest_urgent, old_urgent, newer]
     assert store.lead(newest_urgent).is_urgent
+
+
+def test_urgency_is_today_s_not_the_one_stored_at_intake(store, monkeypatch):
+    # Taken on 15 June with the deadline 60 days out: not urgent then, due within 30 days a month later.
+    lead_id = store.save_lead(lead(deadline=dt.date(2026, 8, 14), urgency="within_90_days"), "s", [])
+    assert not store.lead(lead_id).is_urgent
+    monkeypatch.setenv("BOT_TODAY", "2026-07-20")
+    assert store.lead(lead_id).current_urgency(clock.today()) == "within_30_days"
+    assert store.lead(lead_id).is_urgent
+    assert [row.id for row in store.leads()] == [lead_id]
+    exported = list(csv.DictReader(io.StringIO(store.export_csv())))
+    assert exported[0]["urgency"] == "within_30_days"
+
+
+def test_a_lead_without_deadline_is_never_urgent(store):
+    lead_id = store.save_lead(lead(deadline=None, urgency=None), "s", [])
+    assert store.lead(lead_id).current_urgency(clock.today()) is None
+    assert not store.lead(lead_id).is_urgent
 
 
 def test_export_is_csv_and_defuses_spreadsheet_formulas(store):

@@ -56,7 +56,7 @@ def settings_for(port: int) -> MailSettings:
 
 def test_case_summary_is_emailed_to_the_firm(store, smtp):
     controller, inbox = smtp
-    lead_id = store.save_lead(lead(urgency="within_30_days"), "Summary text for the attorney", ["email"])
+    lead_id = store.save_lead(lead(deadline=dt.date(2026, 7, 1), urgency="within_30_days"), "Summary text for the attorney", ["email"])
     assert deliver_notifications(store, settings_for(controller.port)) == {"sent": 1, "failed": 0}
     [message] = inbox.messages
     assert message["To"] == "attorney@firm.example"
@@ -137,7 +137,7 @@ def test_case_summary_is_posted_to_a_slack_webhook(store):
     server = HTTPServer(("127.0.0.1", 0), Webhook)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        lead_id = store.save_lead(lead(urgency="passed"), "Summary for Slack", ["slack"])
+        lead_id = store.save_lead(lead(deadline=dt.date(2026, 6, 1), urgency="passed"), "Summary for Slack", ["slack"])
         settings = MailSettings.from_env(FIRM, {"SLACK_WEBHOOK_URL": f"http://127.0.0.1:{server.server_port}/hook"})
         assert settings.channels == ["email", "slack"]
         assert deliver_notifications(store, settings) == {"sent": 1, "failed": 0}
