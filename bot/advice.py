@@ -169,7 +169,7 @@ class AdviceEngine:
         if status in ("refused", "administrative_processing"):
             draft.tip("status_case_last_updated")
             self._add_deadline(draft, facts)
-        if status in ("expired", "expiring_soon", "returned_to_nvc", "transfer_in_progress"):
+        if status in ("expired", "expiring_soon", "returned_to_nvc", "transfer_in_progress", "invalid_case_number"):
             draft.refer("recommended")
         if facts.visa_type == "DV" and status in ("refused", "administrative_processing", "ready", "in_transit"):
             draft.tip("dv_september_30")

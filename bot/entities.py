@@ -69,6 +69,23 @@ def describes_the_case(text: str, status: str, start: int, end: int) -> bool:
     return not (status == "ready" and READY_FOR.search(text[end:end + 8]))
 
 
+# "F1" is the student visa or the family first preference. Family words without student
+# words make it the immigrant category, whose missed-deadline rules differ.
+FAMILY_FIRST_PREFERENCE = re.compile(
+    r"\b(?:i-?130|priority date|nvc|immigrant visa|immigration visa|green card|unmarried (?:son|daughter)s?|"
+    r"first preference|family preference|(?:us|american|citizen) (?:father|mother|dad|mom|mum|parents?)|"
+    r"(?:father|mother|dad|mom|mum|parents?) (?:is|are) (?:a )?(?:us |american )?citizens?|petitioned)\b", re.I)
+STUDENT = re.compile(r"\b(?:student|i-?20|universit(?:y|ies)|college|sevis|admits?|admission|masters?|ms|mba|phd|"
+                     r"bachelors?|intake|semester|course|school|stem|opt)\b", re.I)
+
+
+def visa_class(text: str, value: str, start: int, end: int) -> str:
+    if value == "F-1" and re.fullmatch(r"f\W?1", text[start:end], re.I):
+        if FAMILY_FIRST_PREFERENCE.search(text) and not STUDENT.search(text):
+            return "F1"
+    return value
+
+
 @dataclass(frozen=True)
 class Entity:
     entity: str
@@ -98,7 +115,10 @@ class EntityExtractor:
             if span.label_ == "ceac_status" and not describes_the_case(text, span.ent_id_, span.start_char, span.end_char):
                 continue
             if not any(span.start_char < end and start < span.end_char for start, end in taken):
-                found.append(Entity(span.label_, span.ent_id_, span.start_char, span.end_char))
+                value = span.ent_id_
+                if span.label_ == "visa_type":
+                    value = visa_class(text, value, span.start_char, span.end_char)
+                found.append(Entity(span.label_, value, span.start_char, span.end_char))
         return sorted(found, key=lambda e: e.start)
 
     def _regex_entities(self, text: str, today: dt.date) -> Iterator[Entity]:

@@ -221,3 +221,17 @@ def test_missed_iv_deadline_says_termination_shall_follow_as_the_regulation_does
 
 def test_no_claim_that_221g_excludes_212a(kb):
     assert "not used where a 212(a)" not in text(kb, "refusal_221g_vs_others")
+
+
+def test_invalid_case_number_is_explained_without_a_guess_and_refers(engine):
+    answer = engine.answer("status_meaning", CaseFacts(ceac_status="invalid_case_number"))
+    assert "no official description" in answer.explanation[0]
+    assert answer.deadline is None
+    assert answer.referral == "recommended"
+
+
+def test_family_first_preference_gets_the_immigrant_missed_deadline_rules(engine, kb):
+    family = engine.answer("missed_deadline", CaseFacts(visa_type="F1"))
+    student = engine.answer("missed_deadline", CaseFacts(visa_type="F-1"))
+    assert family.explanation != student.explanation
+    assert kb.entry("missed_iv_termination").text.split("{")[0].strip() in " ".join(family.explanation)

@@ -108,7 +108,7 @@ def test_refusal_sections_are_normalised(extractor, text, value):
      ("application receipt pending", "application_receipt_pending"), ("no status", "no_status"),
      ("expiring soon", "expiring_soon"), ("transfer in progress", "transfer_in_progress"),
      ("returned to NVC", "returned_to_nvc"), ("expired", "expired"), ("ready", "ready"),
-     ("application received", "application_received")],
+     ("application received", "application_received"), ("Invalid Case Number", "invalid_case_number")],
 )
 def test_ceac_statuses_are_normalised(extractor, text, value):
     assert found(extractor, f"ceac says {text}") == [("ceac_status", value)]
@@ -185,3 +185,16 @@ def test_status_words_that_do_not_describe_the_case_are_not_statuses(extractor, 
 )
 def test_status_words_about_the_case_still_count(extractor, text, status):
     assert ("ceac_status", status) in found(extractor, text)
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [("my F1 interview is next week, i got the I-20 from my university", "F-1"),
+     ("my f1 got refused 221g, my college starts in january", "F-1"),
+     ("F1 refused under 221g, what now", "F-1"),
+     ("my US citizen father filed an I-130 for me, F1 category, interview done, got 221g", "F1"),
+     ("F1 case at NVC, priority date current, unmarried son of a citizen", "F1"),
+     ("family first preference case in administrative processing", "F1")],
+)
+def test_f1_is_the_student_visa_unless_the_family_category_is_meant(extractor, text, value):
+    assert [v for kind, v in found(extractor, text) if kind == "visa_type"] == [value]
