@@ -167,6 +167,13 @@ class ActionContinue(SafeAction):
             return not_understood(dispatcher, tracker)
         if pending in ENGINE.topics and intent == "inform":
             return answer_topic(pending, dispatcher, tracker)
+        if intent == "inform" and latest_entity(tracker, "ceac_status"):
+            # "now it changed to In Transit": the new status is answered, not just noted.
+            return answer_topic("status_meaning", dispatcher, tracker)
+        updates_a_date = latest_entity(tracker, "date", role="notice") or latest_entity(tracker, "date", role="interview")
+        if intent == "inform" and updates_a_date and "deadline" in (tracker.get_slot("topics_asked") or []):
+            # "wait, the interview itself was on 1 March": the deadline is counted again.
+            return answer_topic("deadline", dispatcher, tracker)
         if intent == "inform":
             dispatcher.utter_message(response="utter_noted")
         else:

@@ -286,3 +286,25 @@ async def test_a_letter_received_in_the_future_is_refused_with_the_reason():
         "ask_deadline", "i got the 221g letter on 1 August 2026, when is my deadline"))
     assert responses(messages) == ["utter_date_problem", "utter_ask_notice_date"]
     assert "in the future" in messages[0]["reason"]
+
+
+async def test_a_status_update_mid_conversation_is_answered_not_just_noted():
+    from bot.knowledge import KnowledgeBase
+
+    events, messages = await run(ActionContinue(), understood(
+        "inform", "now it changed to in transit", topics_asked=["deadline"]))
+    assert "utter_noted" not in responses(messages)
+    assert messages[0]["text"].startswith(KnowledgeBase.load().entry("status_in_transit").text)
+
+
+async def test_an_earlier_interview_date_given_later_recomputes_the_deadline():
+    events, messages = await run(ActionContinue(), understood(
+        "inform", "wait, the interview itself was on 1 March 2026", notice_date="2026-03-03",
+        topics_asked=["deadline"]))
+    card = next(m["custom"] for m in messages if m.get("custom", {}).get("type") == "deadline")
+    assert (card["counted_from"], card["deadline"]) == ("interview", "2027-03-01")
+
+
+async def test_a_date_given_before_any_deadline_question_is_only_noted():
+    events, messages = await run(ActionContinue(), understood("inform", "the interview was on 1 March 2026"))
+    assert responses(messages) == ["utter_noted"]

@@ -5,6 +5,7 @@ import urllib.request
 
 import pytest
 
+from bot.firm import load_firm
 from bot.knowledge import KnowledgeBase
 from scripts.serve import running_servers
 
@@ -127,6 +128,7 @@ def test_an_intake_is_stored_sent_to_the_attorney_and_erased_on_request(servers,
     assert customs(say(sender, "got a 221g letter dated 3 March 2026, when is my deadline?"), "deadline")
     consent = say(sender, "i want to book a consultation with a lawyer")
     assert any("Do you agree?" in t for t in texts(consent))
+    assert any(load_firm().booking_url in t for t in texts(consent))  # the link at once, details optional
     answers = [
         ("/affirm", "full name"), ("Ravi Kumar", "email address"), ("not an email", "doesn't look like an email"),
         ("ravi@example.com", "phone number"), ("skip", "Which visa"), ("h1b", "embassy or consulate"),
