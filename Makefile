@@ -13,7 +13,7 @@ export PYTHONWARNINGS := ignore
 # so changing them needs a restart, not a retrain.)
 MODEL_INPUTS := config.yml domain.yml $(shell find data components -name '*.yml' -o -name '*.py' 2>/dev/null)
 
-.PHONY: run run-cluster test train eval bench bench-load validate lock clean staff
+.PHONY: run run-cluster test train eval bench bench-load validate lock clean staff golden
 
 WIDGET_DEPS := widget/node_modules/.package-lock.json
 
@@ -55,6 +55,10 @@ validate: $(STAMP)
 # Trains on data/nlu only and scores the held-out set tests/nlu/heldout.yml.
 eval: $(STAMP)
 	$(BIN)/python -m scripts.evaluate_nlu
+
+# Rewrites tests/golden/engine_answers.txt after a deliberate change to rules or knowledge: review its diff.
+golden: $(STAMP)
+	UPDATE_GOLDEN=1 $(BIN)/pytest -q tests/test_golden_answers.py
 
 bench: $(STAMP) $(MODEL)
 	$(BIN)/python -m scripts.bench

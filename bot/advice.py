@@ -41,6 +41,7 @@ class Answer:
     sources: Tuple[Source, ...] = ()
     referral: str = "none"
     needs: Optional[str] = None  # a fact to ask the applicant for before answering
+    entries: Tuple[str, ...] = ()  # the knowledge-base entries used, in order (for review)
 
 
 def applies_221g(facts: CaseFacts) -> bool:
@@ -63,9 +64,12 @@ class _Draft:
         self.sources: Dict[str, Source] = {}
         self.deadline: Optional[Deadline] = None
         self.referral = "none"
+        self.entries: List[str] = []
 
     def _use(self, entry_id: str, values: dict, extra_sources: Tuple[Source, ...] = ()) -> str:
         entry = self.kb.entry(entry_id)
+        if entry_id not in self.entries:
+            self.entries.append(entry_id)
         for source in entry.sources + extra_sources:
             self.sources.setdefault(source.id, source)
         return entry.render(**values)
@@ -87,7 +91,7 @@ class _Draft:
     def answer(self) -> Answer:
         return Answer(
             self.topic, tuple(self.explanation), tuple(self.tips), self.deadline,
-            tuple(self.sources.values()), self.referral,
+            tuple(self.sources.values()), self.referral, entries=tuple(self.entries),
         )
 
 
