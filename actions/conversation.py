@@ -1,4 +1,5 @@
 """The conversation around the answers: the disclaimer, fallbacks and the firm's contacts."""
+import re
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
@@ -39,13 +40,54 @@ def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[D
     return [SlotSet("fallback_count", 0), SlotSet("pending_topic", "attorney_offer")]
 
 
+# The topics a low-confidence message about a visa case may be asking, as button titles.
+TOPIC_TITLES = {
+    "ask_status_meaning": "What my CEAC status means",
+    "explain_221g": "What a 221(g) / administrative processing is",
+    "ask_deadline": "My deadline to respond",
+    "missed_deadline": "I missed (or will miss) the deadline",
+    "ask_processing_time": "How long processing takes",
+    "ask_documents": "Which documents, and how to send them",
+    "ask_options": "What I can do (inquiry, expedite, appeal...)",
+    "petition_returned": "My petition was sent back",
+    "compare_refusals": "214(b) or 212(a) compared with 221(g)",
+}
+# Words that show a message is about a visa case even when its question was not understood.
+ABOUT_A_VISA_CASE = re.compile(
+    r"\b(?:visa|ceac|embassy|consulate|consular|221\s*\(?\s*g|214\s*\(?\s*b|212|administrative|ap|refus\w*|"
+    r"passport|interview\w*|docs?|documents?|petition|nvc|uscis|deadline|officer|vfs|ofc|stamping|dropbox|slip)\b",
+    re.I,
+)
+CASE_ENTITIES = {"ceac_status", "refusal_section", "visa_type", "consulate", "date", "ambiguous_date", "duration"}
+MIN_TOPIC_CONFIDENCE = 0.1
+
+
+def likely_topics(tracker: Tracker) -> List[str]:
+    """The two or three likeliest question intents, when the message is about a visa case."""
+    message = tracker.latest_message
+    about_a_case = ABOUT_A_VISA_CASE.search(message.get("text") or "") or any(
+        e.get("entity") in CASE_ENTITIES for e in message.get("entities", []))
+    if not about_a_case:
+        return []
+    ranked = [r for r in message.get("intent_ranking", []) if r.get("name") in TOPIC_TITLES]
+    likely = [r["name"] for r in ranked[:3] if r.get("confidence", 0) >= MIN_TOPIC_CONFIDENCE / 2]
+    if not ranked or ranked[0].get("confidence", 0) < MIN_TOPIC_CONFIDENCE or len(likely) < 2:
+        return []
+    return likely
+
+
 class ActionFallback(SafeAction):
-    """Low NLU confidence."""
+    """Low NLU confidence: about a visa case, offer the likeliest topics; otherwise ask to rephrase."""
 
     def name(self) -> str:
         return "action_fallback"
 
     def respond(self, dispatcher, tracker, domain):
+        topics = likely_topics(tracker)
+        if topics and not tracker.get_slot("fallback_count"):
+            buttons = [{"title": TOPIC_TITLES[intent], "payload": f"/{intent}"} for intent in topics]
+            dispatcher.utter_message(response="utter_which_topic", buttons=buttons)
+            return [SlotSet("fallback_count", 1)]
         return not_understood(dispatcher, tracker)
 
 

@@ -308,3 +308,34 @@ async def test_an_earlier_interview_date_given_later_recomputes_the_deadline():
 async def test_a_date_given_before_any_deadline_question_is_only_noted():
     events, messages = await run(ActionContinue(), understood("inform", "the interview was on 1 March 2026"))
     assert responses(messages) == ["utter_noted"]
+
+
+def low_confidence(text, ranking):
+    """What FallbackClassifier leaves: nlu_fallback first, then the classifier's ranking."""
+    state = understood("nlu_fallback", text).current_state()
+    state["latest_message"]["intent_ranking"] = [{"name": "nlu_fallback", "confidence": 0.5}] + [
+        {"name": name, "confidence": confidence} for name, confidence in ranking]
+    return Tracker.from_dict(state)
+
+
+async def test_a_low_confidence_question_about_a_case_offers_the_likeliest_topics():
+    events, messages = await run(ActionFallback(), low_confidence(
+        "the 221g thing since march and nobody says anything what is going on with it",
+        [("ask_processing_time", 0.38), ("greet", 0.2), ("ask_deadline", 0.3), ("ask_options", 0.07),
+         ("ask_documents", 0.02)]))
+    assert responses(messages) == ["utter_which_topic"]
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/ask_processing_time", "/ask_deadline", "/ask_options"]
+    assert events == [SlotSet("fallback_count", 1)]
+
+
+async def test_a_low_confidence_message_not_about_a_case_is_asked_to_be_rephrased():
+    events, messages = await run(ActionFallback(), low_confidence(
+        "hmm what about the other thing", [("ask_processing_time", 0.38), ("ask_deadline", 0.3)]))
+    assert responses(messages) == ["utter_ask_rephrase"]
+
+
+async def test_topic_buttons_are_offered_once_then_the_attorney():
+    state = low_confidence("my visa thing is weird", [("ask_status_meaning", 0.4), ("explain_221g", 0.3)])
+    state.slots["fallback_count"] = 1
+    events, messages = await run(ActionFallback(), state)
+    assert responses(messages) == ["utter_offer_attorney"]
