@@ -98,6 +98,10 @@ class Entity:
 class EntityExtractor:
     def __init__(self) -> None:
         self.nlp = spacy.blank("en")
+        # spaCy keeps the full stop on "H1B." (it looks like an abbreviation), so the visa
+        # class at the end of a sentence was missed: split a final full stop off any word.
+        suffixes = list(self.nlp.Defaults.suffixes) + [r"(?<=[0-9A-Za-z])\.$"]
+        self.nlp.tokenizer.suffix_search = spacy.util.compile_suffix_regex(suffixes).search
         ruler = self.nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
         patterns = []
         for name, visa in reference.visa_types().items():

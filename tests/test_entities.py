@@ -198,3 +198,8 @@ def test_status_words_about_the_case_still_count(extractor, text, status):
 )
 def test_f1_is_the_student_visa_unless_the_family_category_is_meant(extractor, text, value):
     assert [v for kind, v in found(extractor, text) if kind == "visa_type"] == [value]
+
+
+@pytest.mark.parametrize("text", ["engineer on H-1B. He went to Chennai.", "on H1B. He waited", "my visa is H1B."])
+def test_a_visa_class_at_the_end_of_a_sentence_is_found(extractor, text):
+    assert ("visa_type", "H-1B") in found(extractor, text)
