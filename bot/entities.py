@@ -26,12 +26,16 @@ _UNIT = dates.UNIT
 # How long the applicant has waited ("47 days", "5 months"); not the name of the
 # rule ("1 year deadline", "the one year", "after one year": see _names_the_rule).
 DURATION = re.compile(
-    r"\b" + _NUMBER + r"\+?\s*" + _UNIT
-    + r"\b(?!\s+(?:ago|deadline|rule|window|limit|mark|period|count|counts|passed|is up|has passed|to)\b)",
+    r"\b" + _NUMBER + r"(\s+and\s+(?:a\s+)?half)?\+?\s*" + _UNIT
+    + r"\b(?!\s+(?:ago|deadline|rule|window|limit|mark|period|count|counts|passed|is up|has passed|to|from)\b)",
     re.I,
 )
 # "the 1 year", "within one year", "do I have a year": the rule's window, not a wait.
 RULE_BEFORE = re.compile(r"\b(?:the|after|within|have|has|get|got|given|gives|allowed)\s+$", re.I)
+# "the 365 days", "deadline of one year": the rule whatever the unit.
+RULE_NAMED = re.compile(r"(?:\bthe|\bdeadline of|\bwindow of|\blimit of)\s+$", re.I)
+# "every couple of days", "expires in a few months", "within 2 days": not how long they waited.
+NOT_A_WAIT_BEFORE = re.compile(r"\b(?:every|within|expires? in|expiring in|in the next|next|for another)\s+$", re.I)
 SINCE_MONTH = re.compile(r"\bsince\s+" + _MONTH + r"(?![a-z])(?!\s*\d)", re.I)
 SECTION_221G = re.compile(r"\b(?:221|211)\s*(?:\(\s*g\s*\)|-?\s*g)(?![a-z])", re.I)
 SECTION_214B = re.compile(r"\b214\s*(?:\(\s*b\s*\)|-?\s*b)(?![a-z])", re.I)
@@ -61,10 +65,27 @@ NOT_THE_CASE = {
 READY_FOR = re.compile(r"^\W*(?:to|for)\b", re.I)
 
 
+# "not refused but not approved either", "documents still not ready".
+NEGATED = re.compile(r"\b(?:not|never|isn't|wasn't|didn't|no)\W+(?:\w+\W+)?$", re.I)
+# "was issued a 221(g)", "issued me a white slip": the verb, not the status.
+ISSUED_SOMETHING = re.compile(r"^\W*(?:a|an|the|me|him|her|us|them|with|my|his|our|their)\b", re.I)
+# "what is administrative processing?", "is AP the same as 221g", "how long does AP take":
+# the process in general, not the status of their case.
+THE_PROCESS_IN_GENERAL = re.compile(
+    r"(?:^\W*(?:is|does|do)\W+|\b(?:what(?:'s| is| does)?|whats|wat(?: is)?|how long(?: does| do| will| is)?|hw long|"
+    r"between|meaning of|about)\W+)(?:the\W+)?$", re.I)
+
+
 def describes_the_case(text: str, status: str, start: int, end: int) -> bool:
     before = text[max(0, start - 40):start]
     not_the_case = NOT_THE_CASE.get(status)
     if not_the_case and not_the_case.search(before):
+        return False
+    if NEGATED.search(before):
+        return False
+    if status == "issued" and ISSUED_SOMETHING.search(text[end:end + 8]):
+        return False
+    if status == "administrative_processing" and THE_PROCESS_IN_GENERAL.search(text[max(0, start - 40):start]):
         return False
     return not (status == "ready" and READY_FOR.search(text[end:end + 8]))
 
@@ -149,9 +170,11 @@ class EntityExtractor:
                 year = today.year if month <= today.month else today.year - 1
                 yield claim(match, "duration", (today - dt.date(year, month, 1)).days)
         for match in DURATION.finditer(text):
-            names_the_rule = match.group(2).lower() == "year" and RULE_BEFORE.search(text[:match.start()])
-            if free(match) and not names_the_rule:
-                days = (today - dates.ago(today, dates.amount(match.group(1)), match.group(2))).days
+            before = text[:match.start()]
+            names_the_rule = RULE_NAMED.search(before) or (match.group(3).lower() == "year" and RULE_BEFORE.search(before))
+            if free(match) and not names_the_rule and not NOT_A_WAIT_BEFORE.search(before):
+                number = dates.amount(match.group(1)) + (0.5 if match.group(2) else 0)
+                days = (today - dates.ago(today, number, match.group(3))).days
                 yield claim(match, "duration", days)
         for match in SECTION_221G.finditer(text):
             yield claim(match, "refusal_section", "221g")

@@ -20,17 +20,19 @@ HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
 OUT = ROOT / "results"
 
 
-def train(config: str) -> Path:
+def train(config: str, name: str = "nlu-eval") -> Path:
     print(f"Training the NLU model on data/nlu with {config} (held-out set excluded)...", flush=True)
     started = time.monotonic()
-    subprocess.run(
+    result = subprocess.run(
         [str(ROOT / ".venv" / "bin" / "rasa"), "train", "nlu", "--nlu", "data/nlu", "--config", config,
-         "--out", str(OUT), "--fixed-model-name", "nlu-eval"],
-        cwd=ROOT, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+         "--out", str(OUT), "--fixed-model-name", name],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
     )
+    if result.returncode:
+        errors = [line for line in result.stderr.splitlines() if "Error" in line or "Exception" in line]
+        raise SystemExit("Training failed:\n" + "\n".join(errors[-5:] or result.stderr.splitlines()[-20:]))
     print(f"Trained in {time.monotonic() - started:.0f} s", flush=True)
-    return OUT / "nlu-eval.tar.gz"
+    return OUT / f"{name}.tar.gz"
 
 
 def f1(precision: float, recall: float) -> float:
@@ -150,13 +152,16 @@ def main() -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default="config.yml", help="pipeline to evaluate (default: config.yml)")
+    parser.add_argument("--sets", nargs="+", choices=["test", "dev", "old"], default=["test", "dev", "old"],
+                        help="sets to score (tune with --sets dev: the test set is never used for decisions)")
+    parser.add_argument("--out", default="nlu_eval.json", help="report file name under results/")
     args = parser.parse_args()
     logging.disable(logging.INFO)
     os.environ["BOT_TODAY"] = EVAL_TODAY
-    model = train(args.config)
-    report = {name: score(name, paths, model) for name, paths in SETS.items()}
+    model = train(args.config, Path(args.out).stem)
+    report = {name: score(name, paths, model) for name, paths in SETS.items() if name.split()[0] in args.sets}
     OUT.mkdir(exist_ok=True)
-    (OUT / "nlu_eval.json").write_text(json.dumps(report, indent=2, default=str))
+    (OUT / args.out).write_text(json.dumps(report, indent=2, default=str))
     print("\nEvery mistake is listed in results/nlu_eval.json (read the dev set's, never the test set's, when tuning).")
     return 0
 

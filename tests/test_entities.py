@@ -203,3 +203,30 @@ def test_f1_is_the_student_visa_unless_the_family_category_is_meant(extractor, t
 @pytest.mark.parametrize("text", ["engineer on H-1B. He went to Chennai.", "on H1B. He waited", "my visa is H1B."])
 def test_a_visa_class_at_the_end_of_a_sentence_is_found(extractor, text):
     assert ("visa_type", "H-1B") in found(extractor, text)
+
+
+@pytest.mark.parametrize(
+    "text, statuses",
+    [("they said visa not refused but not approved either", []),
+     ("documents still not ready, am I late?", []),
+     ("I was issued a 221(g) at Chennai", []),
+     ("what is administrative processing exactly?", []),
+     ("Is AP the same thing as 221g?", []),
+     ("how long does AP take for K1", []),
+     ("my case is in AP since March", ["administrative_processing"]),
+     ("ceac says issued since yesterday", ["issued"]),
+     ("status changed to refused, what now", ["refused"])],
+)
+def test_status_words_count_only_where_they_are_the_status_of_the_case(extractor, text, statuses):
+    assert [v for kind, v in found(extractor, text) if kind == "ceac_status"] == statuses
+
+
+@pytest.mark.parametrize(
+    "text, days",
+    [("stuck in AP one and half month", [47]), ("stuck in AP 2 and a half months", [77]),  # by the calendar
+     ("it changes every couple of days", []), ("my passport expires in a few months", []),
+     ("do we count the 365 days from the interview?", []), ("I lose the deadline of one year", []),
+     ("waiting 47 days now", [47])],
+)
+def test_durations_are_waits_not_rules_or_schedules(extractor, text, days):
+    assert [v for kind, v in found(extractor, text) if kind == "duration"] == days
