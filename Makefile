@@ -7,6 +7,8 @@ MODEL := models/current.tar.gz
 export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONWARNINGS := ignore
+# No usage data or crash reports leave the machine (Rasa sends both by default).
+export RASA_TELEMETRY_ENABLED := false
 
 # Everything the trained model is made from: retrain when one of these changes.
 # (The entity extractor's code and vocabularies are loaded when the server starts,

@@ -81,6 +81,18 @@ def match_entities(gold, found):
     return pairs, missed, unmatched
 
 
+def fallback_at(parse, threshold: float, ambiguity: float = 0.08) -> str:
+    """The intent FallbackClassifier would give with this threshold, from the classifier's ranking."""
+    ranking = [r for r in parse.get("intent_ranking", []) if r["name"] != "nlu_fallback"]
+    if not ranking:
+        return parse["intent"]["name"]
+    top = ranking[0]
+    second = ranking[1]["confidence"] if len(ranking) > 1 else 0.0
+    if top["confidence"] < threshold or top["confidence"] - second < ambiguity:
+        return "nlu_fallback"
+    return top["name"]
+
+
 def score(name, paths, model):
     from rasa.shared.nlu.training_data.loading import load_data
     from sklearn.metrics import f1_score
@@ -137,6 +149,11 @@ def score(name, paths, model):
               f"predicted {counts[(entity_type, 'predicted')]})")
     if roles["gold"]:
         print(f"  date roles right where the date was found: {roles['right'] / roles['gold']:.3f} ({roles['gold']})")
+    print("  with another FallbackClassifier threshold (ambiguity threshold unchanged):")
+    for threshold in (0.3, 0.4, 0.5, 0.6):
+        chosen = [fallback_at(parse, threshold) for parse in parses]
+        right = sum(g == c for g, c in zip(gold_intents, chosen)) / n
+        print(f"    {threshold:.1f}: accuracy {right:.3f}, fallback rate {sum(c == 'nlu_fallback' for c in chosen) / n:.1%}")
     confusion = Counter((g, p) for g, p in zip(gold_intents, predicted_intents) if g != p)
     print("  most frequent confusions (gold -> predicted):")
     for (g, p), count in confusion.most_common(12):
