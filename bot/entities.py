@@ -60,6 +60,9 @@ NOT_THE_CASE = {
                                 re.I),
     "approved": re.compile(r"\b(?:petition|i-?\d{3}\w*|uscis|ead|leave|loan|offer|waiver|pd|priority date)\W+(?:\w+\W+)?$",
                            re.I),
+    # "my 221g was issued on 19 January", "a 221(g) issued at Nairobi": the paper, not the visa.
+    "issued": re.compile(r"\b(?:221\s*\(?\s*g\s*\)?|letter|notice|slip|paper|form|sheet|worksheet|refusal|passport|"
+                         r"i-?20|ds-?2019)\W+(?:(?:was|were|got|been|is)\W+)?$", re.I),
     "ready": re.compile(r"\b(?:i am|i'm|im|we are|we're|are you|get|getting|documents?|docs|papers|all)\W+$", re.I),
 }
 READY_FOR = re.compile(r"^\W*(?:to|for)\b", re.I)
@@ -67,6 +70,8 @@ READY_FOR = re.compile(r"^\W*(?:to|for)\b", re.I)
 
 # "not refused but not approved either", "documents still not ready".
 NEGATED = re.compile(r"\b(?:not|never|isn't|wasn't|didn't|no)\W+(?:\w+\W+)?$", re.I)
+# "the approved I-129F", "approved petition": the petition, not the visa.
+APPROVED_SOMETHING = re.compile(r"^\W*(?:i-?\d{3}\w*|petition|uscis|by uscis)\b", re.I)
 # "was issued a 221(g)", "issued me a white slip": the verb, not the status.
 ISSUED_SOMETHING = re.compile(r"^\W*(?:a|an|the|me|him|her|us|them|with|my|his|our|their)\b", re.I)
 # "what is administrative processing?", "is AP the same as 221g", "how long does AP take":
@@ -84,6 +89,8 @@ def describes_the_case(text: str, status: str, start: int, end: int) -> bool:
     if NEGATED.search(before):
         return False
     if status == "issued" and ISSUED_SOMETHING.search(text[end:end + 8]):
+        return False
+    if status == "approved" and APPROVED_SOMETHING.search(text[end:end + 12]):
         return False
     if status == "administrative_processing" and THE_PROCESS_IN_GENERAL.search(text[max(0, start - 40):start]):
         return False
