@@ -39,7 +39,7 @@ $(WIDGET_DEPS): widget/package.json widget/package-lock.json
 train: $(MODEL)
 
 $(MODEL): $(STAMP) $(MODEL_INPUTS)
-	@echo "Training the model (about 2 minutes on 2 cores)..."
+	@echo "Training the model (about 10 minutes on 2 cores; progress below)..."
 	$(BIN)/rasa train --fixed-model-name current --out models
 	@touch $(MODEL)
 
