@@ -79,6 +79,22 @@ def test_a_refused_status_then_a_deadline_then_a_missed_deadline(servers):
     assert customs(follow_up, "deadline")[0]["deadline"] == "2027-03-03"  # the date is remembered
 
 
+def test_follow_ups_update_the_deadline_and_the_status_and_are_answered_on_their_topic(servers):
+    kb = KnowledgeBase.load()
+    sender = "e2e-follow-ups"
+    first = say(sender, "got a 221g letter dated 3 March 2026, when is my deadline?")
+    assert customs(first, "deadline")[0]["deadline"] == "2027-03-03"
+    # An earlier interview date given afterwards counts: never more time than the truth.
+    update = say(sender, "wait, the interview itself was on 1 March 2026")
+    assert [(c["counted_from"], c["deadline"]) for c in customs(update, "deadline")] == [("interview", "2027-03-01")]
+    status = say(sender, "now it changed to In Transit")
+    assert any(kb.entry("status_in_transit").text in t for t in texts(status))
+    issued = say(sender, "it says Issued but I still don't have my passport")
+    assert any(kb.entry("status_issued").text in t for t in texts(issued))
+    sue = say(sender, "if I sue, will they have to issue my visa?")
+    assert any("does not guarantee that the visa is issued" in t for t in texts(sue))
+
+
 def test_an_ambiguous_date_is_confirmed_with_buttons(servers):
     replies = say("e2e-2", "my 221g letter is dated 4/6/2026, when is my deadline?")
     question = [r for r in replies if r.get("buttons")][0]
