@@ -110,6 +110,10 @@ def main() -> int:
     parser.add_argument("--rasa-port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
     parser.add_argument("--actions-port", type=int, default=int(os.environ.get("ACTIONS_PORT", 5055)))
     args = parser.parse_args()
+    # Ctrl-C and a plain `kill` both stop the two servers. A shell that starts us in the
+    # background sets SIGINT to ignored, and Python then never raises KeyboardInterrupt.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     print("Starting the action server and the Rasa server (about 30 s)...", flush=True)
     try:
         with running_servers(args.rasa_port, args.actions_port) as processes:

@@ -4,6 +4,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -19,11 +20,14 @@ def port_open(port):
         return sock.connect_ex(("localhost", port)) == 0
 
 
-def test_both_servers_start_and_ctrl_c_stops_both():
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
+def test_both_servers_start_and_ctrl_c_or_kill_stops_both(stop_signal):
+    # Started with SIGINT ignored, as a shell starts a background job: Ctrl-C must still work.
     process = subprocess.Popen(
         [sys.executable, "-m", "scripts.serve", "--rasa-port", "5305", "--actions-port", "5355"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     try:
         output = []
@@ -32,10 +36,18 @@ def test_both_servers_start_and_ctrl_c_stops_both():
             if "The assistant is ready" in line:
                 break
         assert "POST http://localhost:5305/webhooks/rest/webhook" in "".join(output), "".join(output)[-3000:]
+        # Keep reading: a full pipe would block the servers' logging and so their shutdown.
+        reader = threading.Thread(target=lambda: output.extend(process.stdout), daemon=True)
+        reader.start()
         assert port_open(5305) and port_open(5355)
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=60) == 0
-        time.sleep(1)
+        process.send_signal(stop_signal)
+        try:
+            assert process.wait(timeout=60) == 0
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"{stop_signal.name} did not stop the servers within 60 s:\n" + "".join(output)[-3000:])
+        closed_by = time.monotonic() + 10
+        while (port_open(5305) or port_open(5355)) and time.monotonic() < closed_by:
+            time.sleep(0.2)
         assert not port_open(5305) and not port_open(5355)
     finally:
         if process.poll() is None:
