@@ -54,9 +54,10 @@ $(STAMP): requirements.lock requirements.in
 validate: $(STAMP)
 	$(BIN)/rasa data validate --fail-on-warnings
 
-# Trains on data/nlu only and scores the held-out set tests/nlu/heldout.yml.
+# Trains on data/nlu only and scores the test set, the dev set and the old held-out set
+# (make eval ARGS="--sets dev" while tuning: the test set is never used for decisions).
 eval: $(STAMP)
-	$(BIN)/python -m scripts.evaluate_nlu
+	$(BIN)/python -m scripts.evaluate_nlu $(ARGS)
 
 # Rewrites tests/golden/engine_answers.txt after a deliberate change to rules or knowledge: review its diff.
 golden: $(STAMP)
