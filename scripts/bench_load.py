@@ -78,7 +78,8 @@ def report(name, rows, memory):
 def bench_cluster(replicas, levels, base_port):
     rasa_ports = tuple(base_port + 1 + i for i in range(replicas))
     action_ports = tuple(base_port + 11 + i for i in range(replicas))
-    with running_cluster(base_port, rasa_ports, action_ports, tracker_db="rasa_bench", intake_db="intake_bench",
+    with running_cluster(base_port, rasa_ports, action_ports, base_port + 21, tracker_db="rasa_bench",
+                         intake_db="intake_bench",
                          env={"BOT_TODAY": "2026-06-15"}) as cluster:
         rows = [run_level(cluster.url, level) for level in levels]
         memory = {name: rss_mb(p.pid) for name, p in cluster.processes.items()}

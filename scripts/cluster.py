@@ -10,6 +10,7 @@ The tests (tests/test_cluster.py) and the load benchmark use `running_cluster()`
 """
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from typing import Dict, Iterator, List, Optional
 import psycopg2
 import yaml
 
+from actions.server import TOKEN_HEADER, TOKEN_VARIABLE
 from scripts.serve import BIN, MODEL, ROOT, ServerError, stop, wait_until_up
 
 NGINX = os.environ.get("NGINX", "/usr/sbin/nginx")
@@ -36,6 +38,7 @@ class Cluster:
     """Ports and processes of a running cluster; replicas and action servers can be killed and restarted."""
 
     lb_port: int
+    actions_lb_port: int  # nginx's listener for Rasa's calls to the action servers, never the public one
     rasa_ports: List[int]
     action_ports: List[int]
     workdir: Path
@@ -53,7 +56,7 @@ class Cluster:
     def start_actions(self, index: int) -> None:
         port = self.action_ports[index]
         self.processes[f"actions{index}"] = subprocess.Popen(
-            [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)],
+            [str(BIN / "python"), "-m", "actions.server", "--host", "127.0.0.1", "--port", str(port)],
             cwd=ROOT, env=self.env, stdout=self.log(f"actions{index}"), stderr=subprocess.STDOUT,
             start_new_session=True)
 
@@ -97,9 +100,10 @@ def prepare_databases(tracker_db: str, schema: str, intake_db: str) -> None:
     tracker.close()
 
 
-def endpoints_yaml(lb_port: int, tracker_db: str, lock_prefix: str) -> str:
+def endpoints_yaml(actions_lb_port: int, tracker_db: str, lock_prefix: str) -> str:
     return yaml.safe_dump({
-        "action_endpoint": {"url": f"http://127.0.0.1:{lb_port}/actions/webhook"},
+        "action_endpoint": {"url": f"http://127.0.0.1:{actions_lb_port}/actions/webhook",
+                            "headers": {TOKEN_HEADER: f"${{{TOKEN_VARIABLE}}}"}},
         "tracker_store": {"type": "components.tracker_store.ErasableSQLTrackerStore", "dialect": "postgresql",
                           "url": POSTGRES["host"], "port": POSTGRES["port"], "db": tracker_db,
                           "username": POSTGRES["user"]},
@@ -153,16 +157,11 @@ http {{
   upstream actions {{
 {actions}
   }}
+  # Rasa's calls to the action servers, on a listener of their own: the public one
+  # below has no route to them.
   server {{
-    listen 127.0.0.1:{cluster.lb_port};
+    listen 127.0.0.1:{cluster.actions_lb_port};
     proxy_read_timeout 120s;
-    location /socket.io/ {{
-      proxy_pass http://rasa_sticky;
-      proxy_http_version 1.1;
-      proxy_set_header Upgrade $http_upgrade;
-      proxy_set_header Connection "upgrade";
-      proxy_set_header Host $host;
-    }}
     location /actions/ {{
       proxy_pass http://actions/;
       proxy_next_upstream error timeout http_502 http_503;
@@ -172,6 +171,17 @@ http {{
     location @actions_down {{
       default_type application/json;
       return 200 '{reply}';
+    }}
+  }}
+  server {{
+    listen 127.0.0.1:{cluster.lb_port};
+    proxy_read_timeout 120s;
+    location /socket.io/ {{
+      proxy_pass http://rasa_sticky;
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection "upgrade";
+      proxy_set_header Host $host;
     }}
     location / {{
       proxy_pass http://rasa;
@@ -186,6 +196,7 @@ http {{
 
 @contextmanager
 def running_cluster(lb_port: int = 8080, rasa_ports=(5006, 5007), action_ports=(5056, 5057),
+                    actions_lb_port: int = 8081,
                     tracker_db: str = "rasa", schema: str = "rasa_tracker", intake_db: str = "intake",
                     workdir: Optional[Path] = None, env: Optional[Dict[str, str]] = None) -> Iterator[Cluster]:
     if not MODEL.exists():
@@ -197,15 +208,17 @@ def running_cluster(lb_port: int = 8080, rasa_ports=(5006, 5007), action_ports=(
         work = Path(workdir or scratch)
         work.mkdir(parents=True, exist_ok=True)
         endpoints = work / "endpoints.yml"
-        endpoints.write_text(endpoints_yaml(lb_port, tracker_db, f"cluster{lb_port}"))
         environment = {
             **os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2",
+            TOKEN_VARIABLE: os.environ.get(TOKEN_VARIABLE) or secrets.token_urlsafe(32),
             # Each replica's pool: replicas x (size + overflow) stays far below max_connections (100).
             "POSTGRESQL_SCHEMA": schema, "SQL_POOL_SIZE": "5", "SQL_MAX_OVERFLOW": "5",
             "DATABASE_URL": f"postgresql+psycopg2://{POSTGRES['user']}@{POSTGRES['host']}:{POSTGRES['port']}/{intake_db}",
             **(env or {}),
         }
-        cluster = Cluster(lb_port, list(rasa_ports), list(action_ports), work, environment, endpoints)
+        cluster = Cluster(lb_port, actions_lb_port, list(rasa_ports), list(action_ports), work, environment,
+                          endpoints)
+        endpoints.write_text(endpoints_yaml(cluster.actions_lb_port, tracker_db, f"cluster{lb_port}"))
         (work / "nginx.conf").write_text(nginx_conf(cluster))
         try:
             for index in range(len(action_ports)):

@@ -5,6 +5,7 @@
 """
 import argparse
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -14,6 +15,8 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Dict, Iterator, Optional
+
+from actions.server import TOKEN_HEADER, TOKEN_VARIABLE
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
@@ -25,8 +28,11 @@ class ServerError(RuntimeError):
 
 
 def endpoints_yaml(actions_port: int, tracker_db: Path) -> str:
+    # The token itself stays in the environment, never in a file. (Rasa expands ${...}
+    # only in unquoted YAML values.)
     return (
-        f'action_endpoint:\n  url: "http://localhost:{actions_port}/webhook"\n'
+        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
+        f"  headers:\n    {TOKEN_HEADER}: ${{{TOKEN_VARIABLE}}}\n"
         f"tracker_store:\n  type: components.tracker_store.ErasableSQLTrackerStore\n  dialect: sqlite\n"
         f"  db: {tracker_db}\n"
     )
@@ -73,6 +79,8 @@ def running_servers(
         raise ServerError(f"no trained model at {model}: run `make train` first")
     tracker_db.parent.mkdir(parents=True, exist_ok=True)
     environment = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
+    # A fresh shared secret for this run unless the operator set one.
+    environment.setdefault(TOKEN_VARIABLE, secrets.token_urlsafe(32))
     processes: Dict[str, subprocess.Popen] = {}
     with tempfile.NamedTemporaryFile("w", suffix=".yml", prefix="endpoints-") as endpoints:
         endpoints.write(endpoints_yaml(actions_port, tracker_db))
@@ -81,7 +89,8 @@ def running_servers(
             start = dict(cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT if log else None,
                          start_new_session=True)
             processes["actions"] = subprocess.Popen(
-                [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)], **start
+                [str(BIN / "python"), "-m", "actions.server", "--host", "127.0.0.1", "--port", str(actions_port)],
+                **start
             )
             processes["rasa"] = subprocess.Popen(
                 [str(BIN / "rasa"), "run", "--model", str(model), "--port", str(rasa_port),

@@ -13,14 +13,14 @@ import pytest
 from scripts.cluster import running_cluster
 
 pytestmark = pytest.mark.slow
-LB, REPLICAS, ACTIONS = 5710, (5711, 5712), (5713, 5714)
+LB, REPLICAS, ACTIONS, ACTIONS_LB = 5710, (5711, 5712), (5713, 5714), 5715
 TRACKER_DB, INTAKE_DB = "rasa_cluster_test", "intake_cluster_test"
 REDIS_START = ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379", "--save", "",
                "--appendonly", "no", "--dir", "/var/lib/redis", "--logfile", "/var/log/redis/ci.log"]
 
 
 def cluster_context():
-    return running_cluster(LB, REPLICAS, ACTIONS, tracker_db=TRACKER_DB, intake_db=INTAKE_DB,
+    return running_cluster(LB, REPLICAS, ACTIONS, ACTIONS_LB, tracker_db=TRACKER_DB, intake_db=INTAKE_DB,
                            env={"BOT_TODAY": "2026-06-15"})
 
 
@@ -59,6 +59,23 @@ def deadline_and_form(sender, ports):
 
 def test_messages_alternating_between_replicas_keep_slots_and_form(cluster):
     deadline_and_form(f"alt-{uuid.uuid4().hex[:8]}", [REPLICAS[i % 2] for i in range(5)])
+
+
+def test_the_public_port_has_no_route_to_the_action_servers(cluster):
+    forged = json.dumps({"next_action": "action_answer_question", "tracker": {"sender_id": "victim"},
+                         "domain": {}, "version": "3.6.2"}).encode()
+    for port, path in [(LB, "/actions/webhook"), (LB, "/actions/actions")]:
+        request = urllib.request.Request(f"http://localhost:{port}{path}", data=forged,
+                                         headers={"Content-Type": "application/json"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=30)
+        assert refused.value.code == 404, path
+    # The internal listener reaches them, and they still want the shared secret.
+    request = urllib.request.Request(f"http://localhost:{ACTIONS_LB}/actions/webhook", data=forged,
+                                     headers={"Content-Type": "application/json"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=30)
+    assert refused.value.code == 403
 
 
 def test_a_killed_replica_is_routed_around_and_replaced(cluster):

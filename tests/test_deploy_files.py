@@ -1,0 +1,65 @@
+"""The deployment files keep the action server private (no Docker or Kubernetes here,
+so their shape is checked as text and YAML; make run-cluster runs the same nginx rules)."""
+import re
+from pathlib import Path
+
+import yaml
+from rasa.core.utils import read_endpoints_from_path
+
+from actions.server import TOKEN_HEADER
+
+DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
+
+
+def test_the_production_endpoints_expand_the_environment_and_send_the_shared_secret(monkeypatch):
+    # Quoted "${...}" values are not expanded by Rasa: this file was read literally before.
+    for name, value in {"ACTION_ENDPOINT_URL": "http://nginx:8081/actions/webhook", "ACTION_SERVER_TOKEN": "s3cret",
+                        "POSTGRES_HOST": "db", "POSTGRES_DB": "rasa", "POSTGRES_USER": "rasa",
+                        "POSTGRES_PASSWORD": "pw", "REDIS_HOST": "redis", "REDIS_PASSWORD": "pw2"}.items():
+        monkeypatch.setenv(name, value)
+    endpoints = read_endpoints_from_path(DEPLOY / "endpoints.production.yml")
+    assert endpoints.action.url == "http://nginx:8081/actions/webhook"
+    assert endpoints.action.headers == {TOKEN_HEADER: "s3cret"}
+    assert endpoints.tracker_store.kwargs["password"] == "pw"
+    assert endpoints.lock_store.url == "redis"
+
+
+def server_blocks(conf):
+    """The text of each top-level `server { ... }` block of an nginx configuration."""
+    blocks = []
+    for match in re.finditer(r"\bserver\s*\{", conf):
+        depth, end = 0, match.end() - 1
+        for end in range(match.end() - 1, len(conf)):
+            depth += {"{": 1, "}": -1}.get(conf[end], 0)
+            if depth == 0:
+                break
+        blocks.append(conf[match.start():end + 1])
+    return blocks
+
+
+def test_the_public_nginx_server_has_no_route_to_the_action_servers():
+    blocks = server_blocks((DEPLOY / "nginx.conf").read_text())
+    public = [b for b in blocks if re.search(r"listen 80;", b)]
+    internal = [b for b in blocks if re.search(r"listen 8081;", b)]
+    assert len(public) == 1 and len(internal) == 1
+    assert "actions" not in public[0]
+    assert "proxy_pass http://actions/" in internal[0]
+
+
+def test_compose_publishes_only_the_public_port_and_requires_the_secret():
+    services = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text())["services"]
+    assert "ports" not in services["actions"]
+    assert services["nginx"]["ports"] == ["80:80"]
+    assert services["actions"]["command"][:3] == ["python", "-m", "actions.server"]
+    for name in ("actions", "rasa"):
+        assert services[name]["environment"]["ACTION_SERVER_TOKEN"].startswith("${ACTION_SERVER_TOKEN:?")
+
+
+def test_kubernetes_lets_only_the_rasa_pods_reach_the_action_servers():
+    documents = list(yaml.safe_load_all((DEPLOY / "kubernetes" / "assistant.yaml").read_text()))
+    policies = [d for d in documents if d["kind"] == "NetworkPolicy"]
+    assert [p["spec"]["podSelector"] for p in policies] == [{"matchLabels": {"app": "actions"}}]
+    assert policies[0]["spec"]["ingress"] == [{"from": [{"podSelector": {"matchLabels": {"app": "rasa"}}}],
+                                               "ports": [{"protocol": "TCP", "port": 5055}]}]
+    actions = next(d for d in documents if d["kind"] == "Deployment" and d["metadata"]["name"] == "actions")
+    assert actions["spec"]["template"]["spec"]["containers"][0]["args"][:3] == ["python", "-m", "actions.server"]
