@@ -65,6 +65,12 @@ def send_email(settings: MailSettings, to: str, subject: str, body: str) -> None
         smtp.send_message(message)
 
 
+def slack_escaped(text: str) -> str:
+    """Text as Slack shows it literally: no <!channel> pings, no <url|disguised> links, no <@mentions>
+    (Slack's own rule: escape &, < and >)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def post_to_slack(webhook_url: str, text: str) -> None:
     request = urllib.request.Request(webhook_url, data=json.dumps({"text": text}).encode(),
                                      headers={"Content-Type": "application/json"})
@@ -80,7 +86,8 @@ def deliver_notifications(store: IntakeStore, settings: MailSettings) -> Dict[st
             if notification.channel == "slack":
                 if not settings.slack_webhook_url:
                     raise OSError("SLACK_WEBHOOK_URL is not set")
-                post_to_slack(settings.slack_webhook_url, f"*{notification.subject}*\n{notification.body}")
+                post_to_slack(settings.slack_webhook_url,
+                              f"*{slack_escaped(notification.subject)}*\n{slack_escaped(notification.body)}")
             else:
                 send_email(settings, settings.firm_recipient, notification.subject, notification.body)
         except (OSError, smtplib.SMTPException) as error:

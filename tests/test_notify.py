@@ -118,7 +118,9 @@ def test_a_reminder_that_fails_is_sent_by_a_later_run(store):
     assert len(inbox.messages) == 1
 
 
-def test_case_summary_is_posted_to_a_slack_webhook(store):
+@pytest.fixture
+def slack_webhook():
+    """A real HTTP server standing in for Slack's incoming webhook: yields (url, received bodies)."""
     import json
     import threading
     from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -136,11 +138,25 @@ def test_case_summary_is_posted_to_a_slack_webhook(store):
 
     server = HTTPServer(("127.0.0.1", 0), Webhook)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        lead_id = store.save_lead(lead(deadline=dt.date(2026, 6, 1), urgency="passed"), "Summary for Slack", ["slack"])
-        settings = MailSettings.from_env(FIRM, {"SLACK_WEBHOOK_URL": f"http://127.0.0.1:{server.server_port}/hook"})
-        assert settings.channels == ["email", "slack"]
-        assert deliver_notifications(store, settings) == {"sent": 1, "failed": 0}
-    finally:
-        server.shutdown()
+    yield f"http://127.0.0.1:{server.server_port}/hook", received
+    server.shutdown()
+
+
+def test_case_summary_is_posted_to_a_slack_webhook(store, slack_webhook):
+    url, received = slack_webhook
+    lead_id = store.save_lead(lead(deadline=dt.date(2026, 6, 1), urgency="passed"), "Summary for Slack", ["slack"])
+    settings = MailSettings.from_env(FIRM, {"SLACK_WEBHOOK_URL": url})
+    assert settings.channels == ["email", "slack"]
+    assert deliver_notifications(store, settings) == {"sent": 1, "failed": 0}
     assert received == [{"text": f"*URGENT: new consultation request #{lead_id}*\nSummary for Slack"}]
+
+
+def test_applicant_text_cannot_ping_the_firm_channel_or_disguise_a_link(store, slack_webhook):
+    url, received = slack_webhook
+    store.save_lead(lead(), "Description: <!channel> urgent, see <https://evil.example|your case file> & <@U0FIRM>",
+                    ["slack"])
+    assert deliver_notifications(store, MailSettings.from_env(FIRM, {"SLACK_WEBHOOK_URL": url}))["sent"] == 1
+    text = received[0]["text"]
+    assert "<" not in text and ">" not in text
+    assert text.endswith("Description: &lt;!channel&gt; urgent, see &lt;https://evil.example|your case file&gt; "
+                         "&amp; &lt;@U0FIRM&gt;")
