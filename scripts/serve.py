@@ -107,11 +107,22 @@ def running_servers(
 SEND_DUE_SECONDS = int(os.environ.get("SEND_DUE_SECONDS", "300"))
 
 
-def send_due() -> None:
+SEND_DUE_TIMEOUT_SECONDS = 120
+
+
+def send_due(timeout: float = SEND_DUE_TIMEOUT_SECONDS, env: Optional[Dict[str, str]] = None) -> bool:
     """Delivers notifications that failed earlier and due reminders, as `python -m bot.cli send-due`
-    does from cron in production; here every SEND_DUE_SECONDS while the servers run."""
-    subprocess.run([str(BIN / "python"), "-m", "bot.cli", "send-due"], cwd=ROOT,
-                   env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120, check=False)
+    does from cron in production; here every SEND_DUE_SECONDS while the servers run. A mail
+    server that hangs must not stop the assistant: the run is cut off, and what it did not
+    send is tried again next time (nothing is lost: the rows stay pending)."""
+    try:
+        subprocess.run([str(BIN / "python"), "-m", "bot.cli", "send-due"], cwd=ROOT,
+                       env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        print(f"warning: send-due did not finish within {timeout:.0f} s (is the mail server hanging?); "
+              f"trying again in {SEND_DUE_SECONDS} s", file=sys.stderr, flush=True)
+        return False
+    return True
 
 
 def main() -> int:

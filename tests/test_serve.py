@@ -52,3 +52,22 @@ def test_both_servers_start_and_ctrl_c_or_kill_stops_both(stop_signal):
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def test_a_hanging_mail_server_does_not_stop_the_assistant(tmp_path):
+    from bot.intake import IntakeStore
+    from scripts.serve import send_due
+    from tests.databases import fresh_database
+    from tests.test_intake_store import lead
+
+    # A mail server that accepts the connection and never says a word.
+    hanging = socket.socket()
+    hanging.bind(("127.0.0.1", 0))
+    hanging.listen(8)
+    with fresh_database("sqlite", tmp_path) as engine:
+        store = IntakeStore(engine)
+        store.save_lead(lead(), "Summary", ["email"])
+        env = {"DATABASE_URL": str(engine.url), "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(hanging.getsockname()[1])}
+        assert send_due(timeout=3, env=env) is False  # cut off, no exception
+        assert [n.id for n in store.pending_notifications()] != []  # still pending: sent next time
+    hanging.close()
