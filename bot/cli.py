@@ -23,7 +23,7 @@ from bot import clock
 from bot.db import database_url, make_engine, migrate
 from bot.firm import load_firm
 from bot.intake import IntakeStore
-from bot.notify import MailSettings, deliver_notifications, send_due_reminders
+from bot.notify import MailConfigError, MailSettings, deliver_notifications, send_due_reminders
 
 
 def positive_int(text: str) -> int:
@@ -111,6 +111,9 @@ def main() -> int:
     except SQLAlchemyError as error:
         print(f"error: the database at DATABASE_URL is not reachable or not usable ({type(error).__name__})",
               file=sys.stderr)
+        return 2
+    except MailConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
         return 2
 
 

@@ -1,16 +1,22 @@
 """Delivers the outbox (case summaries to the firm) and due deadline reminders.
 
 SMTP and the optional Slack incoming webhook are configured by environment:
-SMTP_HOST (default localhost), SMTP_PORT (25), SMTP_USERNAME, SMTP_PASSWORD,
-SMTP_STARTTLS (1/0), SMTP_FROM (default the firm's email), NOTIFY_EMAIL (where
-case summaries go; default the firm's email) and SLACK_WEBHOOK_URL. Everything
-that fails stays in the database and is tried again by the next `send-due` run.
+SMTP_HOST (default localhost), SMTP_PORT (25), SMTP_TLS (starttls, ssl or none; the
+default is starttls, or none for a relay on this machine), SMTP_CA_FILE (a private CA
+to trust besides the system's), SMTP_USERNAME, SMTP_PASSWORD, SMTP_FROM (default the
+firm's email), NOTIFY_EMAIL (where case summaries go; default the firm's email) and
+SLACK_WEBHOOK_URL. Everything that fails stays in the database and is tried again by
+the next `send-due` run.
+
+Case summaries carry personal data: mail leaves this machine only over TLS with a
+verified certificate, and a password is never sent without TLS.
 """
 import datetime as dt
 import json
 import logging
 import os
 import smtplib
+import ssl
 import urllib.request
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -22,6 +28,12 @@ from bot.intake import IntakeStore
 
 logger = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 10
+TLS_MODES = ("starttls", "ssl", "none")
+LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+class MailConfigError(ValueError):
+    pass
 
 
 @dataclass(frozen=True)
@@ -30,19 +42,31 @@ class MailSettings:
     port: int
     username: Optional[str]
     password: Optional[str]
-    starttls: bool
+    tls: str  # one of TLS_MODES
+    ca_file: Optional[str]
     sender: str
     firm_recipient: str
     slack_webhook_url: Optional[str]
 
     @classmethod
     def from_env(cls, firm: FirmProfile, environ=os.environ) -> "MailSettings":
+        host = environ.get("SMTP_HOST", "localhost")
+        tls = environ.get("SMTP_TLS") or ("none" if host in LOOPBACK_HOSTS else "starttls")
+        username = environ.get("SMTP_USERNAME") or None
+        if tls not in TLS_MODES:
+            raise MailConfigError(f"SMTP_TLS must be one of {', '.join(TLS_MODES)}, not {tls!r}")
+        if tls == "none" and host not in LOOPBACK_HOSTS:
+            raise MailConfigError(f"SMTP_TLS=none is only for a mail relay on this machine, not {host}: "
+                                  "case summaries must not cross the network unencrypted")
+        if tls == "none" and username:
+            raise MailConfigError("SMTP_USERNAME is set but SMTP_TLS=none: a password is never sent without TLS")
         return cls(
-            host=environ.get("SMTP_HOST", "localhost"),
-            port=int(environ.get("SMTP_PORT", "25")),
-            username=environ.get("SMTP_USERNAME") or None,
+            host=host,
+            port=int(environ.get("SMTP_PORT", "465" if tls == "ssl" else "25")),
+            username=username,
             password=environ.get("SMTP_PASSWORD") or None,
-            starttls=environ.get("SMTP_STARTTLS", "0") == "1",
+            tls=tls,
+            ca_file=environ.get("SMTP_CA_FILE") or None,
             sender=environ.get("SMTP_FROM") or firm.email,
             firm_recipient=environ.get("NOTIFY_EMAIL") or firm.email,
             slack_webhook_url=environ.get("SLACK_WEBHOOK_URL") or None,
@@ -53,13 +77,26 @@ class MailSettings:
         return ["email"] + (["slack"] if self.slack_webhook_url else [])
 
 
+def tls_context(settings: MailSettings) -> ssl.SSLContext:
+    """Verifies the server's certificate and name (smtplib's own default verifies nothing)."""
+    context = ssl.create_default_context()
+    if settings.ca_file:
+        context.load_verify_locations(settings.ca_file)
+    return context
+
+
 def send_email(settings: MailSettings, to: str, subject: str, body: str) -> None:
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = settings.sender, to, subject
     message.set_content(body)
-    with smtplib.SMTP(settings.host, settings.port, timeout=TIMEOUT_SECONDS) as smtp:
-        if settings.starttls:
-            smtp.starttls()
+    if settings.tls == "ssl":
+        connection = smtplib.SMTP_SSL(settings.host, settings.port, timeout=TIMEOUT_SECONDS,
+                                      context=tls_context(settings))
+    else:
+        connection = smtplib.SMTP(settings.host, settings.port, timeout=TIMEOUT_SECONDS)
+    with connection as smtp:
+        if settings.tls == "starttls":
+            smtp.starttls(context=tls_context(settings))  # raises when the server offers no STARTTLS
         if settings.username:
             smtp.login(settings.username, settings.password or "")
         smtp.send_message(message)

@@ -8,7 +8,7 @@ from aiosmtpd.handlers import Message
 
 from bot.firm import load_firm
 from bot.intake import IntakeStore
-from bot.notify import MailSettings, deliver_notifications, send_due_reminders
+from bot.notify import MailConfigError, MailSettings, deliver_notifications, send_due_reminders
 from tests.databases import fresh_database
 from tests.test_intake_store import CONSENT, lead
 
@@ -160,3 +160,75 @@ def test_applicant_text_cannot_ping_the_firm_channel_or_disguise_a_link(store, s
     assert "<" not in text and ">" not in text
     assert text.endswith("Description: &lt;!channel&gt; urgent, see &lt;https://evil.example|your case file&gt; "
                          "&amp; &lt;@U0FIRM&gt;")
+
+
+def self_signed_certificate(directory):
+    """A certificate for localhost that no system trusts: (certificate file, key file)."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = dt.datetime.now(dt.timezone.utc)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
+                                                    x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = directory / "cert.pem", directory / "key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_file, key_file
+
+
+@pytest.fixture
+def starttls_smtp(tmp_path):
+    import ssl
+
+    cert_file, key_file = self_signed_certificate(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), tls_context=context,
+                            require_starttls=True)
+    controller.start()
+    yield controller.port, inbox, cert_file
+    controller.stop()
+
+
+def test_mail_goes_over_starttls_only_to_a_verified_server(store, starttls_smtp):
+    port, inbox, cert_file = starttls_smtp
+    store.save_lead(lead(), "Summary", ["email"])
+    env = {"SMTP_HOST": "localhost", "SMTP_PORT": str(port), "SMTP_TLS": "starttls"}
+    # Its certificate is not trusted: nothing is sent (before, any certificate was accepted).
+    assert deliver_notifications(store, MailSettings.from_env(FIRM, env)) == {"sent": 0, "failed": 1}
+    assert inbox.messages == []
+    # With the firm's CA configured it is; the summary was kept for this retry.
+    trusted = MailSettings.from_env(FIRM, {**env, "SMTP_CA_FILE": str(cert_file)})
+    assert deliver_notifications(store, trusted) == {"sent": 1, "failed": 0}
+    assert len(inbox.messages) == 1
+
+
+def test_tls_is_the_default_off_this_machine_and_plain_mail_stays_on_it():
+    assert MailSettings.from_env(FIRM, {"SMTP_HOST": "smtp.firm.example"}).tls == "starttls"
+    assert MailSettings.from_env(FIRM, {"SMTP_HOST": "smtp.firm.example", "SMTP_TLS": "ssl"}).port == 465
+    assert MailSettings.from_env(FIRM, {}).tls == "none"  # localhost: a relay on this machine
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"SMTP_HOST": "smtp.firm.example", "SMTP_TLS": "none"}, "only for a mail relay on this machine"),
+    ({"SMTP_HOST": "localhost", "SMTP_USERNAME": "bot", "SMTP_PASSWORD": "pw"}, "never sent without TLS"),
+    ({"SMTP_TLS": "yes"}, "SMTP_TLS must be one of"),
+])
+def test_unsafe_mail_settings_are_refused_with_a_clear_message(env, message):
+    with pytest.raises(MailConfigError, match=message):
+        MailSettings.from_env(FIRM, env)
