@@ -8,6 +8,7 @@ import urllib.request
 
 import pytest
 
+from components.channels.common import TOO_LONG
 from scripts.serve import running_servers
 from tests.standins import recording_api
 
@@ -178,3 +179,47 @@ def test_telegram_duplicates_garbage_and_unknown_updates(servers, apis):
     assert telegram(b"{garbage")[0] == 400
     assert telegram(b"x" * 70_000)[0] == 413
     assert telegram({"update_id": 3002, "channel_post": {"text": "hello"}}) == (200, '{"status":"ignored"}')
+
+
+# --- Over-long messages, every channel ------------------------------------------------------
+
+MEGABYTE_MESSAGE = "my 221g story " + "x" * (1024 * 1024)
+
+
+def rest(sender, message):
+    status, text = post("rest/webhook", json.dumps({"sender": sender, "message": message}).encode(),
+                        {"Content-Type": "application/json"})
+    return status, json.loads(text) if status == 200 else text
+
+
+def test_rest_answers_a_megabyte_message_politely_and_goes_on(servers):
+    status, replies = rest("long-rest", MEGABYTE_MESSAGE)
+    assert status == 200
+    assert [r["text"] for r in replies] == [TOO_LONG]
+    # The conversation goes on, and others are answered.
+    assert any("automated assistant" in r.get("text", "") for r in rest("long-rest", "are you a bot?")[1])
+    assert rest("other-rest", "are you a bot?")[0] == 200
+    # Beyond any real message, Sanic refuses the request itself.
+    assert post("rest/webhook", b"x" * (3 * 1024 * 1024), {"Content-Type": "application/json"})[0] == 413
+
+
+def test_slack_answers_a_megabyte_message_politely(servers, apis):
+    _, calls = apis["slack"]
+    calls.clear()
+    body = slack_event(MEGABYTE_MESSAGE, "Ev-long", user="U-long")
+    assert post("slack/webhook", body, slack_headers(body))[0] == 200
+    posted = [payload for path, payload in wait_for(calls, 1) if path.endswith("chat.postMessage")]
+    assert [p["text"] for p in posted] == [TOO_LONG]
+    assert rest("other-slack", "are you a bot?")[0] == 200
+
+
+def test_telegram_answers_an_over_long_message_politely(servers, apis):
+    _, calls = apis["telegram"]
+    calls.clear()
+    update = {"update_id": 4001, "message": {"chat": {"id": 88}, "text": "my 221g story " + "x" * 4000}}
+    assert telegram(update)[0] == 200
+    sent = [body for path, body in wait_for(calls, 1) if path.endswith("/sendMessage")]
+    assert [body["text"] for body in sent] == [TOO_LONG]
+    # A megabyte is no Telegram update (they carry at most 4,096 characters): refused outright.
+    assert telegram({"update_id": 4002, "message": {"chat": {"id": 88}, "text": MEGABYTE_MESSAGE}})[0] == 413
+    assert rest("other-telegram", "are you a bot?")[0] == 200

@@ -152,3 +152,21 @@ def test_garbage_and_floods_from_a_socket_are_ignored_and_others_are_still_serve
     })""")
     ask(page, "what is administrative processing?")
     assert page.locator(".va-sources").count() > 0
+
+
+def test_an_over_long_message_gets_a_polite_request_to_shorten_it(page):
+    from components.channels.common import TOO_LONG
+
+    page.goto(DEMO)
+    page.click(".va-launcher")
+    page.wait_for_function("typeof window.io === 'function'")
+    reply = page.evaluate("""() => new Promise(resolve => {
+        const socket = io(window.location.origin, {path: "/socket.io/", transports: ["websocket"]});
+        socket.on("connect", () => socket.emit("session_request", {session_id: "long-message-1234"}));
+        socket.on("session_confirm", () => socket.emit("user_uttered",
+            {message: "my 221g story " + "x".repeat(100000), session_id: "long-message-1234"}));
+        socket.on("bot_uttered", message => { socket.close(); resolve(message.text); });
+    })""")
+    assert reply == TOO_LONG
+    ask(page, "what is administrative processing?")  # the server goes on answering
+    assert page.locator(".va-sources").count() > 0

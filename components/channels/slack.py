@@ -15,10 +15,10 @@ from typing import Any, Dict, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, OutputChannel
 from rasa.core.channels.slack import SlackBot, SlackInput
-from sanic import response
+from sanic import Blueprint, response
 
 from components.channels.cards import slack_blocks, slack_sources, written_date
-from components.channels.common import NotConfigured, SeenEvents
+from components.channels.common import NotConfigured, SeenEvents, limit_request_size, refusing_long_messages
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +52,9 @@ class FirmSlackInput(SlackInput):
         channel.api_url = os.environ.get("SLACK_API_URL", "https://slack.com/api/")
         channel.seen_events = SeenEvents()
         return channel
+
+    def blueprint(self, on_new_message) -> Blueprint:
+        return limit_request_size(super().blueprint(refusing_long_messages(on_new_message)))
 
     async def process_message(self, request, on_new_message, text, sender_id, metadata) -> Any:
         event_id = (request.json or {}).get("event_id") if request.content_type == "application/json" else None

@@ -24,7 +24,7 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 
 from components.channels.cards import telegram_html, telegram_sources
-from components.channels.common import NotConfigured, SeenEvents
+from components.channels.common import NotConfigured, SeenEvents, limit_request_size, refusing_long_messages
 
 logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024
@@ -103,7 +103,8 @@ class FirmTelegramInput(InputChannel):
             logger.error("Could not register the Telegram webhook: %s", type(error).__name__)
 
     def blueprint(self, on_new_message) -> Blueprint:
-        blueprint = Blueprint("telegram_webhook", __name__)
+        blueprint = limit_request_size(Blueprint("telegram_webhook", __name__))
+        on_new_message = refusing_long_messages(on_new_message)
 
         @blueprint.listener("after_server_start")
         async def register(_app, _loop):
@@ -155,5 +156,5 @@ class FirmTelegramInput(InputChannel):
         message = update.get("message") or update.get("edited_message")
         if isinstance(message, dict) and isinstance(message.get("text"), str):
             chat = (message.get("chat") or {}).get("id")
-            return (str(chat), message["text"][:MAX_TEXT], None) if chat is not None else None
+            return (str(chat), message["text"], None) if chat is not None else None
         return None

@@ -26,6 +26,8 @@ from rasa.core.channels.socketio import SocketBlueprint, SocketIOOutput
 from sanic import response
 from socketio import AsyncServer
 
+from components.channels.common import limit_request_size, refusing_long_messages
+
 logger = logging.getLogger(__name__)
 WIDGET_DIR = Path(__file__).resolve().parent.parent.parent / "widget"
 STATIC_FILES = {
@@ -35,7 +37,6 @@ STATIC_FILES = {
                          "application/javascript"),
 }
 SESSION_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
-MAX_MESSAGE = 2000
 FLOOD_MESSAGES, FLOOD_SECONDS = 20, 10  # at most 20 messages in 10 seconds per connection
 
 
@@ -77,7 +78,8 @@ class WidgetInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> SocketBlueprint:
         # None: same origin only (python-socketio's default); a list: those sites too.
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.allowed_origins)
-        blueprint = SocketBlueprint(sio, "/socket.io", "widget_webhook", __name__)
+        blueprint = limit_request_size(SocketBlueprint(sio, "/socket.io", "widget_webhook", __name__))
+        on_new_message = refusing_long_messages(on_new_message)
         self.sio = sio
 
         @blueprint.route("/", methods=["GET"])
@@ -120,7 +122,7 @@ class WidgetInput(InputChannel):
             if self.flooding(sid):
                 logger.warning("Ignored a message from a flooding widget connection (%s)", sid)
                 return
-            await on_new_message(UserMessage(message.strip()[:MAX_MESSAGE], WidgetOutput(sio, "bot_uttered"),
+            await on_new_message(UserMessage(message.strip(), WidgetOutput(sio, "bot_uttered"),
                                              session_id, input_channel=self.name()))
 
         return blueprint
