@@ -133,15 +133,21 @@ class IntakeStore:
             query = select(Notification).where(Notification.sent_at.is_(None)).order_by(Notification.id)
             return session.execute(query).scalars().all()
 
+    def claim_pending_notification(self, skip: Collection[int] = ()) -> Optional[Notification]:
+        """Claims one unsent notification for this delivery run (none of `skip`), or returns None.
+        The action server's delivery thread and send-due runs may deliver at the same time."""
+        return self._claim(Notification, Notification.id.notin_(list(skip)), order_by=(Notification.id,))
+
     def notification_sent(self, notification_id: int) -> None:
         with self.session.begin() as session:
             session.execute(update(Notification).where(Notification.id == notification_id).values(
                 sent_at=utcnow(), attempts=Notification.attempts + 1, last_error=None))
 
     def notification_failed(self, notification_id: int, error: str) -> None:
+        """Records the error and releases the claim: the next run tries again."""
         with self.session.begin() as session:
             session.execute(update(Notification).where(Notification.id == notification_id).values(
-                attempts=Notification.attempts + 1, last_error=error[:500]))
+                attempts=Notification.attempts + 1, last_error=error[:500], claimed_at=None))
 
     # --- reminders ------------------------------------------------------------------------
 
@@ -165,23 +171,26 @@ class IntakeStore:
 
     def claim_due_reminder(self, today: dt.date, skip: Collection[int] = ()) -> Optional[Reminder]:
         """Claims one due, unsent reminder for this run (none of `skip`), or returns None."""
+        return self._claim(Reminder, Reminder.remind_on <= today, Reminder.id.notin_(list(skip)),
+                           order_by=(Reminder.remind_on, Reminder.id))
+
+    def _claim(self, table, *conditions, order_by):
+        """One unsent row of `table` (Notification or Reminder) meeting the conditions, claimed for
+        this run; a claim older than STALE_CLAIM (a crashed run) can be taken over."""
         while True:
             now = utcnow()
-            claimable = (Reminder.sent_at.is_(None), Reminder.id.notin_(list(skip)),
-                         or_(Reminder.claimed_at.is_(None), Reminder.claimed_at < now - STALE_CLAIM))
+            claimable = (table.sent_at.is_(None), *conditions,
+                         or_(table.claimed_at.is_(None), table.claimed_at < now - STALE_CLAIM))
             with self.session.begin() as session:
                 candidate = session.execute(
-                    select(Reminder.id).where(Reminder.remind_on <= today, *claimable)
-                    .order_by(Reminder.remind_on, Reminder.id).limit(1)
-                ).scalar()
+                    select(table.id).where(*claimable).order_by(*order_by).limit(1)).scalar()
                 if candidate is None:
                     return None
                 # The conditional update is the lock: of two runs, only one changes the row.
                 claimed = session.execute(
-                    update(Reminder).where(Reminder.id == candidate, *claimable).values(claimed_at=now)
-                ).rowcount
+                    update(table).where(table.id == candidate, *claimable).values(claimed_at=now)).rowcount
                 if claimed:
-                    return session.get(Reminder, candidate)
+                    return session.get(table, candidate)
 
     def reminder_sent(self, reminder_id: int) -> None:
         with self.session.begin() as session:

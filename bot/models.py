@@ -71,6 +71,7 @@ class Notification(Base):
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     attempts = Column(Integer, nullable=False, default=0)
     last_error = Column(String(500))
+    claimed_at = Column(DateTime(timezone=True))  # a delivery run is sending it
     sent_at = Column(DateTime(timezone=True))
 
     lead = relationship("Lead", back_populates="notifications")

@@ -118,7 +118,11 @@ def post_to_slack(webhook_url: str, text: str) -> None:
 
 def deliver_notifications(store: IntakeStore, settings: MailSettings) -> Dict[str, int]:
     counts = {"sent": 0, "failed": 0}
-    for notification in store.pending_notifications():
+    failed = set()
+    while True:
+        notification = store.claim_pending_notification(skip=failed)
+        if notification is None:
+            return counts
         try:
             if notification.channel == "slack":
                 if not settings.slack_webhook_url:
@@ -130,11 +134,11 @@ def deliver_notifications(store: IntakeStore, settings: MailSettings) -> Dict[st
         except (OSError, smtplib.SMTPException) as error:
             store.notification_failed(notification.id, f"{type(error).__name__}: {error}")
             logger.warning("Notification %s not delivered yet: %s", notification.id, type(error).__name__)
+            failed.add(notification.id)
             counts["failed"] += 1
         else:
             store.notification_sent(notification.id)
             counts["sent"] += 1
-    return counts
 
 
 def reminder_text(firm: FirmProfile, deadline: dt.date, today: dt.date) -> str:

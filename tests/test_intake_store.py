@@ -44,7 +44,8 @@ def test_migrations_create_the_schema_from_empty(engine):
     tables = set(inspect(engine).get_table_names())
     assert {"leads", "notifications", "reminders", "alembic_version"} <= tables
     with engine.connect() as connection:
-        assert connection.execute(text("select version_num from alembic_version")).scalar() == "0001"
+        assert connection.execute(text("select version_num from alembic_version")).scalar() == "0002"
+    assert "claimed_at" in {column["name"] for column in inspect(engine).get_columns("notifications")}
 
 
 def test_a_lead_is_stored_with_its_notifications(store, engine):

@@ -232,3 +232,41 @@ def test_tls_is_the_default_off_this_machine_and_plain_mail_stays_on_it():
 def test_unsafe_mail_settings_are_refused_with_a_clear_message(env, message):
     with pytest.raises(MailConfigError, match=message):
         MailSettings.from_env(FIRM, env)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_concurrent_deliveries_send_each_summary_once(kind, tmp_path):
+    import threading
+    import time as clock
+
+    class SlowInbox(Inbox):
+        async def handle_DATA(self, server, session, envelope):
+            clock.sleep(0.3)  # a slow mail server: every run sees the rows before any is marked sent
+            return await super().handle_DATA(server, session, envelope)
+
+    inbox = SlowInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        with fresh_database(kind, tmp_path) as engine:
+            store = IntakeStore(engine)
+            for number in range(3):
+                store.save_lead(lead(), f"Summary {number}", ["email"])
+            # The per-lead delivery thread of the action server and two send-due runs at once.
+            start = threading.Barrier(3)
+            results = []
+
+            def deliver():
+                start.wait()
+                results.append(deliver_notifications(store, settings_for(controller.port)))
+
+            runs = [threading.Thread(target=deliver) for _ in range(3)]
+            for run in runs:
+                run.start()
+            for run in runs:
+                run.join(timeout=60)
+            assert sum(r["sent"] for r in results) == 3
+            assert store.pending_notifications() == []
+    finally:
+        controller.stop()
+    assert sorted(body(m).strip() for m in inbox.messages) == ["Summary 0", "Summary 1", "Summary 2"]
