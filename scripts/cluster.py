@@ -25,7 +25,7 @@ import psycopg2
 import yaml
 
 from actions.server import TOKEN_HEADER, TOKEN_VARIABLE
-from scripts.serve import BIN, MODEL, ROOT, ServerError, stop, wait_until_up
+from scripts.serve import BIN, MODEL, ROOT, ServerError, stop, stop_with_parent, wait_until_up
 
 NGINX = os.environ.get("NGINX", "/usr/sbin/nginx")
 POSTGRES = dict(host=os.environ.get("PGHOST", "127.0.0.1"), port=int(os.environ.get("PGPORT", "5432")),
@@ -58,7 +58,7 @@ class Cluster:
         self.processes[f"actions{index}"] = subprocess.Popen(
             [str(BIN / "python"), "-m", "actions.server", "--host", "127.0.0.1", "--port", str(port)],
             cwd=ROOT, env=self.env, stdout=self.log(f"actions{index}"), stderr=subprocess.STDOUT,
-            start_new_session=True)
+            start_new_session=True, preexec_fn=stop_with_parent)
 
     def start_rasa(self, index: int) -> None:
         port = self.rasa_ports[index]
@@ -66,7 +66,7 @@ class Cluster:
             [str(BIN / "rasa"), "run", "--model", str(MODEL), "--port", str(port),
              "--credentials", str(ROOT / "credentials.yml"), "--endpoints", str(self.endpoints)],
             cwd=ROOT, env=self.env, stdout=self.log(f"rasa{index}"), stderr=subprocess.STDOUT,
-            start_new_session=True)
+            start_new_session=True, preexec_fn=stop_with_parent)
 
     def wait_actions(self, index: int, timeout: float = 300) -> None:
         wait_until_up(f"http://localhost:{self.action_ports[index]}/health", self.processes[f"actions{index}"],
@@ -225,7 +225,7 @@ def running_cluster(lb_port: int = 8080, rasa_ports=(5006, 5007), action_ports=(
                 cluster.start_actions(index)
             cluster.processes["nginx"] = subprocess.Popen(
                 [NGINX, "-c", str(work / "nginx.conf"), "-p", str(work)], stdout=cluster.log("nginx"),
-                stderr=subprocess.STDOUT, start_new_session=True)
+                stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=stop_with_parent)
             # The first replica creates the tracker tables; the others start once they exist
             # (replicas racing to create them leave one without its table metadata).
             cluster.start_rasa(0)

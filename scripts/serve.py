@@ -4,6 +4,7 @@
 `running_servers()` with their own ports, tracker database and clock.
 """
 import argparse
+import ctypes
 import os
 import secrets
 import signal
@@ -23,6 +24,9 @@ BIN = ROOT / ".venv" / "bin"
 MODEL = ROOT / "models" / "current.tar.gz"
 
 
+PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
+
+
 class ServerError(RuntimeError):
     pass
 
@@ -36,6 +40,16 @@ def endpoints_yaml(actions_port: int, tracker_db: Path) -> str:
         f"tracker_store:\n  type: components.tracker_store.ErasableSQLTrackerStore\n  dialect: sqlite\n"
         f"  db: {tracker_db}\n"
     )
+
+
+def stop_with_parent() -> None:
+    """Runs in each server process before it starts (Linux): when the process that started it
+    dies, even by SIGKILL, the server gets SIGTERM instead of holding its port forever."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    except OSError:  # not Linux: the servers are stopped by stop() on a normal exit only
+        return
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def wait_until_up(url: str, process: subprocess.Popen, name: str, timeout: float, log: Optional[IO]) -> None:
@@ -87,7 +101,7 @@ def running_servers(
         endpoints.flush()
         try:
             start = dict(cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT if log else None,
-                         start_new_session=True)
+                         start_new_session=True, preexec_fn=stop_with_parent)
             processes["actions"] = subprocess.Popen(
                 [str(BIN / "python"), "-m", "actions.server", "--host", "127.0.0.1", "--port", str(actions_port)],
                 **start

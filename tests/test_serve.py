@@ -54,6 +54,27 @@ def test_both_servers_start_and_ctrl_c_or_kill_stops_both(stop_signal):
             process.kill()
 
 
+def test_the_servers_stop_when_make_run_is_killed_outright():
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scripts.serve", "--rasa-port", "5306", "--actions-port", "5356"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    output = []
+    for line in process.stdout:
+        output.append(line)
+        if "The assistant is ready" in line:
+            break
+    threading.Thread(target=lambda: output.extend(process.stdout), daemon=True).start()
+    assert port_open(5306) and port_open(5356), "".join(output)[-3000:]
+    process.kill()  # SIGKILL: no handler runs, as when a terminal is closed hard
+    process.wait(timeout=10)
+    closed_by = time.monotonic() + 30
+    while (port_open(5306) or port_open(5356)) and time.monotonic() < closed_by:
+        time.sleep(0.2)
+    assert not port_open(5306) and not port_open(5356), "the servers outlived make run and hold its ports"
+
+
 def test_a_hanging_mail_server_does_not_stop_the_assistant(tmp_path):
     from bot.intake import IntakeStore
     from scripts.serve import send_due
