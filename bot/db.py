@@ -28,13 +28,14 @@ def _sqlite_foreign_keys(dbapi_connection, _record) -> None:
 
 
 def make_engine(url: str) -> Engine:
+    """hide_parameters: a database error never carries an applicant's data into a log."""
     if url.startswith("sqlite:///"):
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, future=True, connect_args={"timeout": 15})
+        engine = create_engine(url, future=True, hide_parameters=True, connect_args={"timeout": 15})
         event.listen(engine, "connect", _sqlite_foreign_keys)
         return engine
     # pool_pre_ping: a connection dropped while PostgreSQL restarted is replaced, not used.
-    return create_engine(url, future=True, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    return create_engine(url, future=True, hide_parameters=True, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
 
 def session_factory(engine: Engine) -> sessionmaker:
