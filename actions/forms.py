@@ -20,6 +20,7 @@ from actions.storage import intake_store
 from bot import clock
 from bot.advice import format_date
 from bot.deadline import DateError, check_not_future, compute_deadline, parse_iso
+from bot.intake import LimitReached
 from bot.patterns import EMAIL
 from bot.models import MAX_LENGTHS
 from bot.reference import consulates, visa_types
@@ -334,6 +335,9 @@ class ActionSubmitReminder(SafeAction):
         except SQLAlchemyError:
             dispatcher.utter_message(response="utter_reminder_not_saved", deadline=deadline)
             return []
+        except LimitReached:
+            dispatcher.utter_message(response="utter_reminder_limit", **firm_values())
+            return [SlotSet("reminder_consent", None)]
         if not dates:
             dispatcher.utter_message(response="utter_reminder_too_late", deadline=deadline, **firm_values())
             return []

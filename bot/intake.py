@@ -22,6 +22,15 @@ REMINDER_DAYS_BEFORE = (30, 7)
 # A claim older than this is from a send-due run that died; the reminder is tried again.
 STALE_CLAIM = dt.timedelta(minutes=30)
 NOTIFICATION_CHANNELS = ("email", "slack")
+# Reminders go to any address an applicant types: limits keep the firm's mail server from
+# being used to bombard someone. A reminder that keeps failing is given up.
+MAX_REMINDER_ADDRESSES_PER_CONVERSATION = 2
+MAX_REMINDER_DEADLINES_PER_ADDRESS = 3
+MAX_REMINDER_ATTEMPTS = 5
+
+
+class LimitReached(Exception):
+    """A request over one of the limits above; nothing was stored."""
 
 
 @dataclass
@@ -156,6 +165,13 @@ class IntakeStore:
         """Stores the reminders still in the future; asking twice changes nothing. Returns their dates."""
         dates = []
         with self.session.begin() as session:
+            addresses = set(session.execute(select(Reminder.email).where(
+                Reminder.conversation_id == conversation_id)).scalars())
+            if email not in addresses and len(addresses) >= MAX_REMINDER_ADDRESSES_PER_CONVERSATION:
+                raise LimitReached("reminder addresses per conversation")
+            deadlines = set(session.execute(select(Reminder.deadline).where(Reminder.email == email)).scalars())
+            if deadline not in deadlines and len(deadlines) >= MAX_REMINDER_DEADLINES_PER_ADDRESS:
+                raise LimitReached("reminder deadlines per address")
             for days in days_before:
                 remind_on = deadline - dt.timedelta(days=days)
                 if remind_on < today:
@@ -170,8 +186,10 @@ class IntakeStore:
         return dates
 
     def claim_due_reminder(self, today: dt.date, skip: Collection[int] = ()) -> Optional[Reminder]:
-        """Claims one due, unsent reminder for this run (none of `skip`), or returns None."""
-        return self._claim(Reminder, Reminder.remind_on <= today, Reminder.id.notin_(list(skip)),
+        """Claims one due, unsent reminder for this run (none of `skip`), or returns None. Never one
+        whose deadline has passed (it would only confuse), nor one given up after failing too often."""
+        return self._claim(Reminder, Reminder.remind_on <= today, Reminder.deadline >= today,
+                           Reminder.attempts < MAX_REMINDER_ATTEMPTS, Reminder.id.notin_(list(skip)),
                            order_by=(Reminder.remind_on, Reminder.id))
 
     def _claim(self, table, *conditions, order_by):
@@ -197,8 +215,13 @@ class IntakeStore:
             session.execute(update(Reminder).where(Reminder.id == reminder_id).values(sent_at=utcnow()))
 
     def reminder_failed(self, reminder_id: int) -> None:
+        """Releases the claim for the next run, up to MAX_REMINDER_ATTEMPTS attempts in all."""
         with self.session.begin() as session:
-            session.execute(update(Reminder).where(Reminder.id == reminder_id).values(claimed_at=None))
+            session.execute(update(Reminder).where(Reminder.id == reminder_id).values(
+                claimed_at=None, attempts=Reminder.attempts + 1))
+            attempts = session.execute(select(Reminder.attempts).where(Reminder.id == reminder_id)).scalar()
+        if attempts is not None and attempts >= MAX_REMINDER_ATTEMPTS:
+            logger.warning("Gave up reminder %s after %s failed attempts", reminder_id, attempts)
 
     def reminders(self, conversation_id: Optional[str] = None) -> List[Reminder]:
         with self.session() as session:

@@ -92,4 +92,5 @@ class Reminder(Base):
     consent_at = Column(DateTime(timezone=True), nullable=False)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     claimed_at = Column(DateTime(timezone=True))  # a send-due run is sending it
+    attempts = Column(Integer, nullable=False, default=0)  # failed sends; given up at a limit
     sent_at = Column(DateTime(timezone=True))

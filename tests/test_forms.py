@@ -1,4 +1,5 @@
 """The intake, callback and reminder forms: validation, consent, storage and erasure."""
+import datetime as dt
 import os
 
 import pytest
@@ -11,6 +12,7 @@ from actions.conversation import ActionAskDeleteConfirmation, ActionOfferCallbac
 from actions.engine import FIRM
 from actions.forms import ActionStopForm, ActionSubmitIntake, ActionSubmitReminder, ValidateIntakeForm
 from actions.leads import SKIPPED
+from bot.intake import MAX_REMINDER_DEADLINES_PER_ADDRESS
 from bot.models import Lead, Reminder, utcnow
 from tests.test_actions import entity, responses, run, tracker
 
@@ -192,6 +194,19 @@ async def test_no_reminder_without_an_email_and_nothing_stored():
     assert responses(messages) == ["utter_reminder_needs_email"]
     with storage.intake_store().session() as session:
         assert len(session.execute(select(Reminder)).scalars().all()) == before
+
+
+async def test_reminders_to_an_address_already_at_its_limit_are_refused_politely():
+    store = storage.intake_store()
+    for number in range(MAX_REMINDER_DEADLINES_PER_ADDRESS):  # set from other conversations
+        store.add_reminders(f"other-{number}", "target@example.com", dt.date(2026, 12, 1 + number),
+                            dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc), dt.date(2026, 6, 1))
+    events, messages = await run(ActionSubmitReminder(), tracker(
+        "affirm", reminder_consent="yes", email="target@example.com", notice_date="2025-09-01"))
+    assert responses(messages) == ["utter_reminder_limit"]
+    assert events == [SlotSet("reminder_consent", None)]
+    mine = [r for r in store.reminders() if r.email == "target@example.com"]
+    assert len(mine) == 2 * MAX_REMINDER_DEADLINES_PER_ADDRESS  # nothing added
 
 
 async def test_no_reminder_for_a_passed_deadline():

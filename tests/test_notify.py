@@ -7,7 +7,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
 
 from bot.firm import load_firm
-from bot.intake import IntakeStore
+from bot.intake import MAX_REMINDER_ATTEMPTS, MAX_REMINDER_DEADLINES_PER_ADDRESS, IntakeStore, LimitReached
 from bot.notify import MailConfigError, MailSettings, deliver_notifications, send_due_reminders
 from tests.databases import fresh_database
 from tests.test_intake_store import CONSENT, lead
@@ -270,3 +270,35 @@ def test_concurrent_deliveries_send_each_summary_once(kind, tmp_path):
     finally:
         controller.stop()
     assert sorted(body(m).strip() for m in inbox.messages) == ["Summary 0", "Summary 1", "Summary 2"]
+
+
+def test_no_reminder_is_sent_once_the_deadline_has_passed(store, smtp):
+    controller, inbox = smtp
+    store.add_reminders("conv-1", "ravi@example.com", dt.date(2026, 7, 10), CONSENT, dt.date(2026, 6, 1))
+    # Mail was down for weeks: on the day after the deadline, both reminders are still unsent.
+    after = dt.date(2026, 7, 11)
+    assert send_due_reminders(store, settings_for(controller.port), FIRM, after) == {"sent": 0, "failed": 0}
+    assert inbox.messages == []
+
+
+def test_a_reminder_that_keeps_failing_is_given_up(store):
+    port = free_port()  # nothing listens: every attempt fails
+    store.add_reminders("conv-1", "ravi@example.com", dt.date(2026, 7, 10), CONSENT, dt.date(2026, 6, 1))
+    today = dt.date(2026, 6, 12)  # the 30-day reminder is due
+    results = [send_due_reminders(store, settings_for(port), FIRM, today) for _ in range(MAX_REMINDER_ATTEMPTS + 1)]
+    assert results == [{"sent": 0, "failed": 1}] * MAX_REMINDER_ATTEMPTS + [{"sent": 0, "failed": 0}]
+
+
+def test_reminders_cannot_be_pointed_at_many_addresses_or_one_address_many_times(store):
+    deadline, today = dt.date(2026, 7, 10), dt.date(2026, 6, 1)
+    store.add_reminders("conv-1", "a@example.com", deadline, CONSENT, today)
+    store.add_reminders("conv-1", "b@example.com", deadline, CONSENT, today)
+    with pytest.raises(LimitReached):
+        store.add_reminders("conv-1", "c@example.com", deadline, CONSENT, today)
+    assert store.add_reminders("conv-1", "a@example.com", deadline, CONSENT, today)  # asking again is fine
+    for number in range(2, MAX_REMINDER_DEADLINES_PER_ADDRESS + 2):  # other conversations, other deadlines
+        store.add_reminders(f"conv-{number}", "victim@example.com", deadline + dt.timedelta(days=number), CONSENT,
+                            today)
+    with pytest.raises(LimitReached):
+        store.add_reminders("conv-9", "victim@example.com", deadline + dt.timedelta(days=30), CONSENT, today)
+    assert {r.email for r in store.reminders()} == {"a@example.com", "b@example.com", "victim@example.com"}
