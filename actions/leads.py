@@ -12,7 +12,7 @@ from actions.engine import firm_values
 from actions.storage import deliver_soon, intake_store, mail_settings
 from bot import clock
 from bot.deadline import URGENT, DateError, compute_deadline, parse_iso
-from bot.intake import LeadInput
+from bot.intake import LeadInput, LimitReached
 from bot.models import utcnow
 from bot.summary import case_summary
 
@@ -85,6 +85,9 @@ def store_lead(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str, re
     except SQLAlchemyError:
         dispatcher.utter_message(response="utter_intake_saved_later", **firm_values())
         return [SlotSet("lead_pending", kind)]
+    except LimitReached:
+        dispatcher.utter_message(response="utter_lead_limit", **firm_values())
+        return [SlotSet("lead_pending", None)]
     return _confirm(dispatcher, received, lead_id, lead)
 
 
@@ -97,4 +100,7 @@ def retry_pending_lead(dispatcher: CollectingDispatcher, tracker: Tracker) -> Li
         lead_id, lead = _save(tracker, kind)
     except SQLAlchemyError:
         return []
+    except LimitReached:
+        dispatcher.utter_message(response="utter_lead_limit", **firm_values())
+        return [SlotSet("lead_pending", None)]
     return _confirm(dispatcher, "utter_intake_now_saved", lead_id, lead)

@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass, field, fields
 from typing import Collection, Dict, Iterable, List, Optional, Sequence
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.engine import Engine
 
 from bot import clock
@@ -27,6 +27,9 @@ NOTIFICATION_CHANNELS = ("email", "slack")
 MAX_REMINDER_ADDRESSES_PER_CONVERSATION = 2
 MAX_REMINDER_DEADLINES_PER_ADDRESS = 3
 MAX_REMINDER_ATTEMPTS = 5
+# Each lead is mailed (and posted) to the firm: a script must not flood it.
+MAX_LEADS_PER_CONVERSATION = 3
+MAX_LEADS_PER_ADDRESS_PER_DAY = 5
 
 
 class LimitReached(Exception):
@@ -75,8 +78,18 @@ class IntakeStore:
     # --- leads --------------------------------------------------------------------------
 
     def save_lead(self, lead: LeadInput, summary: str, channels: Iterable[str]) -> int:
-        """Stores the lead and its notifications in one transaction; returns the lead id."""
+        """Stores the lead and its notifications in one transaction; returns the lead id.
+        Raises LimitReached (and stores nothing) over the limits per conversation and address."""
         with self.session.begin() as session:
+            in_conversation = session.execute(select(func.count(Lead.id)).where(
+                Lead.conversation_id == lead.conversation_id)).scalar()
+            if in_conversation >= MAX_LEADS_PER_CONVERSATION:
+                raise LimitReached("leads per conversation")
+            if lead.email:
+                today = session.execute(select(func.count(Lead.id)).where(
+                    Lead.email == lead.email, Lead.created_at >= utcnow() - dt.timedelta(days=1))).scalar()
+                if today >= MAX_LEADS_PER_ADDRESS_PER_DAY:
+                    raise LimitReached("leads per address")
             row = Lead(**lead.columns(), summary=summary)
             session.add(row)
             session.flush()  # assigns row.id

@@ -131,6 +131,24 @@ async def test_submitted_intake_is_stored_with_deadline_and_flagged_urgent():
     assert "URGENT" in lead.summary and "Acme Corp" in lead.summary and "22 CFR 42.83" in lead.summary
 
 
+async def test_a_conversation_that_keeps_submitting_intakes_is_refused_politely():
+    from bot.intake import MAX_LEADS_PER_CONVERSATION
+
+    def flooding():
+        state = tracker("affirm", **{**INTAKE, "email": "flood@example.com"})
+        state.sender_id = "flooding-conversation"
+        return state
+
+    for _ in range(MAX_LEADS_PER_CONVERSATION):
+        _, messages = await run(ActionSubmitIntake(), flooding())
+        assert responses(messages)[0] == "utter_intake_received"
+    before = len(stored_leads())
+    events, messages = await run(ActionSubmitIntake(), flooding())
+    assert responses(messages) == ["utter_lead_limit"]
+    assert events == [SlotSet("lead_pending", None)]
+    assert len(stored_leads()) == before
+
+
 async def test_no_consent_stores_nothing_and_still_gives_the_booking_link():
     before = len(stored_leads())
     events, messages = await run(ActionSubmitIntake(), tracker("deny", intake_consent="no"))

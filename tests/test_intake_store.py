@@ -143,3 +143,19 @@ def test_a_due_reminder_is_claimed_once(store):
     assert store.claim_due_reminder(TODAY) is None  # the 7-day one is not due yet; the 30-day one is taken
     store.reminder_failed(first.id)
     assert store.claim_due_reminder(TODAY).id == first.id
+
+
+def test_leads_are_capped_per_conversation_and_per_address(store):
+    from bot.intake import MAX_LEADS_PER_ADDRESS_PER_DAY, MAX_LEADS_PER_CONVERSATION, LimitReached
+
+    for _ in range(MAX_LEADS_PER_CONVERSATION):
+        store.save_lead(lead(conversation_id="flood-1", email="one@example.com"), "Summary", ["email"])
+    with pytest.raises(LimitReached):
+        store.save_lead(lead(conversation_id="flood-1", email="other@example.com"), "Summary", ["email"])
+    # One address from many conversations (a script that opens a new one each time).
+    for number in range(MAX_LEADS_PER_ADDRESS_PER_DAY):
+        store.save_lead(lead(conversation_id=f"flood-{number + 10}", email="victim@example.com"), "S", ["email"])
+    with pytest.raises(LimitReached):
+        store.save_lead(lead(conversation_id="flood-99", email="victim@example.com"), "Summary", ["email"])
+    assert len(store.leads()) == MAX_LEADS_PER_CONVERSATION + MAX_LEADS_PER_ADDRESS_PER_DAY
+    assert len(store.pending_notifications()) == MAX_LEADS_PER_CONVERSATION + MAX_LEADS_PER_ADDRESS_PER_DAY
