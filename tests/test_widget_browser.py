@@ -170,3 +170,30 @@ def test_an_over_long_message_gets_a_polite_request_to_shorten_it(page):
     assert reply == TOO_LONG
     ask(page, "what is administrative processing?")  # the server goes on answering
     assert page.locator(".va-sources").count() > 0
+
+
+def test_a_connection_holds_one_conversation_at_a_time(page):
+    page.goto(DEMO)
+    page.click(".va-launcher")
+    page.wait_for_function("typeof window.io === 'function'")
+    overheard = page.evaluate("""() => new Promise(resolve => {
+        const options = {path: "/socket.io/", transports: ["websocket"]};
+        const hopper = io(window.location.origin, options);
+        let heard = 0;
+        hopper.on("bot_uttered", () => { heard += 1; });
+        hopper.on("connect", () => hopper.emit("session_request", {session_id: "first-conversation-1"}));
+        hopper.once("session_confirm", () => {
+            hopper.emit("session_request", {session_id: "second-conversation-2"});
+            hopper.once("session_confirm", () => {
+                // Someone now talks in the first conversation: the hopper left it.
+                const owner = io(window.location.origin, options);
+                owner.on("connect", () => owner.emit("session_request", {session_id: "first-conversation-1"}));
+                owner.on("session_confirm", () => owner.emit("user_uttered",
+                    {message: "are you a bot?", session_id: "first-conversation-1"}));
+                owner.on("bot_uttered", () => setTimeout(() => {
+                    owner.close(); hopper.close(); resolve(heard);
+                }, 500));
+            });
+        });
+    })""")
+    assert overheard == 0

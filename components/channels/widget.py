@@ -106,6 +106,13 @@ class WidgetInput(InputChannel):
         async def session_request(sid: Text, data: Any) -> None:
             wanted = data.get("session_id") if isinstance(data, dict) else None
             session_id = wanted if isinstance(wanted, str) and SESSION_ID.match(wanted) else uuid.uuid4().hex
+            # One conversation per connection: asking for another leaves the first, so one
+            # socket cannot collect the replies of thousands of conversations.
+            previous = self.sessions.get(sid)
+            if previous and previous != session_id:
+                left = sio.leave_room(sid, previous)
+                if inspect.isawaitable(left):
+                    await left
             entered = sio.enter_room(sid, session_id)
             if inspect.isawaitable(entered):  # python-socketio >= 5.10
                 await entered
