@@ -7,8 +7,10 @@
     python -m bot.cli send-due                deliver pending notifications and due reminders
     python -m bot.cli purge [--older-than-days N]   delete data older than the retention period
 
-DATABASE_URL chooses the database (default: var/intake.db); RETENTION_DAYS sets the
-default retention period (365 days).
+DATABASE_URL chooses the database (default: var/intake.db), TRACKER_DATABASE_URL the
+conversation transcripts (default: var/conversations.db). The retention period is the
+firm's `retention_days` (firm.yml, FIRM_RETENTION_DAYS), the one the consent question
+quotes to applicants.
 """
 import argparse
 import datetime as dt
@@ -24,6 +26,7 @@ from bot.db import database_url, make_engine, migrate
 from bot.firm import load_firm
 from bot.intake import IntakeStore
 from bot.notify import MailConfigError, MailSettings, deliver_notifications, send_due_reminders
+from bot.transcripts import purge_transcripts, tracker_database_url
 
 
 def positive_int(text: str) -> int:
@@ -49,9 +52,9 @@ def parser() -> argparse.ArgumentParser:
     remove = lead_commands.add_parser("delete", help="delete one lead")
     remove.add_argument("id", type=positive_int)
     commands.add_parser("send-due", help="deliver pending notifications and due reminders (safe to repeat)")
-    purge = commands.add_parser("purge", help="delete leads and reminders older than the retention period")
-    purge.add_argument("--older-than-days", type=positive_int,
-                       default=positive_int(os.environ.get("RETENTION_DAYS", "365")))
+    purge = commands.add_parser("purge", help="delete leads, reminders and transcripts older than the retention "
+                                              "period (default: the firm's retention_days)")
+    purge.add_argument("--older-than-days", type=positive_int)
     return main
 
 
@@ -98,9 +101,12 @@ def run(argv: Optional[List[str]] = None) -> int:
               f"Reminders: {reminders['sent']} sent, {reminders['failed']} to retry.")
         return 0 if not (notifications["failed"] or reminders["failed"]) else 3
     elif args.command == "purge":
-        removed = store.purge(dt.timedelta(days=args.older_than_days))
-        print(f"Deleted {removed['leads']} leads and {removed['reminders']} reminders older than "
-              f"{args.older_than_days} days.")
+        days = args.older_than_days or load_firm().retention_days
+        removed = store.purge(dt.timedelta(days=days), clock.today())
+        transcripts = purge_transcripts(make_engine(tracker_database_url()), dt.timedelta(days=days),
+                                        os.environ.get("POSTGRESQL_SCHEMA") or None)
+        print(f"Deleted {removed['leads']} leads, {transcripts} conversation transcripts older than {days} days "
+              f"and {removed['reminders']} reminders that were older, sent or past their deadline.")
     return 0
 
 

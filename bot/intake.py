@@ -129,12 +129,16 @@ class IntakeStore:
             writer.writerow([_csv_safe(values[column]) for column in CSV_COLUMNS])
         return out.getvalue()
 
-    def purge(self, older_than: dt.timedelta) -> Dict[str, int]:
-        """Deletes leads and reminders created before now - older_than."""
+    def purge(self, older_than: dt.timedelta, today: Optional[dt.date] = None) -> Dict[str, int]:
+        """Deletes leads and reminders created before now - older_than, and every reminder that
+        has done its work: sent, or for a deadline that has passed (it holds an email address)."""
         cutoff = utcnow() - older_than
+        today = today or clock.today()
         with self.session.begin() as session:
             leads = session.execute(delete(Lead).where(Lead.created_at < cutoff)).rowcount
-            reminders = session.execute(delete(Reminder).where(Reminder.created_at < cutoff)).rowcount
+            reminders = session.execute(delete(Reminder).where(
+                or_(Reminder.created_at < cutoff, Reminder.sent_at.is_not(None), Reminder.deadline < today))
+            ).rowcount
         return {"leads": leads, "reminders": reminders}
 
     def erase_conversation(self, conversation_id: str) -> Dict[str, int]:

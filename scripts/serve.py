@@ -119,6 +119,7 @@ def running_servers(
 
 
 SEND_DUE_SECONDS = int(os.environ.get("SEND_DUE_SECONDS", "300"))
+PURGE_SECONDS = 24 * 3600  # the retention period is counted in days
 
 
 SEND_DUE_TIMEOUT_SECONDS = 120
@@ -139,6 +140,16 @@ def send_due(timeout: float = SEND_DUE_TIMEOUT_SECONDS, env: Optional[Dict[str, 
     return True
 
 
+def purge() -> None:
+    """Deletes what is past the firm's retention period (leads, reminders, transcripts), as
+    `python -m bot.cli purge` does from cron in production; here daily while the servers run."""
+    try:
+        subprocess.run([str(BIN / "python"), "-m", "bot.cli", "purge"], cwd=ROOT,
+                       env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=600, check=False)
+    except subprocess.TimeoutExpired:
+        print("warning: purge did not finish within 600 s; trying again tomorrow", file=sys.stderr, flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rasa-port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
@@ -157,11 +168,14 @@ def main() -> int:
                 f'"message": "my ceac status says refused, what now?"}}\'\nPress Ctrl-C to stop both servers.\n',
                 flush=True,
             )
-            next_send = time.monotonic()
+            next_send = next_purge = time.monotonic()
             while all(p.poll() is None for p in processes.values()):
                 if time.monotonic() >= next_send:
                     send_due()
                     next_send = time.monotonic() + SEND_DUE_SECONDS
+                if time.monotonic() >= next_purge:
+                    purge()
+                    next_purge = time.monotonic() + PURGE_SECONDS
                 time.sleep(1)
             stopped = [name for name, p in processes.items() if p.poll() is not None]
             print(f"The {' and '.join(stopped)} server stopped; stopping the other.", file=sys.stderr)

@@ -87,8 +87,43 @@ def test_send_due_delivers_and_is_safe_to_repeat(database):
     assert len(inbox.messages) == 2
 
 
-def test_purge_and_an_unreachable_database(database):
-    assert cli(database, "purge").stdout.strip() == "Deleted 0 leads and 0 reminders older than 365 days."
+def test_purge_and_an_unreachable_database(database, tmp_path):
+    transcripts = f"sqlite:///{tmp_path / 'conversations.db'}"
+    assert cli(database, "purge", TRACKER_DATABASE_URL=transcripts).stdout.strip() == (
+        "Deleted 0 leads, 0 conversation transcripts older than 365 days "
+        "and 0 reminders that were older, sent or past their deadline.")
     down = cli("postgresql+psycopg2://nobody@127.0.0.1:1/none", "leads", "list")
     assert down.returncode == 2
     assert "error: the database at DATABASE_URL is not reachable" in down.stderr
+
+
+async def test_purge_keeps_one_retention_period_for_leads_and_transcripts_and_drops_spent_reminders(
+        database, tmp_path, monkeypatch):
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from components.tracker_store import ErasableSQLTrackerStore
+
+    transcripts = tmp_path / "conversations.db"
+    tracker_store = ErasableSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(transcripts))
+    now = dt.datetime.now(dt.timezone.utc).timestamp()
+    for sender, days_ago in [("silent-for-a-year", 400), ("active", 400), ("recent", 3)]:
+        events = [UserUttered("my name is Ravi Kumar", timestamp=now - days_ago * 86400)]
+        if sender == "active":
+            events.append(UserUttered("still waiting", timestamp=now - 86400))
+        await tracker_store.save(DialogueStateTracker.from_events(sender, events))
+    assert cli(database, "leads", "list").returncode == 0  # migrates
+    store = IntakeStore(make_engine(database))
+    store.add_reminders("conv-1", "sent@example.com", dt.date(2026, 7, 10), CONSENT, dt.date(2026, 6, 1))
+    store.add_reminders("conv-2", "passed@example.com", dt.date(2026, 6, 10), CONSENT, dt.date(2026, 5, 1))
+    store.add_reminders("conv-3", "due@example.com", dt.date(2026, 9, 10), CONSENT, dt.date(2026, 6, 1))
+    sent = store.claim_due_reminder(dt.date(2026, 6, 15))
+    store.reminder_sent(sent.id)
+
+    result = cli(database, "purge", TRACKER_DATABASE_URL=f"sqlite:///{transcripts}", FIRM_RETENTION_DAYS="365")
+    assert result.returncode == 0, result.stderr
+    assert "1 conversation transcripts older than 365 days" in result.stdout
+    assert sorted(await tracker_store.keys()) == ["active", "recent"]
+    assert {(r.email, r.days_before) for r in store.reminders()} == {
+        ("sent@example.com", 7), ("due@example.com", 30), ("due@example.com", 7)}

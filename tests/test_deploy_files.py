@@ -63,3 +63,15 @@ def test_kubernetes_lets_only_the_rasa_pods_reach_the_action_servers():
                                                "ports": [{"protocol": "TCP", "port": 5055}]}]
     actions = next(d for d in documents if d["kind"] == "Deployment" and d["metadata"]["name"] == "actions")
     assert actions["spec"]["template"]["spec"]["containers"][0]["args"][:3] == ["python", "-m", "actions.server"]
+
+
+def test_send_due_and_purge_are_scheduled_in_compose_and_kubernetes():
+    services = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text())["services"]
+    assert "bot.cli send-due" in services["send-due"]["command"][-1]
+    assert "bot.cli purge" in services["purge"]["command"][-1]
+    assert "TRACKER_DATABASE_URL" in services["purge"]["environment"]
+    documents = list(yaml.safe_load_all((DEPLOY / "kubernetes" / "assistant.yaml").read_text()))
+    jobs = {d["metadata"]["name"]: d for d in documents if d["kind"] == "CronJob"}
+    assert set(jobs) == {"send-due", "purge"}
+    container = jobs["purge"]["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
+    assert container["args"] == ["python", "-m", "bot.cli", "purge"]

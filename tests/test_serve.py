@@ -40,6 +40,11 @@ def test_both_servers_start_and_ctrl_c_or_kill_stops_both(stop_signal):
         reader = threading.Thread(target=lambda: output.extend(process.stdout), daemon=True)
         reader.start()
         assert port_open(5305) and port_open(5355)
+        # The retention purge runs at start (and daily).
+        purged_by = time.monotonic() + 60
+        while "conversation transcripts older than" not in "".join(output) and time.monotonic() < purged_by:
+            time.sleep(0.2)
+        assert "conversation transcripts older than" in "".join(output), "".join(output)[-3000:]
         process.send_signal(stop_signal)
         try:
             assert process.wait(timeout=60) == 0
