@@ -37,19 +37,25 @@ def server_blocks(conf):
     return blocks
 
 
-def test_the_public_nginx_server_has_no_route_to_the_action_servers():
+def test_the_public_nginx_servers_have_no_route_to_the_action_servers_and_use_tls():
     blocks = server_blocks((DEPLOY / "nginx.conf").read_text())
-    public = [b for b in blocks if re.search(r"listen 80;", b)]
+    plain = [b for b in blocks if re.search(r"listen 80;", b)]
+    secure = [b for b in blocks if re.search(r"listen 443 ssl;", b)]
     internal = [b for b in blocks if re.search(r"listen 8081;", b)]
-    assert len(public) == 1 and len(internal) == 1
-    assert "actions" not in public[0]
+    assert len(plain) == len(secure) == len(internal) == 1
+    assert "return 301 https://" in plain[0] and "proxy_pass" not in plain[0]
+    assert "actions" not in secure[0]
     assert "proxy_pass http://actions/" in internal[0]
+    # The widget's origin check needs the browser's Host and Origin on /socket.io/.
+    socket_io = secure[0][secure[0].index("location /socket.io/"):]
+    socket_io = socket_io[:socket_io.index("}")]
+    assert "proxy_set_header Host $host;" in socket_io and "proxy_set_header Origin $http_origin;" in socket_io
 
 
 def test_compose_publishes_only_the_public_port_and_requires_the_secret():
     services = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text())["services"]
     assert "ports" not in services["actions"]
-    assert services["nginx"]["ports"] == ["80:80"]
+    assert services["nginx"]["ports"] == ["80:80", "443:443"]
     assert services["actions"]["command"][:3] == ["python", "-m", "actions.server"]
     for name in ("actions", "rasa"):
         assert services[name]["environment"]["ACTION_SERVER_TOKEN"].startswith("${ACTION_SERVER_TOKEN:?")
@@ -75,3 +81,12 @@ def test_send_due_and_purge_are_scheduled_in_compose_and_kubernetes():
     assert set(jobs) == {"send-due", "purge"}
     container = jobs["purge"]["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
     assert container["args"] == ["python", "-m", "bot.cli", "purge"]
+
+
+def test_kubernetes_serves_tls_and_probes_rasa_without_the_rest_channel():
+    documents = list(yaml.safe_load_all((DEPLOY / "kubernetes" / "assistant.yaml").read_text()))
+    ingress = next(d for d in documents if d["kind"] == "Ingress")
+    assert ingress["spec"]["tls"][0]["hosts"] == [ingress["spec"]["rules"][0]["host"]]
+    rasa = next(d for d in documents if d["kind"] == "Deployment" and d["metadata"]["name"] == "rasa")
+    probe = rasa["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["httpGet"]
+    assert "rest" not in probe["path"]
