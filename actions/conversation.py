@@ -9,7 +9,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import SafeAction, latest_intent
 from actions.engine import FIRM, firm_values
-from actions.storage import intake_store
+from actions.storage import intake_store, transcripts, transcripts_schema
+from bot.erasure import erase
 from bot.models import utcnow
 
 RESPONSE_BY_INTENT = {
@@ -112,13 +113,20 @@ class ActionAskDeleteConfirmation(SafeAction):
 
 
 def erase_conversation(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
-    """Deletes the conversation's leads and reminders; the tracker store then deletes its history."""
+    """Records the request, then deletes the leads, reminders and transcript; "done" only once
+    all is deleted. The erase slot makes the tracker store delete this turn's events too."""
     try:
-        removed = intake_store().erase_conversation(tracker.sender_id)
+        store = intake_store()
+        request_id = store.request_erasure(tracker.sender_id)
     except SQLAlchemyError:
         dispatcher.utter_message(response="utter_delete_failed", **firm_values())
         return []
-    dispatcher.utter_message(response="utter_deleted", **removed)
+    removed = erase(store, transcripts(), transcripts_schema(), request_id, tracker.sender_id)
+    if removed is None:
+        dispatcher.utter_message(response="utter_delete_pending", **firm_values())
+    else:
+        dispatcher.utter_message(response="utter_deleted", **removed)
+        dispatcher.utter_message(json_message={"type": "erased"})  # the widget forgets its copy
     return [SlotSet("erase_conversation", True)]
 
 

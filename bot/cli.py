@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import clock
 from bot.db import database_url, make_engine, migrate
+from bot.erasure import complete_pending_erasures
 from bot.firm import load_firm
 from bot.intake import IntakeStore
 from bot.notify import MailConfigError, MailSettings, deliver_notifications, send_due_reminders
@@ -95,11 +96,14 @@ def run(argv: Optional[List[str]] = None) -> int:
     elif args.command == "send-due":
         firm = load_firm()
         settings = MailSettings.from_env(firm)
+        erasures = complete_pending_erasures(store, make_engine(tracker_database_url()),
+                                             os.environ.get("POSTGRESQL_SCHEMA") or None)
         notifications = deliver_notifications(store, settings)
         reminders = send_due_reminders(store, settings, firm, clock.today())
-        print(f"Notifications: {notifications['sent']} sent, {notifications['failed']} to retry. "
+        print(f"Erasures: {erasures['done']} completed, {erasures['failed']} to retry. "
+              f"Notifications: {notifications['sent']} sent, {notifications['failed']} to retry. "
               f"Reminders: {reminders['sent']} sent, {reminders['failed']} to retry.")
-        return 0 if not (notifications["failed"] or reminders["failed"]) else 3
+        return 0 if not (erasures["failed"] or notifications["failed"] or reminders["failed"]) else 3
     elif args.command == "purge":
         days = args.older_than_days or load_firm().retention_days
         removed = store.purge(dt.timedelta(days=days), clock.today())

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from bot import clock
 from bot.db import session_factory
-from bot.models import Lead, Notification, Reminder, utcnow
+from bot.models import ErasureRequest, Lead, Notification, Reminder, utcnow
 
 logger = logging.getLogger(__name__)
 REMINDER_DAYS_BEFORE = (30, 7)
@@ -151,6 +151,31 @@ class IntakeStore:
                 delete(Reminder).where(Reminder.conversation_id == conversation_id)
             ).rowcount
         return {"leads": leads, "reminders": reminders}
+
+    # --- erasure requests -------------------------------------------------------------------
+
+    def request_erasure(self, conversation_id: str) -> int:
+        """Records the request durably before anything is deleted; returns its id."""
+        with self.session.begin() as session:
+            row = ErasureRequest(conversation_id=conversation_id)
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def erasure_done(self, request_id: int) -> None:
+        with self.session.begin() as session:
+            session.execute(update(ErasureRequest).where(ErasureRequest.id == request_id).values(
+                completed_at=utcnow(), attempts=ErasureRequest.attempts + 1, last_error=None))
+
+    def erasure_failed(self, request_id: int, error: str) -> None:
+        with self.session.begin() as session:
+            session.execute(update(ErasureRequest).where(ErasureRequest.id == request_id).values(
+                attempts=ErasureRequest.attempts + 1, last_error=error[:500]))
+
+    def pending_erasures(self) -> List[ErasureRequest]:
+        with self.session() as session:
+            return session.execute(select(ErasureRequest).where(ErasureRequest.completed_at.is_(None))
+                                   .order_by(ErasureRequest.id)).scalars().all()
 
     # --- notifications (outbox) ------------------------------------------------------------
 

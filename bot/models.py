@@ -94,3 +94,17 @@ class Reminder(Base):
     claimed_at = Column(DateTime(timezone=True))  # a send-due run is sending it
     attempts = Column(Integer, nullable=False, default=0)  # failed sends; given up at a limit
     sent_at = Column(DateTime(timezone=True))
+
+
+class ErasureRequest(Base):
+    """An applicant's request to delete a conversation's data, kept until it is complete
+    (the transcript lives in another database, which may be down when they ask)."""
+
+    __tablename__ = "erasure_requests"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(255), nullable=False, index=True)
+    requested_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    attempts = Column(Integer, nullable=False, default=0)
+    last_error = Column(String(500))
+    completed_at = Column(DateTime(timezone=True))

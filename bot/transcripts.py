@@ -34,3 +34,13 @@ def purge_transcripts(engine: Engine, older_than: dt.timedelta, schema: Optional
                                            {"cutoff": cutoff}).scalar()
         connection.execute(text(f"DELETE FROM {table} WHERE sender_id IN ({silent})"), {"cutoff": cutoff})
     return int(conversations or 0)
+
+
+def erase_transcript(engine: Engine, conversation_id: str, schema: Optional[str] = None) -> int:
+    """Deletes every stored event of one conversation; returns how many there were."""
+    if not inspect(engine).has_table("events", schema=schema):
+        return 0
+    table = f'"{schema}".events' if schema else "events"
+    with engine.begin() as connection:
+        return connection.execute(text(f"DELETE FROM {table} WHERE sender_id = :sender"),
+                                  {"sender": conversation_id}).rowcount

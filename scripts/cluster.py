@@ -213,6 +213,7 @@ def running_cluster(lb_port: int = 8080, rasa_ports=(5006, 5007), action_ports=(
             TOKEN_VARIABLE: os.environ.get(TOKEN_VARIABLE) or secrets.token_urlsafe(32),
             # Each replica's pool: replicas x (size + overflow) stays far below max_connections (100).
             "POSTGRESQL_SCHEMA": schema, "SQL_POOL_SIZE": "5", "SQL_MAX_OVERFLOW": "5",
+            "TRACKER_DATABASE_URL": f"postgresql+psycopg2://{POSTGRES['user']}@{POSTGRES['host']}:{POSTGRES['port']}/{tracker_db}",
             "DATABASE_URL": f"postgresql+psycopg2://{POSTGRES['user']}@{POSTGRES['host']}:{POSTGRES['port']}/{intake_db}",
             **(env or {}),
         }

@@ -95,6 +95,8 @@ def running_servers(
     environment = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
     # A fresh shared secret for this run unless the operator set one.
     environment.setdefault(TOKEN_VARIABLE, secrets.token_urlsafe(32))
+    # Erasure and purge reach the transcripts where this Rasa server keeps them.
+    environment["TRACKER_DATABASE_URL"] = f"sqlite:///{tracker_db}"
     processes: Dict[str, subprocess.Popen] = {}
     with tempfile.NamedTemporaryFile("w", suffix=".yml", prefix="endpoints-") as endpoints:
         endpoints.write(endpoints_yaml(actions_port, tracker_db))

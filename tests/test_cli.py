@@ -79,9 +79,11 @@ def test_send_due_delivers_and_is_safe_to_repeat(database):
     try:
         env = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port), "BOT_TODAY": "2026-06-15"}
         first = cli(database, "send-due", **env)
-        assert first.stdout.strip() == "Notifications: 1 sent, 0 to retry. Reminders: 1 sent, 0 to retry."
+        assert first.stdout.strip() == ("Erasures: 0 completed, 0 to retry. "
+                                        "Notifications: 1 sent, 0 to retry. Reminders: 1 sent, 0 to retry.")
         second = cli(database, "send-due", **env)
-        assert second.stdout.strip() == "Notifications: 0 sent, 0 to retry. Reminders: 0 sent, 0 to retry."
+        assert second.stdout.strip() == ("Erasures: 0 completed, 0 to retry. "
+                                         "Notifications: 0 sent, 0 to retry. Reminders: 0 sent, 0 to retry.")
     finally:
         controller.stop()
     assert len(inbox.messages) == 2

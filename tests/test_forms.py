@@ -240,9 +240,41 @@ async def test_erasure_asks_first_then_deletes_the_conversation_data():
     assert responses(messages) == ["utter_confirm_delete"]
     events, messages = await run(ActionContinue(), tracker("affirm", pending_topic="delete_data"))
     assert events == [SlotSet("pending_topic", None), SlotSet("erase_conversation", True)]
-    assert responses(messages) == ["utter_deleted"]
+    assert responses(messages) == ["utter_deleted", None]
     assert messages[0]["leads"] >= 1
+    assert messages[1]["custom"] == {"type": "erased"}  # the widget forgets its copy
     assert [lead for lead in stored_leads() if lead.conversation_id == "test-applicant"] == []
+    assert [r for r in storage.intake_store().pending_erasures() if r.conversation_id == "test-applicant"] == []
+
+
+async def test_erasure_with_the_transcript_database_down_is_recorded_and_completed_later(monkeypatch, tmp_path):
+    from bot.erasure import complete_pending_erasures
+    from components.tracker_store import ErasableSQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    state = tracker("affirm", pending_topic="delete_data")
+    state.sender_id = "erase-while-down"
+    transcripts = ErasableSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "conversations.db"))
+    await transcripts.save(DialogueStateTracker.from_events("erase-while-down", [UserUttered("I am Ravi Kumar")]))
+    # The transcript database is unreachable at the moment of the request.
+    monkeypatch.setenv("TRACKER_DATABASE_URL", "postgresql+psycopg2://nobody@127.0.0.1:1/none")
+    storage.transcripts.cache_clear()
+    try:
+        events, messages = await run(ActionContinue(), state)
+    finally:
+        storage.transcripts.cache_clear()
+    assert responses(messages) == ["utter_delete_pending"]  # no "done" before it is done
+    assert events[-1] == SlotSet("erase_conversation", True)
+    store = storage.intake_store()
+    [pending] = [r for r in store.pending_erasures() if r.conversation_id == "erase-while-down"]
+    assert pending.attempts == 1
+    # The next send-due run, with the database back, completes it.
+    counts = complete_pending_erasures(store, transcripts.engine, None)
+    assert counts["done"] >= 1 and counts["failed"] == 0
+    assert [r for r in store.pending_erasures() if r.conversation_id == "erase-while-down"] == []
+    assert "erase-while-down" not in await transcripts.keys()
 
 
 async def test_erasure_declined_deletes_nothing():

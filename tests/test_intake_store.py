@@ -42,9 +42,9 @@ def lead(**changes) -> LeadInput:
 
 def test_migrations_create_the_schema_from_empty(engine):
     tables = set(inspect(engine).get_table_names())
-    assert {"leads", "notifications", "reminders", "alembic_version"} <= tables
+    assert {"leads", "notifications", "reminders", "erasure_requests", "alembic_version"} <= tables
     with engine.connect() as connection:
-        assert connection.execute(text("select version_num from alembic_version")).scalar() == "0002"
+        assert connection.execute(text("select version_num from alembic_version")).scalar() == "0003"
     assert "claimed_at" in {column["name"] for column in inspect(engine).get_columns("notifications")}
 
 

@@ -197,3 +197,18 @@ def test_a_connection_holds_one_conversation_at_a_time(page):
         });
     })""")
     assert overheard == 0
+
+
+def test_after_erasure_the_browser_forgets_the_transcript_and_the_session(page):
+    page.goto(DEMO)
+    page.click(".va-launcher")
+    ask(page, "are you a bot?")
+    old_session = page.evaluate("() => localStorage.getItem('visa-assistant-session')")
+    assert "automated assistant" in page.evaluate("() => localStorage.getItem('visa-assistant-history')")
+    ask(page, "please delete all my data")
+    page.click("text=Yes, delete")
+    page.wait_for_function("() => !(localStorage.getItem('visa-assistant-history') || '').includes('automated')",
+                           timeout=30000)
+    assert page.locator(".va-message.va-bot", has_text="Done. I deleted").count() == 1
+    page.wait_for_function(f"() => localStorage.getItem('visa-assistant-session') !== {old_session!r}",
+                           timeout=30000)

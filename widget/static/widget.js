@@ -447,7 +447,21 @@
     if (custom && (custom.type === "deadline" || custom.type === "sources")) {
       addMessage({ from: "bot", custom: custom });
     }
+    if (custom && custom.type === "erased") forgetConversation();
     // Any other custom type (or attachment) is ignored on purpose.
+  }
+
+  // The server deleted this conversation: the browser forgets its copy too (the stored
+  // transcript and the session id), keeping only the "Done" on screen until the page closes.
+  function forgetConversation() {
+    try {
+      window.localStorage.removeItem(KEY_HISTORY);
+      window.localStorage.removeItem(KEY_SESSION);
+    } catch (e) { /* storage unavailable: nothing was stored */ }
+    history = [];
+    sessionId = randomId();  // a later message starts a new conversation, not stored yet
+    sessionReady = false;
+    if (socket) socket.emit("session_request", { session_id: sessionId });
   }
 
   function connect() {
