@@ -1,9 +1,16 @@
 """The case summary the attorney receives: facts, deadline and urgency, what was asked, sources cited."""
+import hashlib
 from typing import Optional
 
 from bot.advice import format_date
 from bot.deadline import URGENT
 from bot.intake import LeadInput
+
+def conversation_reference(conversation_id: str) -> str:
+    """A short reference for mail and Slack instead of the raw id: a widget session id lets whoever
+    holds it join the conversation, a Telegram chat id or Slack user id identifies the person."""
+    return hashlib.sha256(conversation_id.encode()).hexdigest()[:10]
+
 
 URGENCY_WORDS = {
     "passed": "the deadline appears to have PASSED",
@@ -52,6 +59,6 @@ def case_summary(lead: LeadInput) -> str:
     lines.append("Asked the assistant about: " + (", ".join(lead.topics_asked) or "nothing before the intake"))
     lines.append("Sources the assistant cited:")
     lines += [f"- {source}" for source in lead.sources_cited] or ["- none"]
-    lines += ["", f"Conversation {lead.conversation_id} on {lead.channel}; consent given "
-                  f"{lead.consent_at:%Y-%m-%d %H:%M %Z}."]
+    lines += ["", f"Conversation reference {conversation_reference(lead.conversation_id)} on {lead.channel}; "
+                  f"consent given {lead.consent_at:%Y-%m-%d %H:%M %Z}."]
     return "\n".join(lines)

@@ -159,3 +159,12 @@ def test_leads_are_capped_per_conversation_and_per_address(store):
         store.save_lead(lead(conversation_id="flood-99", email="victim@example.com"), "Summary", ["email"])
     assert len(store.leads()) == MAX_LEADS_PER_CONVERSATION + MAX_LEADS_PER_ADDRESS_PER_DAY
     assert len(store.pending_notifications()) == MAX_LEADS_PER_CONVERSATION + MAX_LEADS_PER_ADDRESS_PER_DAY
+
+
+def test_the_case_summary_carries_a_short_reference_not_the_conversation_id():
+    from bot.summary import conversation_reference
+
+    summary = case_summary(lead(conversation_id="widget-session-5f1c2a9e7b"))
+    assert "widget-session-5f1c2a9e7b" not in summary
+    assert f"Conversation reference {conversation_reference('widget-session-5f1c2a9e7b')} on rest" in summary
+    assert conversation_reference("a") != conversation_reference("b")
