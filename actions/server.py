@@ -50,6 +50,13 @@ def create_server(token: str, action_package: str = "actions") -> Sanic:
             return response.json({"error": "forbidden"}, status=403)
         return None
 
+    # rasa-sdk's own handler answers a failure with the whole request (the tracker: the
+    # applicant's messages), which Rasa then logs. Ours names the failure only.
+    @app.exception(Exception)
+    async def failed(request: Request, exception: Exception) -> HTTPResponse:
+        logger.error("Action request to %s failed: %s", request.path, type(exception).__name__)
+        return response.json({"error": "the action failed", "type": type(exception).__name__}, status=500)
+
     return app
 
 

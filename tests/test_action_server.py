@@ -108,3 +108,11 @@ def test_it_does_not_start_without_a_proper_secret(token, message):
     output, _ = process.communicate(timeout=60)
     assert process.returncode == 2
     assert message in output
+
+
+def test_a_failing_action_answers_500_without_echoing_the_tracker(server):
+    broken = {"next_action": "action_answer_question", "version": "3.6.2", "domain": {},
+              "tracker": ["victim", {"person_name": "Ravi Kumar"}]}  # not a tracker: the executor fails
+    status, _, body = call(f"http://127.0.0.1:{server}/webhook", broken, {TOKEN_HEADER: TOKEN})
+    assert status == 500
+    assert b"Ravi" not in body and b"victim" not in body  # Rasa logs this body on errors
