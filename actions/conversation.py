@@ -9,8 +9,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import SafeAction, latest_intent
 from actions.engine import FIRM, firm_values
-from actions.storage import intake_store, transcripts, transcripts_schema
+from actions.storage import intake_store, transcripts
 from bot.erasure import erase
+from bot.transcripts import tracker_schema
 from bot.models import utcnow
 
 RESPONSE_BY_INTENT = {
@@ -121,7 +122,7 @@ def erase_conversation(dispatcher: CollectingDispatcher, tracker: Tracker) -> Li
     except SQLAlchemyError:
         dispatcher.utter_message(response="utter_delete_failed", **firm_values())
         return []
-    removed = erase(store, transcripts(), transcripts_schema(), request_id, tracker.sender_id)
+    removed = erase(store, transcripts(), tracker_schema(), request_id, tracker.sender_id)
     if removed is None:
         dispatcher.utter_message(response="utter_delete_pending", **firm_values())
     else:

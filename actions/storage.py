@@ -2,16 +2,14 @@
 database that is down at start-up does not stop the action server."""
 import asyncio
 import logging
-import os
 from functools import lru_cache
-from typing import Optional
 
 from sqlalchemy.engine import Engine
 
 from bot.db import database_url, make_engine, migrate
-from bot.transcripts import tracker_database_url
 from bot.intake import IntakeStore
 from bot.notify import MailSettings, deliver_notifications
+from bot.transcripts import tracker_database_url
 
 from actions.engine import FIRM
 
@@ -30,10 +28,6 @@ def intake_store() -> IntakeStore:
 def transcripts() -> Engine:
     """The tracker store's database, where erasure deletes the conversation's transcript."""
     return make_engine(tracker_database_url())
-
-
-def transcripts_schema() -> Optional[str]:
-    return os.environ.get("POSTGRESQL_SCHEMA") or None
 
 
 def mail_settings() -> MailSettings:

@@ -15,7 +15,6 @@ quotes to applicants.
 import argparse
 import datetime as dt
 import logging
-import os
 import sys
 from typing import List, Optional
 
@@ -27,7 +26,7 @@ from bot.erasure import complete_pending_erasures
 from bot.firm import load_firm
 from bot.intake import IntakeStore
 from bot.notify import MailConfigError, MailSettings, deliver_notifications, send_due_reminders
-from bot.transcripts import purge_transcripts, tracker_database_url
+from bot.transcripts import purge_transcripts, tracker_database_url, tracker_schema
 
 
 def positive_int(text: str) -> int:
@@ -96,8 +95,7 @@ def run(argv: Optional[List[str]] = None) -> int:
     elif args.command == "send-due":
         firm = load_firm()
         settings = MailSettings.from_env(firm)
-        erasures = complete_pending_erasures(store, make_engine(tracker_database_url()),
-                                             os.environ.get("POSTGRESQL_SCHEMA") or None)
+        erasures = complete_pending_erasures(store, make_engine(tracker_database_url()), tracker_schema())
         notifications = deliver_notifications(store, settings)
         reminders = send_due_reminders(store, settings, firm, clock.today())
         print(f"Erasures: {erasures['done']} completed, {erasures['failed']} to retry. "
@@ -108,7 +106,7 @@ def run(argv: Optional[List[str]] = None) -> int:
         days = args.older_than_days or load_firm().retention_days
         removed = store.purge(dt.timedelta(days=days), clock.today())
         transcripts = purge_transcripts(make_engine(tracker_database_url()), dt.timedelta(days=days),
-                                        os.environ.get("POSTGRESQL_SCHEMA") or None)
+                                        tracker_schema())
         print(f"Deleted {removed['leads']} leads, {transcripts} conversation transcripts older than {days} days "
               f"and {removed['reminders']} reminders that were older, sent or past their deadline.")
     return 0

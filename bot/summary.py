@@ -6,6 +6,7 @@ from bot.advice import format_date
 from bot.deadline import URGENT
 from bot.intake import LeadInput
 
+
 def conversation_reference(conversation_id: str) -> str:
     """A short reference for mail and Slack instead of the raw id: a widget session id lets whoever
     holds it join the conversation, a Telegram chat id or Slack user id identifies the person."""

@@ -21,12 +21,23 @@ def tracker_database_url() -> str:
     return os.environ.get("TRACKER_DATABASE_URL") or f"sqlite:///{ROOT / 'var' / 'conversations.db'}"
 
 
+def tracker_schema() -> Optional[str]:
+    return os.environ.get("POSTGRESQL_SCHEMA") or None
+
+
+def _events_table(engine: Engine, schema: Optional[str]) -> Optional[str]:
+    """The events table's qualified name, or None before Rasa has created it."""
+    if not inspect(engine).has_table("events", schema=schema):
+        return None
+    return f'"{schema}".events' if schema else "events"
+
+
 def purge_transcripts(engine: Engine, older_than: dt.timedelta, schema: Optional[str] = None) -> int:
     """Deletes the events of conversations whose last event is older than older_than;
     returns how many conversations were deleted. A database without transcripts yet is fine."""
-    if not inspect(engine).has_table("events", schema=schema):
+    table = _events_table(engine, schema)
+    if table is None:
         return 0
-    table = f'"{schema}".events' if schema else "events"
     cutoff = (dt.datetime.now(dt.timezone.utc) - older_than).timestamp()
     silent = f"SELECT sender_id FROM {table} GROUP BY sender_id HAVING MAX(timestamp) < :cutoff"
     with engine.begin() as connection:
@@ -38,9 +49,9 @@ def purge_transcripts(engine: Engine, older_than: dt.timedelta, schema: Optional
 
 def erase_transcript(engine: Engine, conversation_id: str, schema: Optional[str] = None) -> int:
     """Deletes every stored event of one conversation; returns how many there were."""
-    if not inspect(engine).has_table("events", schema=schema):
+    table = _events_table(engine, schema)
+    if table is None:
         return 0
-    table = f'"{schema}".events' if schema else "events"
     with engine.begin() as connection:
         return connection.execute(text(f"DELETE FROM {table} WHERE sender_id = :sender"),
                                   {"sender": conversation_id}).rowcount

@@ -22,8 +22,6 @@ from actions.server import TOKEN_HEADER, TOKEN_VARIABLE
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
 MODEL = ROOT / "models" / "current.tar.gz"
-
-
 PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
 
 
@@ -121,35 +119,32 @@ def running_servers(
 
 
 SEND_DUE_SECONDS = int(os.environ.get("SEND_DUE_SECONDS", "300"))
+SEND_DUE_TIMEOUT_SECONDS = 120
 PURGE_SECONDS = 24 * 3600  # the retention period is counted in days
 
 
-SEND_DUE_TIMEOUT_SECONDS = 120
-
-
-def send_due(timeout: float = SEND_DUE_TIMEOUT_SECONDS, env: Optional[Dict[str, str]] = None) -> bool:
-    """Delivers notifications that failed earlier and due reminders, as `python -m bot.cli send-due`
-    does from cron in production; here every SEND_DUE_SECONDS while the servers run. A mail
-    server that hangs must not stop the assistant: the run is cut off, and what it did not
-    send is tried again next time (nothing is lost: the rows stay pending)."""
+def staff_command(command: str, timeout: float, env: Optional[Dict[str, str]] = None) -> bool:
+    """Runs `python -m bot.cli COMMAND`, as cron does in production. A mail server or database
+    that hangs must not stop the assistant: the run is cut off with a warning and the next
+    round tries again (nothing is lost: the rows stay pending). False when it was cut off."""
     try:
-        subprocess.run([str(BIN / "python"), "-m", "bot.cli", "send-due"], cwd=ROOT,
+        subprocess.run([str(BIN / "python"), "-m", "bot.cli", command], cwd=ROOT,
                        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
-        print(f"warning: send-due did not finish within {timeout:.0f} s (is the mail server hanging?); "
-              f"trying again in {SEND_DUE_SECONDS} s", file=sys.stderr, flush=True)
+        print(f"warning: {command} did not finish within {timeout:.0f} s; trying again next round",
+              file=sys.stderr, flush=True)
         return False
     return True
 
 
-def purge() -> None:
-    """Deletes what is past the firm's retention period (leads, reminders, transcripts), as
-    `python -m bot.cli purge` does from cron in production; here daily while the servers run."""
-    try:
-        subprocess.run([str(BIN / "python"), "-m", "bot.cli", "purge"], cwd=ROOT,
-                       env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=600, check=False)
-    except subprocess.TimeoutExpired:
-        print("warning: purge did not finish within 600 s; trying again tomorrow", file=sys.stderr, flush=True)
+def send_due(timeout: float = SEND_DUE_TIMEOUT_SECONDS, env: Optional[Dict[str, str]] = None) -> bool:
+    """Pending erasures, notifications that failed earlier and due reminders; every SEND_DUE_SECONDS."""
+    return staff_command("send-due", timeout, env)
+
+
+def purge() -> bool:
+    """What is past the firm's retention period (leads, reminders, transcripts); daily."""
+    return staff_command("purge", 600)
 
 
 def main() -> int:

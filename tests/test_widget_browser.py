@@ -133,10 +133,15 @@ def test_phone_sized_screen_has_no_horizontal_scrolling(browser):
     context.close()
 
 
-def test_garbage_and_floods_from_a_socket_are_ignored_and_others_are_still_served(page):
+def open_with_socket_io(page):
+    """The demo page with the widget open and its socket.io client loaded, for rogue sockets."""
     page.goto(DEMO)
     page.click(".va-launcher")
     page.wait_for_function("typeof window.io === 'function'")
+
+
+def test_garbage_and_floods_from_a_socket_are_ignored_and_others_are_still_served(page):
+    open_with_socket_io(page)
     page.evaluate("""() => new Promise(resolve => {
         const rogue = io(window.location.origin, {path: "/socket.io/", transports: ["websocket"]});
         rogue.on("connect", () => {
@@ -157,9 +162,7 @@ def test_garbage_and_floods_from_a_socket_are_ignored_and_others_are_still_serve
 def test_an_over_long_message_gets_a_polite_request_to_shorten_it(page):
     from components.channels.common import TOO_LONG
 
-    page.goto(DEMO)
-    page.click(".va-launcher")
-    page.wait_for_function("typeof window.io === 'function'")
+    open_with_socket_io(page)
     reply = page.evaluate("""() => new Promise(resolve => {
         const socket = io(window.location.origin, {path: "/socket.io/", transports: ["websocket"]});
         socket.on("connect", () => socket.emit("session_request", {session_id: "long-message-1234"}));
@@ -173,9 +176,7 @@ def test_an_over_long_message_gets_a_polite_request_to_shorten_it(page):
 
 
 def test_a_connection_holds_one_conversation_at_a_time(page):
-    page.goto(DEMO)
-    page.click(".va-launcher")
-    page.wait_for_function("typeof window.io === 'function'")
+    open_with_socket_io(page)
     overheard = page.evaluate("""() => new Promise(resolve => {
         const options = {path: "/socket.io/", transports: ["websocket"]};
         const hopper = io(window.location.origin, options);

@@ -41,6 +41,7 @@ def limit_request_size(blueprint: Blueprint) -> Blueprint:
 
     return blueprint
 
+
 EVENT_MEMORY_SECONDS = 3600  # platforms retry within minutes; keep ids for an hour
 EVENT_MEMORY_SIZE = 10_000
 
