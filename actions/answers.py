@@ -1,34 +1,28 @@
 """Answers from the knowledge base: the applicant's question, or the one waiting for a fact."""
-from typing import Any, Dict, List, Optional
+
+from typing import Any, cast
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions.base import SafeAction, latest_intent
+from actions.case_facts import facts_from_tracker, latest_entity, unexplained_date
 from actions.conversation import cancel_erasure, erase_conversation, not_understood
-from actions.engine import ENGINE, facts_from_tracker, firm_values, latest_entity, unexplained_date
-from bot import clock
-from bot.advice import Answer, format_date
-from bot.deadline import DateError, parse_iso
+from actions.questions import QUESTIONS
+from actions.resources import ADVICE, firm_values
+from bot.rules import clock
+from bot.rules.advice import Answer, format_date
+from bot.rules.deadline import DateError, parse_iso
 
-TOPIC_BY_INTENT = {
-    "ask_status_meaning": "status_meaning",
-    "explain_221g": "explain_221g",
-    "ask_deadline": "deadline",
-    "missed_deadline": "missed_deadline",
-    "ask_processing_time": "processing_time",
-    "ask_documents": "documents",
-    "ask_options": "options",
-    "petition_returned": "petition_returned",
-    "compare_refusals": "compare_refusals",
-}
 # The question to ask when the engine needs a fact before it can answer.
 ASK_FOR = {"ceac_status": "utter_ask_ceac_status", "notice_date": "utter_ask_notice_date"}
 
 
-def deadline_payload(answer: Answer) -> Dict[str, Any]:
+def deadline_payload(answer: Answer) -> dict[str, Any]:
     found = answer.deadline
+    assert found is not None  # answer_topic calls this only for an answer with a deadline
     return {
         "type": "deadline",
         "notice_date": found.start_date.isoformat(),
@@ -39,14 +33,14 @@ def deadline_payload(answer: Answer) -> Dict[str, Any]:
     }
 
 
-def sources_payload(answer: Answer) -> Dict[str, Any]:
+def sources_payload(answer: Answer) -> dict[str, Any]:
     return {
         "type": "sources",
         "sources": [{"title": s.title, "url": s.url, "reliability": s.reliability} for s in answer.sources],
     }
 
 
-def future_case_date(tracker: Tracker) -> Optional[str]:
+def future_case_date(tracker: Tracker) -> str | None:
     """A date of the case in this message that lies in the future (an appointment may)."""
     for found in tracker.latest_message.get("entities", []):
         if found.get("entity") == "date" and found.get("role") in ("received", "sent"):
@@ -67,15 +61,18 @@ def ask_which_date(dispatcher: CollectingDispatcher, readings: str) -> None:
     first, second = (format_date(parse_iso(reading)) for reading in readings.split("|"))
     buttons = [
         {"title": title, "payload": f'/inform{{"date":"{reading}"}}'}
-        for title, reading in zip((first, second), readings.split("|"))
+        for title, reading in zip((first, second), readings.split("|"), strict=False)
     ]
     dispatcher.utter_message(response="utter_ask_which_date", first=first, second=second, buttons=buttons)
 
 
 def answer_topic(
-    topic: str, dispatcher: CollectingDispatcher, tracker: Tracker, answering_date_question: bool = False,
-) -> List[Dict[str, Any]]:
-    events: List[Dict[str, Any]] = []
+    topic: str,
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    answering_date_question: bool = False,
+) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
     if tracker.get_slot("fallback_count"):
         events.append(SlotSet("fallback_count", 0))
     ambiguous = latest_entity(tracker, "ambiguous_date")
@@ -84,11 +81,13 @@ def answer_topic(
         return events + [SlotSet("ambiguous_date", None), SlotSet("pending_topic", topic)]
     if latest_intent(tracker) == "petition_returned":
         events.append(SlotSet("kind_221g", "petition_returned"))
-    answering = answering_date_question or bool(tracker.get_slot("pending_topic") in ENGINE.topics)
+    answering = answering_date_question or bool(tracker.get_slot("pending_topic") in ADVICE.topics)
     known = tracker.get_slot("notice_date") or tracker.get_slot("interview_date")
     future = future_case_date(tracker)
     if future:
-        dispatcher.utter_message(response="utter_date_problem", reason=f"the date {future} is in the future; please check it")
+        dispatcher.utter_message(
+            response="utter_date_problem", reason=f"the date {future} is in the future; please check it"
+        )
         if topic == "deadline":
             dispatcher.utter_message(response="utter_ask_notice_date")
             return events + [SlotSet("pending_topic", topic)]
@@ -108,7 +107,7 @@ def answer_topic(
         if topic == "deadline":
             dispatcher.utter_message(response="utter_ask_notice_date")
             return events + [SlotSet("pending_topic", topic)]
-    answer = ENGINE.answer(topic, facts)
+    answer = ADVICE.answer(topic, facts)
     if answer.needs:
         dispatcher.utter_message(response=ASK_FOR[answer.needs])
         return events + [SlotSet("pending_topic", topic)]
@@ -125,8 +124,10 @@ def answer_topic(
     topics = list(tracker.get_slot("topics_asked") or [])
     cited = list(tracker.get_slot("sources_cited") or [])
     cited += [f"{s.title} {s.url}" for s in answer.sources if f"{s.title} {s.url}" not in cited]
-    events += [SlotSet("topics_asked", topics + [topic] if topic not in topics else topics),
-               SlotSet("sources_cited", cited)]
+    events += [
+        SlotSet("topics_asked", topics + [topic] if topic not in topics else topics),
+        SlotSet("sources_cited", cited),
+    ]
     return events
 
 
@@ -134,8 +135,10 @@ class ActionAnswerQuestion(SafeAction):
     def name(self) -> str:
         return "action_answer_question"
 
-    def respond(self, dispatcher, tracker, domain):
-        return answer_topic(TOPIC_BY_INTENT[latest_intent(tracker)], dispatcher, tracker)
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        # The rules run this action only after a question intent; any other is a KeyError, as before.
+        intent = cast(str, latest_intent(tracker))
+        return answer_topic(QUESTIONS[intent].topic, dispatcher, tracker)
 
 
 class ActionContinue(SafeAction):
@@ -144,9 +147,9 @@ class ActionContinue(SafeAction):
     def name(self) -> str:
         return "action_continue"
 
-    def respond(self, dispatcher, tracker, domain):
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         intent = latest_intent(tracker)
-        pending: Optional[str] = tracker.get_slot("pending_topic")
+        pending: str | None = tracker.get_slot("pending_topic")
         if pending == "attorney_offer" and intent in ("affirm", "deny"):
             if intent == "affirm":
                 return [SlotSet("pending_topic", None), FollowupAction("intake_form")]
@@ -161,16 +164,19 @@ class ActionContinue(SafeAction):
             return answer_topic("deadline", dispatcher, tracker, answering_date_question=True)
         if pending == "delete_data" and intent in ("affirm", "deny"):
             return [SlotSet("pending_topic", None)] + (
-                erase_conversation(dispatcher, tracker) if intent == "affirm" else cancel_erasure(dispatcher))
+                erase_conversation(dispatcher, tracker) if intent == "affirm" else cancel_erasure(dispatcher)
+            )
         if intent == "inform" and not tracker.latest_message.get("entities"):
             # An "answer" with nothing in it (an empty message, emoji only) was not understood.
             return not_understood(dispatcher, tracker)
-        if pending in ENGINE.topics and intent == "inform":
+        if pending in ADVICE.topics and intent == "inform":
             return answer_topic(pending, dispatcher, tracker)
         if intent == "inform" and latest_entity(tracker, "ceac_status"):
             # "now it changed to In Transit": the new status is answered, not just noted.
             return answer_topic("status_meaning", dispatcher, tracker)
-        updates_a_date = latest_entity(tracker, "date", role="notice") or latest_entity(tracker, "date", role="interview")
+        updates_a_date = latest_entity(tracker, "date", role="notice") or latest_entity(
+            tracker, "date", role="interview"
+        )
         if intent == "inform" and updates_a_date and "deadline" in (tracker.get_slot("topics_asked") or []):
             # "wait, the interview itself was on 1 March": the deadline is counted again.
             return answer_topic("deadline", dispatcher, tracker)

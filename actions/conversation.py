@@ -1,18 +1,21 @@
 """The conversation around the answers: the disclaimer, fallbacks and the firm's contacts."""
+
 import re
-from typing import Any, Dict, List
+from typing import Any, cast
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
-from sqlalchemy.exc import SQLAlchemyError
+from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
 
 from actions.base import SafeAction, latest_intent
-from actions.engine import FIRM, firm_values
+from actions.questions import QUESTIONS
+from actions.resources import FIRM, firm_values
 from actions.storage import intake_store, transcripts
-from bot.erasure import erase
-from bot.transcripts import tracker_schema
-from bot.models import utcnow
+from bot.backoffice.erasure import erase
+from bot.backoffice.models import utcnow
+from bot.backoffice.transcripts import tracker_schema
 
 RESPONSE_BY_INTENT = {
     "bot_challenge": "utter_bot_challenge",
@@ -27,13 +30,13 @@ class ActionSessionStart(Action):
         return "action_session_start"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[Dict[str, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         dispatcher.utter_message(response="utter_disclaimer", **firm_values())
         return [SessionStarted(), ActionExecuted("action_listen")]
 
 
-def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
+def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
     """First ask to rephrase; the second time in a row, offer the attorney."""
     if not tracker.get_slot("fallback_count"):
         dispatcher.utter_message(response="utter_ask_rephrase")
@@ -42,18 +45,6 @@ def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[D
     return [SlotSet("fallback_count", 0), SlotSet("pending_topic", "attorney_offer")]
 
 
-# The topics a low-confidence message about a visa case may be asking, as button titles.
-TOPIC_TITLES = {
-    "ask_status_meaning": "What my CEAC status means",
-    "explain_221g": "What a 221(g) / administrative processing is",
-    "ask_deadline": "My deadline to respond",
-    "missed_deadline": "I missed (or will miss) the deadline",
-    "ask_processing_time": "How long processing takes",
-    "ask_documents": "Which documents, and how to send them",
-    "ask_options": "What I can do (inquiry, expedite, appeal...)",
-    "petition_returned": "My petition was sent back",
-    "compare_refusals": "214(b) or 212(a) compared with 221(g)",
-}
 # Words that show a message is about a visa case even when its question was not understood.
 ABOUT_A_VISA_CASE = re.compile(
     r"\b(?:visa|ceac|embassy|consulate|consular|221\s*\(?\s*g|214\s*\(?\s*b|212|administrative|ap|refus\w*|"
@@ -64,14 +55,15 @@ CASE_ENTITIES = {"ceac_status", "refusal_section", "visa_type", "consulate", "da
 MIN_TOPIC_CONFIDENCE = 0.1
 
 
-def likely_topics(tracker: Tracker) -> List[str]:
+def likely_topics(tracker: Tracker) -> list[str]:
     """The two or three likeliest question intents, when the message is about a visa case."""
     message = tracker.latest_message
     about_a_case = ABOUT_A_VISA_CASE.search(message.get("text") or "") or any(
-        e.get("entity") in CASE_ENTITIES for e in message.get("entities", []))
+        e.get("entity") in CASE_ENTITIES for e in message.get("entities", [])
+    )
     if not about_a_case:
         return []
-    ranked = [r for r in message.get("intent_ranking", []) if r.get("name") in TOPIC_TITLES]
+    ranked = [r for r in message.get("intent_ranking", []) if r.get("name") in QUESTIONS]
     likely = [r["name"] for r in ranked[:3] if r.get("confidence", 0) >= MIN_TOPIC_CONFIDENCE / 2]
     if not ranked or ranked[0].get("confidence", 0) < MIN_TOPIC_CONFIDENCE or len(likely) < 2:
         return []
@@ -84,10 +76,10 @@ class ActionFallback(SafeAction):
     def name(self) -> str:
         return "action_fallback"
 
-    def respond(self, dispatcher, tracker, domain):
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         topics = likely_topics(tracker)
         if topics and not tracker.get_slot("fallback_count"):
-            buttons = [{"title": TOPIC_TITLES[intent], "payload": f"/{intent}"} for intent in topics]
+            buttons = [{"title": QUESTIONS[intent].title, "payload": f"/{intent}"} for intent in topics]
             dispatcher.utter_message(response="utter_which_topic", buttons=buttons)
             return [SlotSet("fallback_count", 1)]
         return not_understood(dispatcher, tracker)
@@ -99,8 +91,10 @@ class ActionFirmResponse(SafeAction):
     def name(self) -> str:
         return "action_firm_response"
 
-    def respond(self, dispatcher, tracker, domain):
-        dispatcher.utter_message(response=RESPONSE_BY_INTENT[latest_intent(tracker)], **firm_values())
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        # The rules run this action only after one of these intents; any other is a KeyError, as before.
+        intent = cast(str, latest_intent(tracker))
+        dispatcher.utter_message(response=RESPONSE_BY_INTENT[intent], **firm_values())
         return [SlotSet("pending_topic", None)] if tracker.get_slot("pending_topic") else []
 
 
@@ -108,12 +102,12 @@ class ActionAskDeleteConfirmation(SafeAction):
     def name(self) -> str:
         return "action_ask_delete_confirmation"
 
-    def respond(self, dispatcher, tracker, domain):
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         dispatcher.utter_message(response="utter_confirm_delete", **firm_values())
         return [SlotSet("pending_topic", "delete_data")]
 
 
-def erase_conversation(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
+def erase_conversation(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
     """Records the request, then deletes the leads, reminders and transcript; "done" only once
     all is deleted. The erase slot makes the tracker store delete this turn's events too."""
     try:
@@ -131,7 +125,7 @@ def erase_conversation(dispatcher: CollectingDispatcher, tracker: Tracker) -> Li
     return [SlotSet("erase_conversation", True)]
 
 
-def cancel_erasure(dispatcher: CollectingDispatcher) -> List[Dict[str, Any]]:
+def cancel_erasure(dispatcher: CollectingDispatcher) -> list[dict[str, Any]]:
     dispatcher.utter_message(response="utter_delete_cancelled")
     return []
 
@@ -142,12 +136,13 @@ class ActionOfferCallback(SafeAction):
     def name(self) -> str:
         return "action_offer_callback"
 
-    def respond(self, dispatcher, tracker, domain):
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         dispatcher.utter_message(response="utter_human", **firm_values())
         opening = FIRM.next_opening(utcnow())
         if opening is None:
             dispatcher.utter_message(response="utter_callback_open", **firm_values())
         else:
-            dispatcher.utter_message(response="utter_callback_closed", next_opening=FIRM.describe_opening(opening),
-                                     **firm_values())
+            dispatcher.utter_message(
+                response="utter_callback_closed", next_opening=FIRM.describe_opening(opening), **firm_values()
+            )
         return []

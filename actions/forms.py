@@ -3,49 +3,50 @@
 Every answer is checked; a wrong one gets a helpful re-ask, and after two failed
 tries the applicant may type "skip" (or "stop"). Nothing is stored without consent.
 """
+
 import abc
-import re
-from typing import Any, Dict, Text
+import logging
+from collections.abc import Callable
+from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT
+from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.base import SafeAction
-from actions.engine import firm_values
 from actions.leads import SKIPPED, consent_time, date_slot, slot_value, store_lead
-from actions.storage import intake_store
-from bot import clock
-from bot.advice import format_date
-from bot.deadline import DateError, check_not_future, compute_deadline, parse_iso
-from bot.intake import LimitReached
-from bot.patterns import EMAIL
-from bot.models import MAX_LENGTHS
-from bot.reference import consulates, visa_types
+from actions.resources import firm_values
+from actions.storage import intake_store, send_confirmations_soon
+from bot.backoffice.intake import CONFIRMATION_DAYS, LimitReached
+from bot.backoffice.models import MAX_LENGTHS
+from bot.rules import clock
+from bot.rules import intake_answers as answers
+from bot.rules.advice import format_date
+from bot.rules.deadline import compute_deadline
 
-SKIP_WORDS = {"skip", "skip it", "skip this", "pass", "next", "n/a", "na", "none", "no phone", "dont know",
-              "don't know", "i don't know", "i dont know", "not sure", "no idea", "unknown", "no notice",
-              "no", "no thanks", "nope"}
+logger = logging.getLogger(__name__)
 OPTIONAL_SLOTS = {"phone"}
-NOTICE_REQUESTS = {
-    "documents": ("document", "paper", "certificate", "letter", "evidence", "i-864", "sponsor", "tax"),
-    "administrative_processing": ("administrative", "admin", "processing", "ap", "clearance", "security"),
-    "petition_returned": ("petition", "uscis", "returned", "sent back", "revocation"),
-    "unknown": ("know", "not sure", "unsure", "no idea"),
-}
-PHONE_ALLOWED = re.compile(r"^\+?[\d\s().-]{7,25}$")
 FORM_SLOTS = {
-    "intake_form": ["intake_consent", "person_name", "email", "phone", "visa_type", "consulate", "interview_date",
-                    "notice_date", "notice_request", "has_petition", "petitioner_name", "case_description"],
+    "intake_form": [
+        "intake_consent",
+        "person_name",
+        "email",
+        "phone",
+        "visa_type",
+        "consulate",
+        "interview_date",
+        "notice_date",
+        "notice_request",
+        "has_petition",
+        "petitioner_name",
+        "case_description",
+    ],
     "callback_form": ["callback_consent", "person_name", "contact"],
     "reminder_form": ["notice_date", "reminder_consent", "email"],
 }
-
-
-def _text(value: Any) -> str:
-    return " ".join(str(value or "").split())
 
 
 def found_in_message(tracker: Tracker, *entity_types: str) -> list:
@@ -53,22 +54,30 @@ def found_in_message(tracker: Tracker, *entity_types: str) -> list:
     return [e.get("value") for e in tracker.latest_message.get("entities", []) if e.get("entity") in entity_types]
 
 
-def _wants_to_skip(text: str) -> bool:
-    return text.lower().strip(" .!") in SKIP_WORDS
-
-
 class FormValidation(FormValidationAction):
     """Shared checks; the failure count is per question and resets when an answer is accepted."""
 
     @abc.abstractmethod
-    def name(self) -> Text:
+    def name(self) -> str:
         """Abstract, so that the action server registers only the concrete forms' validators."""
 
-    def ok(self, slot: str, value: Any) -> Dict[Text, Any]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """A validator that fails unexpectedly gets the answer asked again, politely; the
+        failure is logged by type (the answer itself may be a name or an email)."""
+        try:
+            return await super().run(dispatcher, tracker, domain)
+        except Exception as error:
+            logger.error("Validating an answer in %s failed: %s", self.name(), type(error).__name__)
+            dispatcher.messages.clear()
+            dispatcher.utter_message(response="utter_something_went_wrong", **firm_values())
+            return [SlotSet(slot, None) for slot in tracker.slots_to_validate()]
+
+    def ok(self, slot: str, value: Any) -> dict[str, Any]:
         return {slot: value, "form_failures": 0}
 
-    def failed(self, slot: str, dispatcher: CollectingDispatcher, tracker: Tracker, response: str,
-               **values: Any) -> Dict[Text, Any]:
+    def failed(
+        self, slot: str, dispatcher: CollectingDispatcher, tracker: Tracker, response: str, **values: Any
+    ) -> dict[str, Any]:
         failures = int(tracker.get_slot("form_failures") or 0) + 1
         dispatcher.utter_message(response=response, **values)
         if failures >= 2:
@@ -78,10 +87,18 @@ class FormValidation(FormValidationAction):
     def may_skip(self, slot: str, tracker: Tracker) -> bool:
         return slot in OPTIONAL_SLOTS or int(tracker.get_slot("form_failures") or 0) >= 2
 
-    def check(self, slot: str, value: Any, dispatcher, tracker, response: str, accept) -> Dict[Text, Any]:
+    def check(
+        self,
+        slot: str,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        response: str,
+        accept: Callable[[str], str | None],
+    ) -> dict[str, Any]:
         """Runs `accept(text)` (the clean value, or None to re-ask), handling skip and length limits."""
-        text = _text(value)
-        if _wants_to_skip(text) and (self.may_skip(slot, tracker) or slot.endswith("_date")):
+        text = answers.clean_text(value)
+        if answers.wants_to_skip(text) and (self.may_skip(slot, tracker) or slot.endswith("_date")):
             return self.ok(slot, SKIPPED)
         limit = MAX_LENGTHS.get(slot)
         if limit and len(text) > limit:
@@ -93,132 +110,126 @@ class FormValidation(FormValidationAction):
 
     # --- one validator per slot; shared by the forms that ask it ------------------------
 
-    def validate_person_name(self, value, dispatcher, tracker, domain):
-        def accept(text):
-            words = text.split()
-            looks_like_a_name = 1 <= len(words) <= 6 and all(re.match(r"^[^\W\d_][\w'.-]*$", w) for w in words)
-            return text if looks_like_a_name else None
-        return self.check("person_name", value, dispatcher, tracker, "utter_invalid_person_name", accept)
+    def validate_person_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self.check("person_name", value, dispatcher, tracker, "utter_invalid_person_name", answers.person_name)
 
-    def validate_email(self, value, dispatcher, tracker, domain):
-        def accept(text):
-            found = EMAIL.search(text)
-            return found.group(0) if found else None
-        return self.check("email", value, dispatcher, tracker, "utter_invalid_email", accept)
+    def validate_email(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self.check("email", value, dispatcher, tracker, "utter_invalid_email", answers.email)
 
-    def validate_phone(self, value, dispatcher, tracker, domain):
-        def accept(text):
-            digits = re.sub(r"\D", "", text)
-            return text if PHONE_ALLOWED.match(text) and 7 <= len(digits) <= 15 else None
-        return self.check("phone", value, dispatcher, tracker, "utter_invalid_phone", accept)
+    def validate_phone(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self.check("phone", value, dispatcher, tracker, "utter_invalid_phone", answers.phone)
 
-    def validate_visa_type(self, value, dispatcher, tracker, domain):
-        def accept(text):
-            lowered = text.lower()
-            if lowered in ("other", "another", "something else"):
-                return "other"
-            for name, visa in visa_types().items():
-                if lowered == name.lower() or lowered in visa.names:
-                    return name
-            found = found_in_message(tracker, "visa_type")
-            return found[0] if found else None
-        return self.check("visa_type", value, dispatcher, tracker, "utter_invalid_visa_type", accept)
+    def validate_visa_type(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self.check(
+            "visa_type",
+            value,
+            dispatcher,
+            tracker,
+            "utter_invalid_visa_type",
+            lambda text: answers.visa_type(text, found_in_message(tracker, "visa_type")),
+        )
 
-    def validate_consulate(self, value, dispatcher, tracker, domain):
-        def accept(text):
-            found = found_in_message(tracker, "consulate")
-            if found:
-                return found[0]
-            if text in consulates():
-                return text
-            # An unlisted post is fine: a short place name, as typed.
-            return text if re.match(r"^[^\W\d_][\w .'-]{1,60}$", text) and len(text.split()) <= 4 else None
-        return self.check("consulate", value, dispatcher, tracker, "utter_invalid_consulate", accept)
+    def validate_consulate(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self.check(
+            "consulate",
+            value,
+            dispatcher,
+            tracker,
+            "utter_invalid_consulate",
+            lambda text: answers.consulate(text, found_in_message(tracker, "consulate")),
+        )
 
-    def _validate_date(self, slot, value, dispatcher, tracker):
-        text = _text(value)
-        if _wants_to_skip(text):
+    def _validate_date(
+        self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        # The plain `date` slot is cleared either way: it would otherwise be read later as the notice date.
+        text = answers.clean_text(value)
+        if answers.wants_to_skip(text):
             return {**self.ok(slot, SKIPPED), "date": None}
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            candidates = [text]  # already resolved (a from_entity mapping, or a button)
-        else:
-            candidates = found_in_message(tracker, "date", "ambiguous_date")
-        if not candidates:
-            return {**self.failed(slot, dispatcher, tracker, "utter_invalid_date",
-                                  reason="I couldn't find a date in your answer"), "date": None}
-        if "|" in str(candidates[0]):
-            return {**self.failed(slot, dispatcher, tracker, "utter_invalid_date",
-                                  reason="a date like 4/6/2026 can be read two ways"), "date": None}
-        try:
-            check_not_future(parse_iso(candidates[0]), clock.today(), slot.split("_")[0])
-        except DateError as error:
-            return {**self.failed(slot, dispatcher, tracker, "utter_invalid_date", reason=str(error)), "date": None}
-        # The plain `date` slot would otherwise be read later as the notice date.
-        return {**self.ok(slot, candidates[0]), "date": None}
+        date, problem = answers.past_date(
+            text, found_in_message(tracker, "date", "ambiguous_date"), clock.today(), slot.split("_")[0]
+        )
+        if problem:
+            return {**self.failed(slot, dispatcher, tracker, "utter_invalid_date", reason=problem), "date": None}
+        return {**self.ok(slot, date), "date": None}
 
-    def validate_interview_date(self, value, dispatcher, tracker, domain):
+    def validate_interview_date(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         return self._validate_date("interview_date", value, dispatcher, tracker)
 
-    def validate_notice_date(self, value, dispatcher, tracker, domain):
+    def validate_notice_date(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         return self._validate_date("notice_date", value, dispatcher, tracker)
 
-    def validate_notice_request(self, value, dispatcher, tracker, domain):
-        def accept(text):
-            lowered = text.lower()
-            if lowered in NOTICE_REQUESTS:
-                return lowered
-            for request, words in NOTICE_REQUESTS.items():
-                # Whole words (plurals allowed): "ap" must not match "apply" or "approved".
-                if any(re.search(rf"\b{re.escape(word)}(?:s|es)?\b", lowered) for word in words):
-                    return request
-            return None
-        return self.check("notice_request", value, dispatcher, tracker, "utter_invalid_notice_request", accept)
+    def validate_notice_request(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self.check(
+            "notice_request", value, dispatcher, tracker, "utter_invalid_notice_request", answers.notice_request
+        )
 
-    def validate_has_petition(self, value, dispatcher, tracker, domain):
-        def accept(text):
-            lowered = text.lower().strip(" .!")
-            if lowered in ("yes", "y", "yeah", "yep", "true"):
-                return "yes"
-            if lowered in ("no", "n", "nope", "false"):
-                return "no"
-            return None
-        return self.check("has_petition", value, dispatcher, tracker, "utter_invalid_has_petition", accept)
+    def validate_has_petition(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self.check("has_petition", value, dispatcher, tracker, "utter_invalid_has_petition", answers.yes_or_no)
 
-    def validate_petitioner_name(self, value, dispatcher, tracker, domain):
-        return self.check("petitioner_name", value, dispatcher, tracker, "utter_invalid_person_name",
-                          lambda text: text if re.search(r"[^\W\d_]", text) else None)
+    def validate_petitioner_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self.check(
+            "petitioner_name", value, dispatcher, tracker, "utter_invalid_person_name", answers.petitioner_name
+        )
 
-    def validate_case_description(self, value, dispatcher, tracker, domain):
-        return self.check("case_description", value, dispatcher, tracker, "utter_ask_case_description",
-                          lambda text: text or None)
+    def validate_case_description(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self.check(
+            "case_description", value, dispatcher, tracker, "utter_ask_case_description", answers.case_description
+        )
 
-    def validate_contact(self, value, dispatcher, tracker, domain):
-        def accept(text):
-            email = EMAIL.search(text)
-            if email:
-                return email.group(0)
-            digits = re.sub(r"\D", "", text)
-            return text if PHONE_ALLOWED.match(text) and 7 <= len(digits) <= 15 else None
-        return self.check("contact", value, dispatcher, tracker, "utter_invalid_contact", accept)
+    def validate_contact(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self.check("contact", value, dispatcher, tracker, "utter_invalid_contact", answers.contact)
 
-    def _validate_consent(self, slot, value):
+    def _validate_consent(self, slot: str, value: Any) -> dict[str, Any]:
         return {slot: value if value in ("yes", "no") else None}
 
-    def validate_intake_consent(self, value, dispatcher, tracker, domain):
+    def validate_intake_consent(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         return self._validate_consent("intake_consent", value)
 
-    def validate_callback_consent(self, value, dispatcher, tracker, domain):
+    def validate_callback_consent(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         return self._validate_consent("callback_consent", value)
 
-    def validate_reminder_consent(self, value, dispatcher, tracker, domain):
+    def validate_reminder_consent(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         return self._validate_consent("reminder_consent", value)
 
 
 class ValidateIntakeForm(FormValidation):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_intake_form"
 
-    async def required_slots(self, domain_slots, dispatcher, tracker, domain):
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
         if tracker.get_slot("intake_consent") == "no":
             return []  # no consent: ask nothing more, store nothing
         if tracker.get_slot("has_petition") != "yes":
@@ -227,18 +238,22 @@ class ValidateIntakeForm(FormValidation):
 
 
 class ValidateCallbackForm(FormValidation):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_callback_form"
 
-    async def required_slots(self, domain_slots, dispatcher, tracker, domain):
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
         return [] if tracker.get_slot("callback_consent") == "no" else domain_slots
 
 
 class ValidateReminderForm(FormValidation):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_reminder_form"
 
-    async def required_slots(self, domain_slots, dispatcher, tracker, domain):
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
         if tracker.get_slot("reminder_consent") == "no":
             return []
         if tracker.get_slot("interview_date") and tracker.get_slot("interview_date") != SKIPPED:
@@ -248,16 +263,17 @@ class ValidateReminderForm(FormValidation):
 
 # --- asking for consent: the question names the firm and the retention period -------------
 
+
 class AskConsent(Action, metaclass=abc.ABCMeta):
     @property
     @abc.abstractmethod
     def slot(self) -> str:
         """The consent slot this action asks for."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return f"action_ask_{self.slot}"
 
-    async def run(self, dispatcher, tracker, domain):
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         dispatcher.utter_message(response=f"utter_ask_{self.slot}", **firm_values())
         return []
 
@@ -276,24 +292,26 @@ class ActionAskReminderConsent(AskConsent):
 
 # --- leaving and resuming a form ----------------------------------------------------------
 
+
 class ActionStopForm(SafeAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_stop_form"
 
-    def respond(self, dispatcher, tracker, domain):
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         dispatcher.utter_message(response="utter_form_stopped", **firm_values())
-        form = (tracker.active_loop or {}).get("name")
+        form: Any = (tracker.active_loop or {}).get("name")  # Rasa's loop data; None (no key) if no form is active
         cleared = [SlotSet(slot, None) for slot in FORM_SLOTS.get(form, []) if slot.endswith("consent")]
         return [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None), SlotSet("form_failures", 0), *cleared]
 
 
 # --- when a form is done --------------------------------------------------------------------
 
+
 class ActionSubmitIntake(SafeAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_submit_intake"
 
-    def respond(self, dispatcher, tracker, domain):
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if tracker.get_slot("intake_consent") != "yes":
             dispatcher.utter_message(response="utter_intake_no_consent", **firm_values())
             return [SlotSet("intake_consent", None)]
@@ -301,10 +319,10 @@ class ActionSubmitIntake(SafeAction):
 
 
 class ActionSubmitCallback(SafeAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_submit_callback"
 
-    def respond(self, dispatcher, tracker, domain):
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if tracker.get_slot("callback_consent") != "yes":
             dispatcher.utter_message(response="utter_callback_no_consent", **firm_values())
             return [SlotSet("callback_consent", None)]
@@ -312,10 +330,10 @@ class ActionSubmitCallback(SafeAction):
 
 
 class ActionSubmitReminder(SafeAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_submit_reminder"
 
-    def respond(self, dispatcher, tracker, domain):
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if tracker.get_slot("reminder_consent") != "yes":
             dispatcher.utter_message(response="utter_reminder_no_consent")
             return [SlotSet("reminder_consent", None)]
@@ -330,8 +348,11 @@ class ActionSubmitReminder(SafeAction):
         found = compute_deadline(clock.today(), notice, interview)
         deadline = format_date(found.deadline)
         try:
-            dates = intake_store().add_reminders(tracker.sender_id, email, found.deadline,
-                                                 consent_time(tracker, "reminder_consent"), clock.today())
+            store = intake_store()
+            dates = store.add_reminders(
+                tracker.sender_id, email, found.deadline, consent_time(tracker, "reminder_consent"), clock.today()
+            )
+            to_confirm = bool(dates) and store.request_confirmation(tracker.sender_id, email)
         except SQLAlchemyError:
             dispatcher.utter_message(response="utter_reminder_not_saved", deadline=deadline)
             return []
@@ -341,6 +362,12 @@ class ActionSubmitReminder(SafeAction):
         if not dates:
             dispatcher.utter_message(response="utter_reminder_too_late", deadline=deadline, **firm_values())
             return []
-        dispatcher.utter_message(response="utter_reminder_set", deadline=deadline,
-                                 dates=" and ".join(format_date(d) for d in dates))
+        when = " and ".join(format_date(d) for d in dates)
+        if to_confirm:  # nothing but the link goes to an address until its owner opens it
+            send_confirmations_soon()
+            dispatcher.utter_message(
+                response="utter_reminder_confirm", email=email, deadline=deadline, dates=when, days=CONFIRMATION_DAYS
+            )
+        else:
+            dispatcher.utter_message(response="utter_reminder_set", deadline=deadline, dates=when)
         return []

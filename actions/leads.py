@@ -1,32 +1,33 @@
 """Turning a finished intake or callback form into a stored lead, and storing a lead that had
 to wait because the database was down."""
+
 import datetime as dt
-from typing import Dict, List, Optional, Tuple
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.engine import firm_values
+from actions.resources import firm_values
 from actions.storage import deliver_soon, intake_store, mail_settings
-from bot import clock
-from bot.deadline import URGENT, DateError, compute_deadline, parse_iso
-from bot.intake import LeadInput, LimitReached
-from bot.models import utcnow
-from bot.summary import case_summary
+from bot.backoffice.intake import LeadInput, LimitReached
+from bot.backoffice.models import utcnow
+from bot.backoffice.summary import case_summary
+from bot.rules import clock
+from bot.rules.deadline import URGENT, DateError, compute_deadline, parse_iso
 
 SKIPPED = "skipped"  # the value of a question the applicant chose not to answer
 
 
-def slot_value(tracker: Tracker, name: str) -> Optional[str]:
+def slot_value(tracker: Tracker, name: str) -> str | None:
     value = tracker.get_slot(name)
     return None if value in (None, SKIPPED, "") else value
 
 
-def date_slot(tracker: Tracker, name: str) -> Optional[dt.date]:
+def date_slot(tracker: Tracker, name: str) -> dt.date | None:
     try:
-        return parse_iso(slot_value(tracker, name)) if slot_value(tracker, name) else None
+        value = slot_value(tracker, name)
+        return parse_iso(value) if value else None
     except DateError:
         return None
 
@@ -50,20 +51,29 @@ def build_lead(tracker: Tracker, kind: str) -> LeadInput:
             pass
     contact = slot_value(tracker, "contact") or ""
     return LeadInput(
-        kind=kind, conversation_id=tracker.sender_id, channel=tracker.get_latest_input_channel() or "unknown",
-        consent_at=consent_time(tracker, consent_slot), person_name=slot_value(tracker, "person_name"),
+        kind=kind,
+        conversation_id=tracker.sender_id,
+        channel=tracker.get_latest_input_channel() or "unknown",
+        consent_at=consent_time(tracker, consent_slot),
+        person_name=slot_value(tracker, "person_name"),
         email=slot_value(tracker, "email") or (contact if "@" in contact else None),
         phone=slot_value(tracker, "phone") or (contact if contact and "@" not in contact else None),
-        visa_type=slot_value(tracker, "visa_type"), consulate=slot_value(tracker, "consulate"), interview_date=interview,
-        notice_date=notice, notice_request=slot_value(tracker, "notice_request"),
+        visa_type=slot_value(tracker, "visa_type"),
+        consulate=slot_value(tracker, "consulate"),
+        interview_date=interview,
+        notice_date=notice,
+        notice_request=slot_value(tracker, "notice_request"),
         has_petition={"yes": True, "no": False}.get(slot_value(tracker, "has_petition") or ""),
-        petitioner_name=slot_value(tracker, "petitioner_name"), description=slot_value(tracker, "case_description"),
-        deadline=deadline, urgency=urgency, topics_asked=tuple(tracker.get_slot("topics_asked") or ()),
+        petitioner_name=slot_value(tracker, "petitioner_name"),
+        description=slot_value(tracker, "case_description"),
+        deadline=deadline,
+        urgency=urgency,
+        topics_asked=tuple(tracker.get_slot("topics_asked") or ()),
         sources_cited=tuple(tracker.get_slot("sources_cited") or ()),
     )
 
 
-def _save(tracker: Tracker, kind: str) -> Tuple[int, LeadInput]:
+def _save(tracker: Tracker, kind: str) -> tuple[int, LeadInput]:
     """Stores the lead and queues its notifications; raises SQLAlchemyError while the database is down."""
     lead = build_lead(tracker, kind)
     lead_id = intake_store().save_lead(lead, case_summary(lead), mail_settings().channels)
@@ -71,14 +81,14 @@ def _save(tracker: Tracker, kind: str) -> Tuple[int, LeadInput]:
     return lead_id, lead
 
 
-def _confirm(dispatcher: CollectingDispatcher, response: str, lead_id: int, lead: LeadInput) -> List[Dict]:
+def _confirm(dispatcher: CollectingDispatcher, response: str, lead_id: int, lead: LeadInput) -> list[dict]:
     dispatcher.utter_message(response=response, lead_id=lead_id, **firm_values())
     if lead.urgency in URGENT:
         dispatcher.utter_message(response="utter_intake_urgent", **firm_values())
     return [SlotSet("lead_id", lead_id), SlotSet("lead_pending", None)]
 
 
-def store_lead(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str, received: str) -> List[Dict]:
+def store_lead(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str, received: str) -> list[dict]:
     """Stores the lead, or keeps it pending in the conversation while the database is down."""
     try:
         lead_id, lead = _save(tracker, kind)
@@ -91,7 +101,7 @@ def store_lead(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str, re
     return _confirm(dispatcher, received, lead_id, lead)
 
 
-def retry_pending_lead(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict]:
+def retry_pending_lead(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict]:
     """Called before every action: a lead kept while the database was down is stored now if it can be."""
     kind = tracker.get_slot("lead_pending")
     if not kind:

@@ -8,18 +8,20 @@ shared secret that Rasa sends with each call (`headers` in the endpoints file).
 
     ACTION_SERVER_TOKEN=... python -m actions.server --port 5055 [--host 127.0.0.1]
 """
+
 import argparse
 import hmac
 import logging
 import os
 import sys
-from typing import Optional
 
 from rasa_sdk import utils
 from rasa_sdk.endpoint import create_app
 from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from bot.backoffice import log_privacy
 
 TOKEN_HEADER = "X-Action-Server-Token"
 TOKEN_VARIABLE = "ACTION_SERVER_TOKEN"
@@ -29,7 +31,7 @@ OPEN_PATHS = {"/health"}  # for load balancers and probes; it runs nothing
 logger = logging.getLogger(__name__)
 
 
-def token_problem(token: Optional[str]) -> Optional[str]:
+def token_problem(token: str | None) -> str | None:
     if not token:
         return f"{TOKEN_VARIABLE} is not set: the action server only answers requests that carry this shared secret"
     if len(token) < MIN_TOKEN_LENGTH:
@@ -41,7 +43,7 @@ def create_server(token: str, action_package: str = "actions") -> Sanic:
     app = create_app(action_package, cors_origins=None)
 
     @app.middleware("request")
-    async def require_token(request: Request) -> Optional[HTTPResponse]:
+    async def require_token(request: Request) -> HTTPResponse | None:
         if request.path in OPEN_PATHS:
             return None
         given = request.headers.get(TOKEN_HEADER, "")
@@ -60,11 +62,14 @@ def create_server(token: str, action_package: str = "actions") -> Sanic:
     return app
 
 
-def main(argv: Optional[list] = None) -> int:
+def main(argv: list | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=5055)
-    parser.add_argument("--host", default=os.environ.get("ACTION_SERVER_HOST", "127.0.0.1"),
-                        help="interface to listen on (default 127.0.0.1; containers set 0.0.0.0)")
+    parser.add_argument(
+        "--host",
+        default=os.environ.get("ACTION_SERVER_HOST", "127.0.0.1"),
+        help="interface to listen on (default 127.0.0.1; containers set 0.0.0.0)",
+    )
     args = parser.parse_args(argv)
     token = os.environ.get(TOKEN_VARIABLE, "")
     problem = token_problem(token)
@@ -73,6 +78,7 @@ def main(argv: Optional[list] = None) -> int:
         return 2
     utils.configure_colored_logging("INFO")
     utils.update_sanic_log_level()
+    log_privacy.install()
     app = create_server(token)
     logger.info("Action server listening on http://%s:%s", args.host, args.port)
     app.run(args.host, args.port, workers=utils.number_of_sanic_workers())

@@ -1,27 +1,30 @@
 """The firm's database as the actions see it, opened (and migrated) on first use so that a
 database that is down at start-up does not stop the action server."""
-import asyncio
+
 import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
 from sqlalchemy.engine import Engine
 
-from bot.db import database_url, make_engine, migrate
-from bot.intake import IntakeStore
-from bot.notify import MailSettings, deliver_notifications
-from bot.transcripts import tracker_database_url
-
-from actions.engine import FIRM
+from actions.resources import FIRM
+from bot.backoffice.db import database_url, make_engine, migrate
+from bot.backoffice.intake import IntakeStore
+from bot.backoffice.notify import MailSettings, deliver_notifications, send_confirmations
+from bot.backoffice.transcripts import tracker_database_url
 
 logger = logging.getLogger(__name__)
+_OPENING = threading.Lock()
 
 
 @lru_cache(maxsize=1)
 def intake_store() -> IntakeStore:
     """Raises SQLAlchemyError while the database is unreachable (and is tried again next time)."""
-    engine = make_engine(database_url())
-    migrate(engine)
-    return IntakeStore(engine)
+    with _OPENING:  # actions run in threads: two first messages must not migrate at once
+        engine = make_engine(database_url())
+        migrate(engine)
+        return IntakeStore(engine)
 
 
 @lru_cache(maxsize=1)
@@ -42,6 +45,21 @@ def _deliver_now() -> None:
         logger.exception("Delivering notifications failed; they stay in the outbox")
 
 
+_DELIVERIES = ThreadPoolExecutor(max_workers=1, thread_name_prefix="deliver")
+
+
 def deliver_soon() -> None:
     """Tries to deliver the outbox in the background, without delaying the reply."""
-    asyncio.get_running_loop().run_in_executor(None, _deliver_now)
+    _DELIVERIES.submit(_deliver_now)
+
+
+def _send_confirmations_now() -> None:
+    try:
+        send_confirmations(intake_store(), mail_settings(), FIRM)
+    except Exception:  # kept in the database; `send-due` retries
+        logger.exception("Sending address confirmations failed; send-due will retry")
+
+
+def send_confirmations_soon() -> None:
+    """Sends reminder-address confirmation links in the background, without delaying the reply."""
+    _DELIVERIES.submit(_send_confirmations_now)

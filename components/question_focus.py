@@ -8,8 +8,9 @@ It runs in training too, so the classifier learns from what it will see. The app
 own text is put back by RestoreText at the end of the pipeline: forms and the tracker must
 keep every word they wrote, and the entity extractor runs before the change.
 """
+
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -30,7 +31,7 @@ ASKS = re.compile(
 CLOSING = re.compile(r"^\W*(?:thanks?|thank you|thx|regards|god bless|waiting for|looking forward)\b", re.I)
 
 
-def asking_sentence(text: str, min_words: int) -> Optional[str]:
+def asking_sentence(text: str, min_words: int) -> str | None:
     """The last sentence that asks, in a message of at least min_words words with two or more sentences."""
     if len(text.split()) < min_words:
         return None
@@ -51,15 +52,20 @@ def focused(text: str, min_words: int) -> str:
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
 class QuestionFocus(GraphComponent):
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {"min_words": 30}
 
     @classmethod
-    def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "QuestionFocus":
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "QuestionFocus":
         return cls(config)
 
-    def __init__(self, config: Dict[str, Any]) -> None:
+    def __init__(self, config: dict[str, Any]) -> None:
         self.min_words = int(config["min_words"])
 
     def _focus(self, message: Message) -> None:
@@ -75,7 +81,7 @@ class QuestionFocus(GraphComponent):
             self._focus(message)
         return training_data
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             self._focus(message)
         return messages
@@ -84,15 +90,20 @@ class QuestionFocus(GraphComponent):
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
 class RestoreText(GraphComponent):
     @classmethod
-    def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "RestoreText":
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "RestoreText":
         return cls()
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         self.process(training_data.training_examples)
         return training_data
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             if message.get(ORIGINAL_TEXT):
                 message.set(TEXT, message.get(ORIGINAL_TEXT))

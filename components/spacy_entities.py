@@ -1,5 +1,6 @@
-"""Rasa glue for bot.entities: a rule-based entity extractor in the NLU pipeline."""
-from typing import Any, Dict, List
+"""Rasa glue for bot.rules.entities: a rule-based entity extractor in the NLU pipeline."""
+
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -9,8 +10,8 @@ from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot import clock
-from bot.entities import EntityExtractor
+from bot.rules import clock
+from bot.rules.entities import EntityExtractor
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
@@ -18,7 +19,7 @@ class SpacyRuleEntityExtractor(GraphComponent, EntityExtractorMixin):
     @classmethod
     def create(
         cls,
-        config: Dict[str, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -28,7 +29,7 @@ class SpacyRuleEntityExtractor(GraphComponent, EntityExtractorMixin):
     def __init__(self) -> None:
         self.extractor = EntityExtractor()
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT)
             if not text:

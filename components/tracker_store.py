@@ -6,17 +6,30 @@ writing new ones, so nothing of it is written back.
 
 Its engine hides statement parameters from error messages: they are the applicant's
 events (names, emails, their story), and Rasa logs database errors.
+
+`python -m components.tracker_store` prepares the tracker database (its PostgreSQL
+schema and tables) before any Rasa replica starts: replicas started together would
+race to create them, and Rasa exits when the schema is missing. It is the init step of
+compose and Kubernetes and of `make run-cluster`; safe to run concurrently and again.
 """
+
+import re
+import sys
 from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.engine import Engine
+
+from bot.backoffice.transcripts import tracker_database_url, tracker_schema
 
 ERASE_SLOT = "erase_conversation"
 
 
 class ErasableSQLTrackerStore(SQLTrackerStore):
+    engine: Engine
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         url = self.engine.url
@@ -33,3 +46,42 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
                 synchronize_session=False
             )
             session.commit()
+
+
+SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def prepare_tracker_database(url: str, schema: str | None) -> None:
+    """Creates the schema (PostgreSQL) and Rasa's tables when missing, one preparer at a time."""
+    if schema and not SCHEMA_NAME.match(schema):
+        raise ValueError(f"POSTGRESQL_SCHEMA must be a plain lower-case name, not {schema!r}")
+    engine = sa.create_engine(url, hide_parameters=True, future=True)
+    try:
+        with engine.begin() as connection:
+            if engine.dialect.name == "postgresql":
+                # Held until the commit: concurrent preparers wait, then find everything there.
+                connection.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('rasa tracker store prepare'))"))
+                if schema:
+                    connection.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+                    connection.execute(sa.text(f'SET LOCAL search_path TO "{schema}"'))
+            SQLTrackerStore.Base.metadata.create_all(connection)
+    finally:
+        engine.dispose()
+
+
+def main() -> int:
+    try:
+        prepare_tracker_database(tracker_database_url(), tracker_schema())
+    except (ValueError, sa.exc.SQLAlchemyError) as error:
+        print(
+            f"error: could not prepare the tracker database at TRACKER_DATABASE_URL ({type(error).__name__}: "
+            f"{error if isinstance(error, ValueError) else 'is it reachable?'})",
+            file=sys.stderr,
+        )
+        return 2
+    print("The tracker database is ready.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -6,6 +6,7 @@ question, a deadline question, the start of the intake form). Prints throughput,
 p50/p95/p99 latency, errors and memory per process for each level, the ratio to the
 baseline, and saves a plot of latency against load to results/bench-load.png.
 """
+
 import argparse
 import json
 import os
@@ -33,12 +34,17 @@ CONVERSATION = [
     "ravi@example.com",
 ]
 RESULTS = ROOT / "results"
+# The simulated applicants all come from 127.0.0.1: the per-address limits of the servers
+# (and of the cluster's nginx) would stop them, which is not what this measures.
+os.environ["MESSAGES_PER_ADDRESS_PER_MINUTE"] = os.environ["NGINX_REQUESTS_PER_SECOND"] = "0"
 
 
 def say(url, sender, message):
-    request = urllib.request.Request(f"{url}/webhooks/rest/webhook",
-                                     data=json.dumps({"sender": sender, "message": message}).encode(),
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{url}/webhooks/rest/webhook",
+        data=json.dumps({"sender": sender, "message": message}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=120) as answer:
         json.loads(answer.read())
 
@@ -61,26 +67,41 @@ def run_level(url, concurrency):
 
     wall = run_concurrently(applicant, concurrency)
     ms = [1000 * x for x in latencies] or [float("nan")]
-    return {"concurrency": concurrency, "messages": len(latencies), "errors": errors[0],
-            "throughput": len(latencies) / wall, "p50": percentile(ms, .5), "p95": percentile(ms, .95),
-            "p99": percentile(ms, .99), "mean": statistics.mean(ms)}
+    return {
+        "concurrency": concurrency,
+        "messages": len(latencies),
+        "errors": errors[0],
+        "throughput": len(latencies) / wall,
+        "p50": percentile(ms, 0.5),
+        "p95": percentile(ms, 0.95),
+        "p99": percentile(ms, 0.99),
+        "mean": statistics.mean(ms),
+    }
 
 
 def report(name, rows, memory):
     print(f"\n{name}")
     print(f"{'conc':>5} {'msgs':>5} {'err':>4} {'msg/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
     for r in rows:
-        print(f"{r['concurrency']:>5} {r['messages']:>5} {r['errors']:>4} {r['throughput']:>7.1f} "
-              f"{r['p50']:>8.0f} {r['p95']:>8.0f} {r['p99']:>8.0f}")
+        print(
+            f"{r['concurrency']:>5} {r['messages']:>5} {r['errors']:>4} {r['throughput']:>7.1f} "
+            f"{r['p50']:>8.0f} {r['p95']:>8.0f} {r['p99']:>8.0f}"
+        )
     print("memory: " + ", ".join(f"{k} {v:.0f} MB" for k, v in memory.items()))
 
 
 def bench_cluster(replicas, levels, base_port):
     rasa_ports = tuple(base_port + 1 + i for i in range(replicas))
     action_ports = tuple(base_port + 11 + i for i in range(replicas))
-    with running_cluster(base_port, rasa_ports, action_ports, base_port + 21, tracker_db="rasa_bench",
-                         intake_db="intake_bench",
-                         env={"BOT_TODAY": "2026-06-15"}) as cluster:
+    with running_cluster(
+        base_port,
+        rasa_ports,
+        action_ports,
+        base_port + 21,
+        tracker_db="rasa_bench",
+        intake_db="intake_bench",
+        env={"BOT_TODAY": "2026-06-15"},
+    ) as cluster:
         rows = [run_level(cluster.url, level) for level in levels]
         memory = {name: rss_mb(p.pid) for name, p in cluster.processes.items()}
     return rows, memory
@@ -91,10 +112,22 @@ def bench_baseline(levels, port):
     with tempfile.TemporaryDirectory(prefix="rasa-init-") as directory:
         env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
         print("Creating and training the `rasa init` baseline bot (about a minute)...", flush=True)
-        subprocess.run([str(BIN / "rasa"), "init", "--no-prompt", "--init-dir", directory], cwd=directory,
-                       env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        process = subprocess.Popen([str(BIN / "rasa"), "run", "--port", str(port)], cwd=directory, env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
+        subprocess.run(
+            [str(BIN / "rasa"), "init", "--no-prompt", "--init-dir", directory],
+            cwd=directory,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        process = subprocess.Popen(
+            [str(BIN / "rasa"), "run", "--port", str(port)],
+            cwd=directory,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         try:
             wait_until_up(f"http://localhost:{port}/webhooks/rest/", process, "baseline bot", 300, None)
             rows = [run_level(f"http://localhost:{port}", level) for level in levels]
@@ -137,12 +170,19 @@ def main():
     results["two replicas"], memory["two replicas"] = bench_cluster(2, levels, 6400)
     report("Two replicas (2 Rasa + 2 action servers behind nginx)", results["two replicas"], memory["two replicas"])
     results["rasa init bot"], memory["rasa init bot"] = bench_baseline(levels, 6500)
-    report("Baseline: the `rasa init` example bot (1 process, no custom actions)", results["rasa init bot"],
-           memory["rasa init bot"])
+    report(
+        "Baseline: the `rasa init` example bot (1 process, no custom actions)",
+        results["rasa init bot"],
+        memory["rasa init bot"],
+    )
     print("\nThroughput ratio to the baseline (ours / rasa init):")
-    for ours_one, ours_two, base in zip(results["one replica"], results["two replicas"], results["rasa init bot"]):
-        print(f"  {base['concurrency']:>3} concurrent: one replica {ours_one['throughput'] / base['throughput']:.2f}, "
-              f"two replicas {ours_two['throughput'] / base['throughput']:.2f}")
+    for ours_one, ours_two, base in zip(
+        results["one replica"], results["two replicas"], results["rasa init bot"], strict=True
+    ):
+        print(
+            f"  {base['concurrency']:>3} concurrent: one replica {ours_one['throughput'] / base['throughput']:.2f}, "
+            f"two replicas {ours_two['throughput'] / base['throughput']:.2f}"
+        )
     plot(results, RESULTS / "bench-load.png")
     (RESULTS / "bench-load.json").write_text(json.dumps({"results": results, "memory": memory}, indent=2))
     print(f"\nPlot: {RESULTS / 'bench-load.png'}; numbers: {RESULTS / 'bench-load.json'}")

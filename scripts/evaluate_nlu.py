@@ -6,6 +6,7 @@ entity value F1 (an entity counts when its type and resolved value match: the
 date itself, not only the span), and writes every mistake to results/nlu_eval.json.
 The test set (tests/nlu/test_set/) is never used for decisions; tune on the dev set.
 """
+
 import asyncio
 import json
 import os
@@ -24,9 +25,23 @@ def train(config: str, name: str = "nlu-eval") -> Path:
     print(f"Training the NLU model on data/nlu with {config} (held-out set excluded)...", flush=True)
     started = time.monotonic()
     result = subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "rasa"), "train", "nlu", "--nlu", "data/nlu", "--config", config,
-         "--out", str(OUT), "--fixed-model-name", name],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
+        [
+            str(ROOT / ".venv" / "bin" / "rasa"),
+            "train",
+            "nlu",
+            "--nlu",
+            "data/nlu",
+            "--config",
+            config,
+            "--out",
+            str(OUT),
+            "--fixed-model-name",
+            name,
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
     )
     if result.returncode:
         errors = [line for line in result.stderr.splitlines() if "Error" in line or "Exception" in line]
@@ -72,7 +87,14 @@ def match_entities(gold, found):
     unmatched = list(found)
     pairs, missed = [], []
     for g in gold:
-        hit = next((f for f in unmatched if f["entity"] == g["entity"] and same_value(g["entity"], g.get("value"), f.get("value"))), None)
+        hit = next(
+            (
+                f
+                for f in unmatched
+                if f["entity"] == g["entity"] and same_value(g["entity"], g.get("value"), f.get("value"))
+            ),
+            None,
+        )
         if hit is None:
             missed.append(g)
         else:
@@ -105,7 +127,7 @@ def score(name, paths, model):
     gold_intents, predicted_intents, mistakes = [], [], []
     counts = Counter()
     roles = Counter()
-    for example, parse in zip(examples, parses):
+    for example, parse in zip(examples, parses, strict=True):
         predicted = parse["intent"]["name"]  # a fallback counts as wrong
         gold_intents.append(example.get("intent"))
         predicted_intents.append(predicted)
@@ -122,13 +144,17 @@ def score(name, paths, model):
         for e in found:
             counts[(e["entity"], "predicted")] += 1
         if predicted != example.get("intent") or missed or extra:
-            mistakes.append({
-                "text": example.get("text"), "intent": example.get("intent"), "predicted": predicted,
-                "missed_entities": [(e["entity"], e.get("value"), e.get("role")) for e in missed],
-                "extra_entities": [(e["entity"], e.get("value"), e.get("role")) for e in extra],
-            })
+            mistakes.append(
+                {
+                    "text": example.get("text"),
+                    "intent": example.get("intent"),
+                    "predicted": predicted,
+                    "missed_entities": [(e["entity"], e.get("value"), e.get("role")) for e in missed],
+                    "extra_entities": [(e["entity"], e.get("value"), e.get("role")) for e in extra],
+                }
+            )
     n = len(examples)
-    accuracy = sum(g == p for g, p in zip(gold_intents, predicted_intents)) / n
+    accuracy = sum(g == p for g, p in zip(gold_intents, predicted_intents, strict=True)) / n
     labels = sorted(set(gold_intents))
     macro = f1_score(gold_intents, predicted_intents, labels=labels, average="macro", zero_division=0)
     fallbacks = sum(p == "nlu_fallback" for p in predicted_intents)
@@ -140,27 +166,39 @@ def score(name, paths, model):
     print(f"  intent accuracy (fallback counted as wrong): {accuracy:.3f}")
     print(f"  intent macro F1: {macro:.3f}")
     print(f"  fallback rate:   {fallbacks / n:.1%} ({fallbacks})")
-    print(f"  entity value F1: {f1(precision, recall):.3f}  (precision {precision:.3f}, recall {recall:.3f}; "
-          "type and resolved value must match)")
+    print(
+        f"  entity value F1: {f1(precision, recall):.3f}  (precision {precision:.3f}, recall {recall:.3f}; "
+        "type and resolved value must match)"
+    )
     for entity_type in sorted({t for t, _ in counts}):
         p = counts[(entity_type, "tp")] / max(counts[(entity_type, "predicted")], 1)
         r = counts[(entity_type, "tp")] / max(counts[(entity_type, "gold")], 1)
-        print(f"    {entity_type:<16} F1 {f1(p, r):.3f}  (gold {counts[(entity_type, 'gold')]}, "
-              f"predicted {counts[(entity_type, 'predicted')]})")
+        print(
+            f"    {entity_type:<16} F1 {f1(p, r):.3f}  (gold {counts[(entity_type, 'gold')]}, "
+            f"predicted {counts[(entity_type, 'predicted')]})"
+        )
     if roles["gold"]:
         print(f"  date roles right where the date was found: {roles['right'] / roles['gold']:.3f} ({roles['gold']})")
     print("  with another FallbackClassifier threshold (ambiguity threshold unchanged):")
     for threshold in (0.3, 0.4, 0.5, 0.6):
         chosen = [fallback_at(parse, threshold) for parse in parses]
-        right = sum(g == c for g, c in zip(gold_intents, chosen)) / n
-        print(f"    {threshold:.1f}: accuracy {right:.3f}, fallback rate {sum(c == 'nlu_fallback' for c in chosen) / n:.1%}")
-    confusion = Counter((g, p) for g, p in zip(gold_intents, predicted_intents) if g != p)
+        right = sum(g == c for g, c in zip(gold_intents, chosen, strict=True)) / n
+        print(
+            f"    {threshold:.1f}: accuracy {right:.3f}, fallback rate {sum(c == 'nlu_fallback' for c in chosen) / n:.1%}"
+        )
+    confusion = Counter((g, p) for g, p in zip(gold_intents, predicted_intents, strict=True) if g != p)
     print("  most frequent confusions (gold -> predicted):")
     for (g, p), count in confusion.most_common(12):
         print(f"    {count:3d}  {g} -> {p}")
-    return {"messages": n, "intent_accuracy": accuracy, "intent_macro_f1": macro, "fallback_rate": fallbacks / n,
-            "entity_value_f1": f1(precision, recall),
-            "confusion": {f"{g} -> {p}": c for (g, p), c in confusion.most_common()}, "mistakes": mistakes}
+    return {
+        "messages": n,
+        "intent_accuracy": accuracy,
+        "intent_macro_f1": macro,
+        "fallback_rate": fallbacks / n,
+        "entity_value_f1": f1(precision, recall),
+        "confusion": {f"{g} -> {p}": c for (g, p), c in confusion.most_common()},
+        "mistakes": mistakes,
+    }
 
 
 def main() -> int:
@@ -169,8 +207,13 @@ def main() -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default="config.yml", help="pipeline to evaluate (default: config.yml)")
-    parser.add_argument("--sets", nargs="+", choices=["test", "dev", "old"], default=["test", "dev", "old"],
-                        help="sets to score (tune with --sets dev: the test set is never used for decisions)")
+    parser.add_argument(
+        "--sets",
+        nargs="+",
+        choices=["test", "dev", "old"],
+        default=["test", "dev", "old"],
+        help="sets to score (tune with --sets dev: the test set is never used for decisions)",
+    )
     parser.add_argument("--out", default="nlu_eval.json", help="report file name under results/")
     args = parser.parse_args()
     logging.disable(logging.INFO)

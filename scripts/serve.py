@@ -3,6 +3,7 @@
 `make run` uses it with the defaults; the end-to-end tests and the benchmarks use
 `running_servers()` with their own ports, tracker database and clock.
 """
+
 import argparse
 import ctypes
 import os
@@ -13,9 +14,10 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Dict, Iterator, Optional
+from typing import IO
 
 from actions.server import TOKEN_HEADER, TOKEN_VARIABLE
 
@@ -50,7 +52,7 @@ def stop_with_parent() -> None:
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def wait_until_up(url: str, process: subprocess.Popen, name: str, timeout: float, log: Optional[IO]) -> None:
+def wait_until_up(url: str, process: subprocess.Popen, name: str, timeout: float, log: IO | None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -65,7 +67,7 @@ def wait_until_up(url: str, process: subprocess.Popen, name: str, timeout: float
     raise ServerError(f"the {name} did not answer {url} within {timeout:.0f} s")
 
 
-def stop(process: Optional[subprocess.Popen]) -> None:
+def stop(process: subprocess.Popen | None) -> None:
     if process is None or process.poll() is not None:
         return
     os.killpg(process.pid, signal.SIGTERM)
@@ -82,10 +84,10 @@ def running_servers(
     actions_port: int = 5055,
     tracker_db: Path = ROOT / "var" / "conversations.db",
     model: Path = MODEL,
-    env: Optional[Dict[str, str]] = None,
-    log: Optional[IO] = None,
+    env: dict[str, str] | None = None,
+    log: IO | None = None,
     timeout: float = 300,
-) -> Iterator[Dict[str, subprocess.Popen]]:
+) -> Iterator[dict[str, subprocess.Popen]]:
     """Yields {"actions": process, "rasa": process} once both answer; stops both on exit."""
     if not model.exists():
         raise ServerError(f"no trained model at {model}: run `make train` first")
@@ -95,23 +97,44 @@ def running_servers(
     environment.setdefault(TOKEN_VARIABLE, secrets.token_urlsafe(32))
     # Erasure and purge reach the transcripts where this Rasa server keeps them.
     environment["TRACKER_DATABASE_URL"] = f"sqlite:///{tracker_db}"
-    processes: Dict[str, subprocess.Popen] = {}
+    processes: dict[str, subprocess.Popen] = {}
     with tempfile.NamedTemporaryFile("w", suffix=".yml", prefix="endpoints-") as endpoints:
         endpoints.write(endpoints_yaml(actions_port, tracker_db))
         endpoints.flush()
         try:
-            start = dict(cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT if log else None,
-                         start_new_session=True, preexec_fn=stop_with_parent)
+            start = dict(
+                cwd=ROOT,
+                env=environment,
+                stdout=log,
+                stderr=subprocess.STDOUT if log else None,
+                start_new_session=True,
+                preexec_fn=stop_with_parent,
+            )
             processes["actions"] = subprocess.Popen(
                 [str(BIN / "python"), "-m", "actions.server", "--host", "127.0.0.1", "--port", str(actions_port)],
-                **start
+                **start,
             )
             processes["rasa"] = subprocess.Popen(
-                [str(BIN / "rasa"), "run", "--model", str(model), "--port", str(rasa_port),
-                 "--credentials", str(ROOT / "credentials.yml"), "--endpoints", endpoints.name], **start
+                [
+                    str(BIN / "rasa"),
+                    "run",
+                    "--model",
+                    str(model),
+                    "--port",
+                    str(rasa_port),
+                    "--credentials",
+                    str(ROOT / "credentials.yml"),
+                    "--endpoints",
+                    endpoints.name,
+                ],
+                **start,
             )
-            wait_until_up(f"http://localhost:{actions_port}/health", processes["actions"], "action server", timeout, log)
-            wait_until_up(f"http://localhost:{rasa_port}/webhooks/rest/", processes["rasa"], "Rasa server", timeout, log)
+            wait_until_up(
+                f"http://localhost:{actions_port}/health", processes["actions"], "action server", timeout, log
+            )
+            wait_until_up(
+                f"http://localhost:{rasa_port}/webhooks/rest/", processes["rasa"], "Rasa server", timeout, log
+            )
             yield processes
         finally:
             for process in processes.values():
@@ -123,21 +146,29 @@ SEND_DUE_TIMEOUT_SECONDS = 120
 PURGE_SECONDS = 24 * 3600  # the retention period is counted in days
 
 
-def staff_command(command: str, timeout: float, env: Optional[Dict[str, str]] = None) -> bool:
-    """Runs `python -m bot.cli COMMAND`, as cron does in production. A mail server or database
+def staff_command(command: str, timeout: float, env: dict[str, str] | None = None) -> bool:
+    """Runs `python -m bot.backoffice.cli COMMAND`, as cron does in production. A mail server or database
     that hangs must not stop the assistant: the run is cut off with a warning and the next
     round tries again (nothing is lost: the rows stay pending). False when it was cut off."""
     try:
-        subprocess.run([str(BIN / "python"), "-m", "bot.cli", command], cwd=ROOT,
-                       env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}, timeout=timeout, check=False)
+        subprocess.run(
+            [str(BIN / "python"), "-m", "bot.backoffice.cli", command],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+            timeout=timeout,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
-        print(f"warning: {command} did not finish within {timeout:.0f} s; trying again next round",
-              file=sys.stderr, flush=True)
+        print(
+            f"warning: {command} did not finish within {timeout:.0f} s; trying again next round",
+            file=sys.stderr,
+            flush=True,
+        )
         return False
     return True
 
 
-def send_due(timeout: float = SEND_DUE_TIMEOUT_SECONDS, env: Optional[Dict[str, str]] = None) -> bool:
+def send_due(timeout: float = SEND_DUE_TIMEOUT_SECONDS, env: dict[str, str] | None = None) -> bool:
     """Pending erasures, notifications that failed earlier and due reminders; every SEND_DUE_SECONDS."""
     return staff_command("send-due", timeout, env)
 

@@ -1,19 +1,17 @@
 """How the `deadline` and `sources` payloads read in channels that show text, not cards."""
+
 import datetime as dt
 import html
-from typing import Any, Dict, List
+from typing import Any
 
-MONTHS = "January February March April May June July August September October November December".split()
-URGENCY_LABELS = {
-    "passed": "Deadline passed", "due_today": "Due today", "within_30_days": "Within 30 days",
-    "within_90_days": "Within 90 days", "later": "More than 90 days",
-}
+from bot.rules.names import MONTH_NAMES, URGENCY_LABELS
+
 URGENCY_EMOJI = {"passed": "🔴", "due_today": "🔴", "within_30_days": "🟠", "within_90_days": "🟡", "later": "🟢"}
 
 
 def written_date(iso: str) -> str:
     value = dt.date.fromisoformat(iso)
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+    return f"{value.day} {MONTH_NAMES[value.month - 1]} {value.year}"
 
 
 def days_left_text(days: int) -> str:
@@ -24,12 +22,12 @@ def days_left_text(days: int) -> str:
     return f"{days} day{'s' if days != 1 else ''} left"
 
 
-def counted_from_text(card: Dict[str, Any]) -> str:
+def counted_from_text(card: dict[str, Any]) -> str:
     origin = "your interview date" if card.get("counted_from") == "interview" else "the date on your notice"
     return f"Counted from {origin} ({written_date(card['notice_date'])})"
 
 
-def deadline_lines(card: Dict[str, Any]) -> List[str]:
+def deadline_lines(card: dict[str, Any]) -> list[str]:
     """Title, status and origin lines of a deadline card, as plain text."""
     urgency = card.get("urgency", "")
     return [
@@ -39,7 +37,7 @@ def deadline_lines(card: Dict[str, Any]) -> List[str]:
     ]
 
 
-def slack_blocks(card: Dict[str, Any]) -> List[Dict[str, Any]]:
+def slack_blocks(card: dict[str, Any]) -> list[dict[str, Any]]:
     title, status, origin = deadline_lines(card)
     return [
         {"type": "section", "text": {"type": "mrkdwn", "text": f"*{title}*\n{status}"}},
@@ -47,16 +45,19 @@ def slack_blocks(card: Dict[str, Any]) -> List[Dict[str, Any]]:
     ]
 
 
-def slack_sources(sources: List[Dict[str, str]]) -> str:
+def slack_sources(sources: list[dict[str, str]]) -> str:
     return "Sources:\n" + "\n".join(f"• <{s['url']}|{s['title'].replace('|', '/')}>" for s in sources)
 
 
-def telegram_html(card: Dict[str, Any]) -> str:
+def telegram_html(card: dict[str, Any]) -> str:
     title, status, origin = (html.escape(line) for line in deadline_lines(card))
     return f"<b>{title}</b>\n{status}\n<i>{origin}</i>"
 
 
-def telegram_sources(sources: List[Dict[str, str]]) -> str:
-    links = (f'• <a href="{html.escape(s["url"], quote=True)}">{html.escape(s["title"])}</a>' for s in sources
-             if s.get("url", "").startswith(("https://", "http://")))
+def telegram_sources(sources: list[dict[str, str]]) -> str:
+    links = (
+        f'• <a href="{html.escape(s["url"], quote=True)}">{html.escape(s["title"])}</a>'
+        for s in sources
+        if s.get("url", "").startswith(("https://", "http://"))
+    )
     return "<b>Sources</b>\n" + "\n".join(links)

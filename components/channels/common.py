@@ -1,32 +1,81 @@
-"""What the channels share: refusing over-long messages before NLU, remembering events
-already answered, and standing in for a channel whose credentials are not set."""
-import logging
-import time
-from collections import OrderedDict
-from typing import Awaitable, Callable, Text
+"""What the channels share: conversation ids that carry their channel, refusing over-long
+messages before NLU, remembering events already answered, and standing in for a channel
+whose credentials are not set."""
 
-from rasa.core.channels.channel import InputChannel, UserMessage
-from sanic import Blueprint, response
+import asyncio
+import logging
+import os
+import time
+from collections import OrderedDict, defaultdict, deque
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
 
 logger = logging.getLogger(__name__)
 
 # DIET's attention grows with the square of a message's length, so one huge message
 # slows every conversation on the server. Real questions, even long stories, fit.
 MAX_MESSAGE_CHARS = 2000
-TOO_LONG = ("Your message is too long for me (more than 2,000 characters). Please send a shorter one: "
-            "your question, your visa type and the dates that matter. I'm still here.")
+TOO_LONG = (
+    "Your message is too long for me (more than 2,000 characters). Please send a shorter one: "
+    "your question, your visa type and the dates that matter. I'm still here."
+)
 # Sanic's own default is 100 MB; a 1 MB message still gets the polite answer above.
 MAX_REQUEST_BYTES = 2 * 1024 * 1024
 
 
-def refusing_long_messages(on_new_message: Callable[[UserMessage], Awaitable[None]]
-                           ) -> Callable[[UserMessage], Awaitable[None]]:
+def conversation_id(channel: str, raw_id: str) -> str:
+    """The conversation (tracker) id of a channel's own user or chat id. The prefix keeps
+    channels apart: a REST sender "12345" or "telegram-12345" can never address the
+    Telegram chat 12345, whose conversation is "telegram-12345" and reachable only by
+    Telegram's signed updates."""
+    return f"{channel}-{raw_id}"
+
+
+class _RepliesTo(OutputChannel):
+    """An output channel as its platform knows it: Rasa addresses replies to the
+    conversation id, the platform wants its own id (a Slack channel, a Telegram chat)."""
+
+    def __init__(self, platform: OutputChannel, prefix: str) -> None:
+        super().__init__()
+        self.platform, self.prefix = platform, prefix
+
+    def name(self) -> str:
+        return self.platform.name()
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        await self.platform.send_response(recipient_id.removeprefix(self.prefix), message)
+
+
+def in_channel_conversations(
+    channel: str, on_new_message: Callable[[UserMessage], Awaitable[None]]
+) -> Callable[[UserMessage], Awaitable[None]]:
+    """Rasa's on_new_message for a channel whose messages carry the platform's own sender
+    ids: the conversation is conversation_id(channel, sender), and replies go back to the
+    platform's id."""
+
+    async def handle(message: UserMessage) -> None:
+        message.output_channel = _RepliesTo(message.output_channel, conversation_id(channel, ""))
+        message.sender_id = conversation_id(channel, message.sender_id)
+        await on_new_message(message)
+
+    return handle
+
+
+def refusing_long_messages(
+    on_new_message: Callable[[UserMessage], Awaitable[None]],
+) -> Callable[[UserMessage], Coroutine[Any, Any, None]]:
     """Rasa's on_new_message, except that a message over MAX_MESSAGE_CHARS is answered with a
     request to shorten it and never reaches NLU or the tracker; the conversation goes on."""
+
     async def handle(message: UserMessage) -> None:
         if message.text and len(message.text) > MAX_MESSAGE_CHARS:
             logger.info("Refused a message of %d characters on %s", len(message.text), message.input_channel)
-            await message.output_channel.send_text_message(message.sender_id, TOO_LONG)
+            await message.output_channel.send_response(message.sender_id, {"text": TOO_LONG})
             return
         await on_new_message(message)
 
@@ -35,11 +84,54 @@ def refusing_long_messages(on_new_message: Callable[[UserMessage], Awaitable[Non
 
 def limit_request_size(blueprint: Blueprint) -> Blueprint:
     """Caps the size of every request to the Rasa server (413 above it)."""
+
     @blueprint.listener("before_server_start")
-    async def cap(app, _loop) -> None:
+    async def cap(app: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
         app.config.REQUEST_MAX_SIZE = min(app.config.REQUEST_MAX_SIZE, MAX_REQUEST_BYTES)
 
     return blueprint
+
+
+# Channels anyone can reach (REST, the widget) take at most this many messages a minute
+# from one client address, all its connections together; 0 turns the limit off (make
+# bench-load, whose simulated applicants share one address). Behind a proxy, set
+# SANIC_PROXIES_COUNT=1 so that the address is the client's, not the proxy's.
+DEFAULT_MESSAGES_PER_ADDRESS = 120
+SLOW_DOWN = (
+    "You are sending messages faster than I can answer them. Please wait a minute, then send your question again."
+)
+
+
+class AddressLimits:
+    """Messages per client address in the last minute."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self.recent: dict[str, deque[float]] = defaultdict(deque)
+
+    @classmethod
+    def from_environment(cls) -> "AddressLimits":
+        return cls(int(os.environ.get("MESSAGES_PER_ADDRESS_PER_MINUTE", DEFAULT_MESSAGES_PER_ADDRESS)))
+
+    def allow(self, address: str) -> bool:
+        if self.per_minute <= 0:
+            return True
+        now = time.monotonic()
+        if len(self.recent) > 100_000:  # forget idle addresses now and then
+            for idle in [a for a, times in self.recent.items() if not times or times[-1] < now - 60]:
+                del self.recent[idle]
+        times = self.recent[address]
+        while times and times[0] < now - 60:
+            times.popleft()
+        if len(times) >= self.per_minute:
+            return False
+        times.append(now)
+        return True
+
+
+def client_address(request: Any) -> str:
+    """The client's address: from the proxy's forwarding headers when SANIC_PROXIES_COUNT says there is one."""
+    return request.remote_addr or request.ip
 
 
 EVENT_MEMORY_SECONDS = 3600  # platforms retry within minutes; keep ids for an hour
@@ -47,19 +139,54 @@ EVENT_MEMORY_SIZE = 10_000
 
 
 class SeenEvents:
-    """Event ids seen recently, in this process. (Several replicas need a shared store.)"""
+    """Event ids answered recently: in Redis when Rasa's lock store is Redis (several replicas
+    share it, so a platform's retry to another replica is not answered again), else in this
+    process. While Redis fails, this process's memory stands in: better a rare second reply
+    than none."""
 
     def __init__(self) -> None:
-        self.seen: "OrderedDict[str, float]" = OrderedDict()
+        self.seen: OrderedDict[str, float] = OrderedDict()
+        self.redis: Any = None
+        self.key_prefix = ""
 
-    def first_time(self, event_id: str) -> bool:
+    def share_through(self, lock_store: Any) -> None:
+        from rasa.core.lock_store import RedisLockStore
+
+        if isinstance(lock_store, RedisLockStore):
+            self.redis, self.key_prefix = lock_store.red, f"{lock_store.key_prefix}answered_event:"
+
+    async def first_time(self, event_id: str) -> bool:
+        if self.redis is not None:
+            try:
+                return bool(
+                    await asyncio.to_thread(
+                        self.redis.set, self.key_prefix + event_id, 1, nx=True, ex=EVENT_MEMORY_SECONDS
+                    )
+                )
+            except Exception as error:  # redis.RedisError, OSError
+                logger.warning("Remembering an event in Redis failed (%s); remembered here only", type(error).__name__)
+        return self._first_time_here(event_id)
+
+    def _first_time_here(self, event_id: str) -> bool:
         now = time.monotonic()
-        while self.seen and (len(self.seen) > EVENT_MEMORY_SIZE or next(iter(self.seen.values())) < now - EVENT_MEMORY_SECONDS):
+        while self.seen and (
+            len(self.seen) > EVENT_MEMORY_SIZE or next(iter(self.seen.values())) < now - EVENT_MEMORY_SECONDS
+        ):
             self.seen.popitem(last=False)
         if event_id in self.seen:
             return False
         self.seen[event_id] = now
         return True
+
+    def blueprint_listener(self, blueprint: Blueprint) -> Blueprint:
+        """Shares the memory through the server's lock store once the agent is loaded."""
+
+        @blueprint.listener("after_server_start")
+        async def share(app: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
+            agent = getattr(app.ctx, "agent", None)
+            self.share_through(getattr(agent, "lock_store", None))
+
+        return blueprint
 
 
 class NotConfigured(InputChannel):
@@ -68,14 +195,14 @@ class NotConfigured(InputChannel):
     def __init__(self, channel_name: str) -> None:
         self.channel_name = channel_name
 
-    def name(self) -> Text:  # type: ignore[override]
+    def name(self) -> str:
         return self.channel_name
 
-    def blueprint(self, on_new_message) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = Blueprint(f"{self.channel_name}_not_configured", __name__)
 
         @blueprint.route("/webhook", methods=["GET", "POST"])
-        async def webhook(_request):
+        async def webhook(_request: Request) -> HTTPResponse:
             return response.json({"error": f"the {self.channel_name} channel is not configured"}, status=503)
 
         return blueprint

@@ -1,16 +1,42 @@
-"""Rasa glue: Rasa's REST channel (same URL and JSON), with the length cap of every channel."""
-from typing import Text
+"""Rasa glue: Rasa's REST channel (same URL and JSON), with the length cap of every channel.
 
+A sender "x" talks in the conversation "rest-x": REST takes any sender it is given, so it
+must not reach the conversations of the widget, Slack or Telegram. Messages per client
+address are limited (common.AddressLimits): 429 beyond."""
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
-from sanic import Blueprint
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
 
-from components.channels.common import limit_request_size, refusing_long_messages
+from components.channels.common import (
+    SLOW_DOWN,
+    AddressLimits,
+    client_address,
+    in_channel_conversations,
+    limit_request_size,
+    refusing_long_messages,
+)
 
 
 class FirmRestInput(RestInput):
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "rest"  # keeps /webhooks/rest/webhook
 
-    def blueprint(self, on_new_message) -> Blueprint:
-        return limit_request_size(super().blueprint(refusing_long_messages(on_new_message)))
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        on_new_message = refusing_long_messages(in_channel_conversations("rest", on_new_message))
+        blueprint = limit_request_size(super().blueprint(on_new_message))
+        limits = AddressLimits.from_environment()
+
+        @blueprint.middleware("request")
+        async def per_address(request: Request) -> HTTPResponse | None:
+            if request.method == "POST" and not limits.allow(client_address(request)):
+                return response.json({"error": SLOW_DOWN}, status=429, headers={"Retry-After": "60"})
+            return None
+
+        return blueprint

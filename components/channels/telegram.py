@@ -6,25 +6,37 @@ update. This channel instead:
   (TELEGRAM_SECRET_TOKEN) when the server starts, and answers 403 to any update
   without the matching X-Telegram-Bot-Api-Secret-Token header;
 - makes no Bot API call per update other than sending the replies;
-- answers each update_id once (Telegram re-delivers updates it thinks failed);
+- answers each update_id once, across replicas (Telegram re-delivers updates it
+  thinks failed);
 - renders the deadline payload as a formatted message and buttons as an inline
-  keyboard.
+  keyboard;
+- names each conversation "telegram-<chat id>", which no other channel can address.
 TELEGRAM_TOKEN is the bot token; TELEGRAM_API_URL (default https://api.telegram.org)
 lets the tests use a local stand-in of the Bot API. Without token and secret the
 channel answers 503.
 """
+
 import asyncio
 import hmac
 import logging
 import os
-from typing import Any, Dict, List, Optional, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import aiohttp
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
-from sanic import Blueprint, response
+from sanic import Blueprint, Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
 
 from components.channels.cards import telegram_html, telegram_sources
-from components.channels.common import NotConfigured, SeenEvents, limit_request_size, refusing_long_messages
+from components.channels.common import (
+    NotConfigured,
+    SeenEvents,
+    in_channel_conversations,
+    limit_request_size,
+    refusing_long_messages,
+)
 
 logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024
@@ -32,10 +44,10 @@ MAX_TEXT = 4000  # Telegram's limit is 4096 characters per message
 
 
 class TelegramBotApi:
-    def __init__(self, api_url: Text, token: Text) -> None:
+    def __init__(self, api_url: str, token: str) -> None:
         self.base = f"{api_url.rstrip('/')}/bot{token}/"
 
-    async def call(self, method: Text, payload: Dict[Text, Any]) -> Dict[Text, Any]:
+    async def call(self, method: str, payload: dict[str, Any]) -> dict[str, Any]:
         timeout = aiohttp.ClientTimeout(total=15)
         async with aiohttp.ClientSession(timeout=timeout) as session:
             async with session.post(self.base + method, json=payload) as answer:
@@ -47,47 +59,52 @@ class TelegramBotApi:
 
 class TelegramReplies(OutputChannel):
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "telegram"
 
     def __init__(self, api: TelegramBotApi) -> None:
         super().__init__()
         self.api = api
 
-    async def _send(self, chat_id: Text, text: Text, **extra: Any) -> None:
+    async def _send(self, chat_id: str, text: str, **extra: Any) -> None:
         await self.api.call("sendMessage", {"chat_id": chat_id, "text": text[:MAX_TEXT], **extra})
 
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         for part in text.strip().split("\n\n"):
             await self._send(recipient_id, part)
 
-    async def send_text_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]],
-                                     **kwargs: Any) -> None:
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
         keyboard = [[{"text": b["title"], "callback_data": b["payload"][:64]}] for b in buttons]
         await self._send(recipient_id, text, reply_markup={"inline_keyboard": keyboard})
 
-    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         if json_message.get("type") == "deadline":
             await self._send(recipient_id, telegram_html(json_message), parse_mode="HTML")
         elif json_message.get("type") == "sources":
-            await self._send(recipient_id, telegram_sources(json_message["sources"]), parse_mode="HTML",
-                             disable_web_page_preview=True)
+            await self._send(
+                recipient_id,
+                telegram_sources(json_message["sources"]),
+                parse_mode="HTML",
+                disable_web_page_preview=True,
+            )
 
 
 class FirmTelegramInput(InputChannel):
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "telegram"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         token, secret = os.environ.get("TELEGRAM_TOKEN"), os.environ.get("TELEGRAM_SECRET_TOKEN")
         if not (token and secret):
             return NotConfigured("telegram")
         api = TelegramBotApi(os.environ.get("TELEGRAM_API_URL", "https://api.telegram.org"), token)
         return cls(api, secret, os.environ.get("TELEGRAM_WEBHOOK_URL"))
 
-    def __init__(self, api: TelegramBotApi, secret: Text, webhook_url: Optional[Text]) -> None:
+    def __init__(self, api: TelegramBotApi, secret: str, webhook_url: str | None) -> None:
         self.api, self.secret, self.webhook_url = api, secret, webhook_url
         self.seen_updates = SeenEvents()
         self._tasks: set = set()
@@ -97,25 +114,31 @@ class FirmTelegramInput(InputChannel):
             logger.warning("TELEGRAM_WEBHOOK_URL is not set: the Telegram webhook was not registered")
             return
         try:
-            await self.api.call("setWebhook", {"url": self.webhook_url, "secret_token": self.secret,
-                                               "allowed_updates": ["message", "edited_message", "callback_query"]})
+            await self.api.call(
+                "setWebhook",
+                {
+                    "url": self.webhook_url,
+                    "secret_token": self.secret,
+                    "allowed_updates": ["message", "edited_message", "callback_query"],
+                },
+            )
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
             logger.error("Could not register the Telegram webhook: %s", type(error).__name__)
 
-    def blueprint(self, on_new_message) -> Blueprint:
-        blueprint = limit_request_size(Blueprint("telegram_webhook", __name__))
-        on_new_message = refusing_long_messages(on_new_message)
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        blueprint = self.seen_updates.blueprint_listener(limit_request_size(Blueprint("telegram_webhook", __name__)))
+        on_new_message = refusing_long_messages(in_channel_conversations("telegram", on_new_message))
 
         @blueprint.listener("after_server_start")
-        async def register(_app, _loop):
+        async def register(_app: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
             await self.register_webhook()
 
         @blueprint.route("/", methods=["GET"])
-        async def health(_request):
+        async def health(_request: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
         @blueprint.route("/webhook", methods=["POST"])
-        async def webhook(request):
+        async def webhook(request: Request) -> HTTPResponse:
             given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
             if not hmac.compare_digest(given.encode(), self.secret.encode()):
                 logger.warning("Rejected a Telegram update without the right secret token")
@@ -132,7 +155,7 @@ class FirmTelegramInput(InputChannel):
             if found is None:
                 return response.json({"status": "ignored"})  # other update types: nothing to answer
             update_id = str(update.get("update_id", ""))
-            if update_id and not self.seen_updates.first_time(update_id):
+            if update_id and not await self.seen_updates.first_time(f"telegram:{update_id}"):
                 return response.json({"status": "duplicate"})
             chat_id, text, callback_id = found
             if callback_id:
@@ -147,7 +170,7 @@ class FirmTelegramInput(InputChannel):
         return blueprint
 
     @staticmethod
-    def message_of(update: Dict[Text, Any]) -> Optional[tuple]:
+    def message_of(update: dict[str, Any]) -> tuple | None:
         """(chat id, text, callback query id or None) of a text message or a button press."""
         query = update.get("callback_query")
         if isinstance(query, dict) and isinstance(query.get("data"), str):

@@ -1,74 +1,189 @@
 """Rasa glue: the website widget's socket.io channel, and the widget's files.
 
 A replacement for Rasa's SocketIOInput (name "widget") that
-- keeps each browser's conversation across reloads (the browser's session id is
-  its room; `enter_room` is awaited when python-socketio makes it a coroutine);
+- issues each browser's session id itself, signed (see WidgetSessions), and accepts
+  no other: a session id that the server did not issue, such as a conversation id
+  seen somewhere, gets a new conversation instead of someone else's;
+- keeps each browser's conversation across reloads: the session's room is its
+  conversation "widget-<id>", and a browser that comes back with its signed id gets
+  the conversation's history from the tracker store (the browser stores no
+  transcript; `enter_room` is awaited when python-socketio makes it a coroutine);
 - sends custom payloads as {"custom": {...}} (Rasa 3.6 passes them to emit() as
   keyword arguments, which fails for ours);
-- ignores malformed events, over-long messages and floods (per connection);
+- ignores malformed events, over-long messages and floods (per connection), takes at
+  most MAX_CONNECTIONS_PER_ADDRESS connections and common.AddressLimits messages a
+  minute from one client address;
 - serves the widget (widget/static) at /webhooks/widget/static/ and a demo page at
   /webhooks/widget/demo.
 WIDGET_ALLOWED_ORIGINS (comma-separated) lists the sites that may embed the widget;
-by default only the server's own origin may connect.
+by default only the server's own origin may connect. WIDGET_SESSION_SECRET signs the
+session ids (every replica needs the same one); without it a secret is made once and
+kept in var/widget-session-secret.
 """
+
+import asyncio
+import hashlib
+import hmac
 import inspect
 import logging
 import os
 import re
+import secrets
 import time
-import uuid
 from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Deque, Dict, Optional, Text
+from typing import Any
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOOutput
-from sanic import response
+from sanic import Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from components.channels.common import limit_request_size, refusing_long_messages
+from components.channels.common import (
+    SLOW_DOWN,
+    AddressLimits,
+    client_address,
+    conversation_id,
+    limit_request_size,
+    refusing_long_messages,
+)
 
 logger = logging.getLogger(__name__)
 WIDGET_DIR = Path(__file__).resolve().parent.parent.parent / "widget"
 STATIC_FILES = {
     "widget.js": (WIDGET_DIR / "static" / "widget.js", "application/javascript"),
     "widget.css": (WIDGET_DIR / "static" / "widget.css", "text/css"),
-    "socket.io.min.js": (WIDGET_DIR / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js",
-                         "application/javascript"),
+    "socket.io.min.js": (
+        WIDGET_DIR / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js",
+        "application/javascript",
+    ),
 }
-SESSION_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 FLOOD_MESSAGES, FLOOD_SECONDS = 20, 10  # at most 20 messages in 10 seconds per connection
+MAX_CONNECTIONS_PER_ADDRESS = 30  # an office behind one address has a few applicants, each a tab or two
+SECRET_FILE = Path(__file__).resolve().parent.parent.parent / "var" / "widget-session-secret"
+MIN_SECRET_CHARS = 32
+HISTORY_ENTRIES = 100  # as many as the widget shows
+
+
+class WidgetSessions:
+    """Signed session ids: "<32 hex>.<HMAC of them>". The id is a bearer secret held by one
+    browser; the conversation id it opens, "widget-<32 hex>", may be seen in logs, the
+    tracker store or the staff tools without letting anyone in."""
+
+    SHAPE = re.compile(r"^([0-9a-f]{32})\.([0-9a-f]{32})$")
+
+    def __init__(self, secret: bytes) -> None:
+        self.secret = secret
+
+    @classmethod
+    def from_environment(cls) -> "WidgetSessions":
+        configured = os.environ.get("WIDGET_SESSION_SECRET", "")
+        if configured:
+            if len(configured) < MIN_SECRET_CHARS:
+                raise ValueError(f"WIDGET_SESSION_SECRET must be at least {MIN_SECRET_CHARS} characters")
+            return cls(configured.encode())
+        return cls(kept_secret(SECRET_FILE))
+
+    def _signature(self, key: str) -> str:
+        return hmac.new(self.secret, f"widget-session:{key}".encode(), hashlib.sha256).hexdigest()[:32]
+
+    def issue(self) -> str:
+        key = secrets.token_hex(16)
+        return f"{key}.{self._signature(key)}"
+
+    def conversation_of(self, session_id: Any) -> str | None:
+        """The conversation a session id opens, or None if this server did not issue it."""
+        found = self.SHAPE.match(session_id) if isinstance(session_id, str) else None
+        if not found or not hmac.compare_digest(found.group(2), self._signature(found.group(1))):
+            return None
+        return conversation_id("widget", found.group(1))
+
+
+def kept_secret(path: Path) -> bytes:
+    """The secret in `path`, made (readable by this user only) if there is none yet. Made
+    atomically, so replicas started together on one machine end up with the same one."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{os.getpid()}")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_hex(32))
+        try:
+            os.link(draft, path)  # fails if another process was first: then theirs is used
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip().encode()
+
+
+def history_entries(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A conversation's tracker events as the widget's history entries (widget.js, renderMessage)."""
+    entries: list[dict[str, Any]] = []
+    titles: dict[Any, Any] = {}  # payload -> title of the buttons last offered (as the events hold them)
+    for event in events:
+        if event.get("event") == "user" and isinstance(event.get("text"), str):
+            entries.append({"from": "user", "text": titles.get(event["text"], event["text"])})
+            titles = {}
+        elif event.get("event") == "bot":
+            data = event.get("data") or {}
+            buttons = [b for b in data.get("buttons") or [] if isinstance(b, dict)]
+            if event.get("text"):
+                entries.append(
+                    {
+                        "from": "bot",
+                        "text": event["text"],
+                        "used": True,
+                        "replies": [{"title": b.get("title"), "payload": b.get("payload")} for b in buttons],
+                    }
+                )
+                titles = {b.get("payload"): b.get("title") for b in buttons}
+            custom = data.get("custom")
+            if isinstance(custom, dict) and custom.get("type") in ("deadline", "sources"):
+                entries.append({"from": "bot", "custom": custom})
+    entries = entries[-HISTORY_ENTRIES:]
+    last = entries[-1] if entries else {}
+    if last.get("replies"):
+        last["used"] = False  # still unanswered: its buttons work
+    return entries
 
 
 class WidgetOutput(SocketIOOutput):
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "widget"
 
-    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         await self._send_message(recipient_id, {"custom": json_message})
 
 
 class WidgetInput(InputChannel):
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "widget"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         origins = [o.strip() for o in os.environ.get("WIDGET_ALLOWED_ORIGINS", "").split(",") if o.strip()]
-        return cls(origins or None)
+        return cls(origins or None, WidgetSessions.from_environment())
 
-    def __init__(self, allowed_origins=None) -> None:
+    def __init__(self, allowed_origins: list[str] | None = None, sessions: WidgetSessions | None = None) -> None:
         self.allowed_origins = allowed_origins
-        self.sio: Optional[AsyncServer] = None
-        self.sessions: Dict[Text, Text] = {}  # socket id -> conversation (session) id
-        self.recent: Dict[Text, Deque[float]] = defaultdict(deque)
+        self.issued = sessions or WidgetSessions.from_environment()
+        self.tracker_store: Any = None  # the agent's, once the server runs
+        self.sio: AsyncServer | None = None
+        self.sessions: dict[str, str] = {}  # socket id -> conversation (session) id
+        self.addresses: dict[str, str] = {}  # socket id -> client address
+        self.address_limits = AddressLimits.from_environment()
+        self.recent: dict[str, deque[float]] = defaultdict(deque)
 
-    def get_output_channel(self) -> Optional[WidgetOutput]:
+    def get_output_channel(self) -> WidgetOutput | None:
         return WidgetOutput(self.sio, "bot_uttered") if self.sio else None
 
-    def flooding(self, sid: Text) -> bool:
+    def flooding(self, sid: str) -> bool:
         now, recent = time.monotonic(), self.recent[sid]
         while recent and recent[0] < now - FLOOD_SECONDS:
             recent.popleft()
@@ -82,45 +197,70 @@ class WidgetInput(InputChannel):
         on_new_message = refusing_long_messages(on_new_message)
         self.sio = sio
 
+        @blueprint.listener("after_server_start")
+        async def keep_tracker_store(app: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
+            agent = getattr(app.ctx, "agent", None)
+            self.tracker_store = agent.tracker_store if agent else None
+
         @blueprint.route("/", methods=["GET"])
-        async def health(_request):
+        async def health(_request: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
         @blueprint.route("/static/<filename>", methods=["GET"])
-        async def static(_request, filename: str):
+        async def static(_request: Request, filename: str) -> HTTPResponse:
             if filename not in STATIC_FILES or not STATIC_FILES[filename][0].exists():
                 return response.json({"error": "not found"}, status=404)
             path, content_type = STATIC_FILES[filename]
             return await response.file(path, mime_type=content_type, headers={"Cache-Control": "no-cache"})
 
         @blueprint.route("/demo", methods=["GET"])
-        async def demo(_request):
+        async def demo(_request: Request) -> HTTPResponse:
             return await response.file(WIDGET_DIR / "demo.html", mime_type="text/html")
 
+        @sio.on("connect")
+        async def connect(sid: str, environ: dict[str, Any], *_auth: Any) -> bool:
+            request = environ.get("sanic.request")
+            address = client_address(request) if request is not None else "unknown"
+            if sum(1 for a in self.addresses.values() if a == address) >= MAX_CONNECTIONS_PER_ADDRESS:
+                logger.warning("Refused a widget connection: too many from one address")
+                return False
+            self.addresses[sid] = address
+            return True
+
         @sio.on("disconnect")
-        async def disconnect(sid: Text) -> None:
+        async def disconnect(sid: str) -> None:
             self.sessions.pop(sid, None)
             self.recent.pop(sid, None)
+            self.addresses.pop(sid, None)
 
         @sio.on("session_request")
-        async def session_request(sid: Text, data: Any) -> None:
+        async def session_request(sid: str, data: Any) -> None:
             wanted = data.get("session_id") if isinstance(data, dict) else None
-            session_id = wanted if isinstance(wanted, str) and SESSION_ID.match(wanted) else uuid.uuid4().hex
+            conversation = self.issued.conversation_of(wanted)
+            if conversation:
+                assert isinstance(wanted, str)  # conversation_of opens a conversation for a string id only
+                session_id = wanted
+            else:  # new, or not issued here: a new conversation, never someone else's
+                session_id = self.issued.issue()
+                conversation = self.issued.conversation_of(session_id)
+                assert conversation is not None  # an id issued here always opens its conversation
             # One conversation per connection: asking for another leaves the first, so one
             # socket cannot collect the replies of thousands of conversations.
             previous = self.sessions.get(sid)
             if previous and previous != session_id:
-                left = sio.leave_room(sid, previous)
+                left = sio.leave_room(sid, self.issued.conversation_of(previous))
                 if inspect.isawaitable(left):
                     await left
-            entered = sio.enter_room(sid, session_id)
+            entered = sio.enter_room(sid, conversation)
             if inspect.isawaitable(entered):  # python-socketio >= 5.10
                 await entered
             self.sessions[sid] = session_id
+            if session_id == wanted:
+                await sio.emit("history", await self.history(conversation), room=sid)
             await sio.emit("session_confirm", session_id, room=sid)
 
         @sio.on("user_uttered")
-        async def handle_message(sid: Text, data: Any) -> None:
+        async def handle_message(sid: str, data: Any) -> None:
             session_id = self.sessions.get(sid)
             message = data.get("message") if isinstance(data, dict) else None
             if session_id is None or not isinstance(message, str) or data.get("session_id") != session_id:
@@ -129,7 +269,29 @@ class WidgetInput(InputChannel):
             if self.flooding(sid):
                 logger.warning("Ignored a message from a flooding widget connection (%s)", sid)
                 return
-            await on_new_message(UserMessage(message.strip(), WidgetOutput(sio, "bot_uttered"),
-                                             session_id, input_channel=self.name()))
+            if not self.address_limits.allow(self.addresses.get(sid, "unknown")):
+                await sio.emit("bot_uttered", {"text": SLOW_DOWN}, room=sid)
+                return
+            await on_new_message(
+                UserMessage(
+                    message.strip(),
+                    WidgetOutput(sio, "bot_uttered"),
+                    self.issued.conversation_of(session_id),
+                    input_channel=self.name(),
+                )
+            )
 
         return blueprint
+
+    async def history(self, conversation: str) -> list[dict[str, Any]]:
+        """The conversation so far, for a browser that comes back; [] if it cannot be read."""
+        if self.tracker_store is None:
+            return []
+        try:
+            tracker = self.tracker_store.retrieve(conversation)
+            if inspect.isawaitable(tracker):
+                tracker = await tracker
+        except Exception as error:  # the conversation goes on without its history
+            logger.warning("Could not read a widget conversation's history: %s", type(error).__name__)
+            return []
+        return history_entries([event.as_dict() for event in tracker.events]) if tracker else []

@@ -6,7 +6,12 @@
  *           data-primary-color="#1f4e79" data-accent-color="#f2a900" defer></script>
  *
  * Talks to the Rasa socket.io channel (events session_request / session_confirm,
- * user_uttered / bot_uttered). Plain ES2017, no build step.
+ * user_uttered / bot_uttered, and history). Plain ES2017, no build step.
+ *
+ * The browser keeps only the session id the server issued (signed; it lets this
+ * browser resume its conversation). The transcript stays on the server, which sends
+ * it again as "history" when the browser comes back: any script on the firm's site
+ * can read localStorage, so no message is ever stored there.
  *
  * Security rule for this file: bot and user content is only ever put into the
  * page with createElement + textContent, never as HTML, so that a message like
@@ -26,7 +31,7 @@
   if (!script) return;
 
   var KEY_SESSION = "visa-assistant-session";
-  var KEY_HISTORY = "visa-assistant-history";
+  var KEY_OLD_HISTORY = "visa-assistant-history"; // earlier versions stored the transcript here
   var KEY_OPEN = "visa-assistant-open";
   var MAX_HISTORY = 100;
   var MAX_LENGTH = 2000;
@@ -76,20 +81,8 @@
   function save(key, value) {
     try { window.localStorage.setItem(key, value); } catch (e) { /* ignore */ }
   }
-
-  function randomId() {
-    if (window.crypto && typeof window.crypto.randomUUID === "function") {
-      return window.crypto.randomUUID();
-    }
-    var bytes = new Uint8Array(16);
-    if (window.crypto && window.crypto.getRandomValues) {
-      window.crypto.getRandomValues(bytes);
-    } else {
-      for (var i = 0; i < 16; i++) bytes[i] = Math.floor(Math.random() * 256);
-    }
-    return Array.prototype.map.call(bytes, function (b) {
-      return ("0" + b.toString(16)).slice(-2);
-    }).join("");
+  function forget(key) {
+    try { window.localStorage.removeItem(key); } catch (e) { /* ignore */ }
   }
 
   function el(tag, className, text) {
@@ -126,28 +119,17 @@
 
   // ---------- state ----------
 
-  var sessionId = load(KEY_SESSION);
-  if (!sessionId) {
-    sessionId = randomId();
-    save(KEY_SESSION, sessionId);
-  }
+  var sessionId = load(KEY_SESSION); // null: the server issues one
+  forget(KEY_OLD_HISTORY);
 
-  var history = [];
-  try {
-    var parsed = JSON.parse(load(KEY_HISTORY) || "[]");
-    if (Array.isArray(parsed)) history = parsed.slice(-MAX_HISTORY);
-  } catch (e) { history = []; }
+  var history = [];          // what is on screen (in memory only)
+  var historyShown = false;  // the server's history of this conversation is on screen
 
   var socket = null;
   var sessionReady = false; // true once session_confirm arrived on this connection
   var outbox = [];          // user messages waiting for a confirmed session
   var typingTimer = null;
   var ui = {};
-
-  function saveHistory() {
-    if (history.length > MAX_HISTORY) history = history.slice(-MAX_HISTORY);
-    save(KEY_HISTORY, JSON.stringify(history));
-  }
 
   // ---------- UI ----------
 
@@ -250,7 +232,6 @@
       submit();
     });
 
-    history.forEach(renderMessage);
     if (load(KEY_OPEN) === "1") setOpen(true, false);
   }
 
@@ -293,7 +274,8 @@
   //   {from: "user", text}
   //   {from: "bot", text, replies: [{title, payload}], used}
   //   {from: "bot", custom: {type: "deadline" | "sources", ...}}
-  function renderMessage(msg) {
+  // before: a node to insert in front of (the history arrives after the page has started).
+  function renderMessage(msg, before) {
     var node = el("div", "va-message " + (msg.from === "user" ? "va-user" : "va-bot"));
     if (msg.custom && msg.custom.type === "deadline") {
       node.appendChild(deadlineCard(msg.custom));
@@ -304,7 +286,7 @@
       node.appendChild(el("div", "va-text", msg.text));
       if (msg.replies && msg.replies.length) node.appendChild(quickReplies(msg));
     }
-    ui.messages.appendChild(node);
+    ui.messages.insertBefore(node, before || null);
     scrollToEnd();
   }
 
@@ -381,8 +363,32 @@
 
   function addMessage(msg) {
     history.push(msg);
+    if (history.length > MAX_HISTORY) history = history.slice(-MAX_HISTORY);
     renderMessage(msg);
-    saveHistory();
+  }
+
+  // The conversation so far, from the server, shown once per page before anything
+  // typed while it was on its way.
+  function onHistory(entries) {
+    if (historyShown || !Array.isArray(entries)) return;
+    historyShown = true;
+    var first = ui.messages.firstChild;
+    var restored = [];
+    entries.slice(-MAX_HISTORY).forEach(function (entry) {
+      if (!entry || typeof entry !== "object") return;
+      var msg = {
+        from: entry.from === "user" ? "user" : "bot",
+        text: typeof entry.text === "string" ? entry.text : "",
+        custom: entry.custom && typeof entry.custom === "object" ? entry.custom : null,
+        replies: (Array.isArray(entry.replies) ? entry.replies : []).filter(function (r) {
+          return r && typeof r.title === "string" && typeof r.payload === "string";
+        }),
+        used: entry.used !== false
+      };
+      restored.push(msg);
+      renderMessage(msg, first);
+    });
+    history = restored.concat(history).slice(-MAX_HISTORY);
   }
 
   function showTyping(on) {
@@ -451,17 +457,14 @@
     // Any other custom type (or attachment) is ignored on purpose.
   }
 
-  // The server deleted this conversation: the browser forgets its copy too (the stored
-  // transcript and the session id), keeping only the "Done" on screen until the page closes.
+  // The server deleted this conversation: the browser forgets its session id too, keeping
+  // only the "Done" on screen until the page closes; a later message starts a new one.
   function forgetConversation() {
-    try {
-      window.localStorage.removeItem(KEY_HISTORY);
-      window.localStorage.removeItem(KEY_SESSION);
-    } catch (e) { /* storage unavailable: nothing was stored */ }
+    forget(KEY_SESSION);
     history = [];
-    sessionId = randomId();  // a later message starts a new conversation, not stored yet
+    sessionId = null;
     sessionReady = false;
-    if (socket) socket.emit("session_request", { session_id: sessionId });
+    if (socket) socket.emit("session_request", { session_id: null });
   }
 
   function connect() {
@@ -477,14 +480,16 @@
       socket.emit("session_request", { session_id: sessionId });
     });
     socket.on("session_confirm", function (id) {
-      // The server may hand out another id (if ours looked invalid); messages must carry its id.
-      if (typeof id === "string" && id && id !== sessionId) {
+      // The server issues the id (a new one if ours is unknown to it); messages carry it.
+      if (typeof id !== "string" || !id) return;
+      if (id !== sessionId) {
         sessionId = id;
         save(KEY_SESSION, id);
       }
       sessionReady = true;
       flushOutbox();
     });
+    socket.on("history", onHistory);
     socket.on("bot_uttered", onBotMessage);
     socket.on("disconnect", function (reason) {
       sessionReady = false;

@@ -1,0 +1,152 @@
+"""Staff command line for the firm's intake data.
+
+    python -m bot.backoffice.cli leads list              urgent first, then newest first
+    python -m bot.backoffice.cli leads show ID           one lead with its case summary
+    python -m bot.backoffice.cli leads export [FILE]     CSV (to FILE, or standard output)
+    python -m bot.backoffice.cli leads delete ID
+    python -m bot.backoffice.cli send-due                deliver pending notifications and due reminders
+    python -m bot.backoffice.cli purge [--older-than-days N]   delete data older than the retention period
+
+DATABASE_URL chooses the database (default: var/intake.db), TRACKER_DATABASE_URL the
+conversation transcripts (default: var/conversations.db). The retention period is the
+firm's `retention_days` (firm.yml, FIRM_RETENTION_DAYS), the one the consent question
+quotes to applicants.
+"""
+
+import argparse
+import datetime as dt
+import logging
+import sys
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.backoffice import log_privacy
+from bot.backoffice.db import database_url, make_engine, migrate
+from bot.backoffice.erasure import complete_pending_erasures
+from bot.backoffice.intake import IntakeStore
+from bot.backoffice.notify import (
+    MailConfigError,
+    MailSettings,
+    deliver_notifications,
+    send_confirmations,
+    send_due_reminders,
+)
+from bot.backoffice.transcripts import purge_transcripts, tracker_database_url, tracker_schema
+from bot.rules import clock
+from bot.rules.firm import load_firm
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
+    return value
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(
+        prog="python -m bot.backoffice.cli", description="Staff tools for the firm's intake data."
+    )
+    commands = main.add_subparsers(dest="command", required=True)
+    leads = commands.add_parser("leads", help="list, show, export or delete leads")
+    lead_commands = leads.add_subparsers(dest="action", required=True)
+    lead_commands.add_parser("list", help="urgent first, then newest first")
+    show = lead_commands.add_parser("show", help="one lead with its case summary")
+    show.add_argument("id", type=positive_int)
+    export = lead_commands.add_parser("export", help="all leads as CSV")
+    export.add_argument("file", nargs="?", help="where to write (default: standard output)")
+    remove = lead_commands.add_parser("delete", help="delete one lead")
+    remove.add_argument("id", type=positive_int)
+    commands.add_parser("send-due", help="deliver pending notifications and due reminders (safe to repeat)")
+    purge = commands.add_parser(
+        "purge",
+        help="delete leads, reminders and transcripts older than the retention "
+        "period (default: the firm's retention_days)",
+    )
+    purge.add_argument("--older-than-days", type=positive_int)
+    return main
+
+
+def run(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    engine = make_engine(database_url())
+    migrate(engine)
+    store = IntakeStore(engine)
+    if args.command == "leads":
+        if args.action == "list":
+            leads = store.leads()
+            if not leads:
+                print("No leads.")
+            for lead in leads:
+                flag = "URGENT" if lead.is_urgent else "      "
+                deadline = lead.deadline.isoformat() if lead.deadline else "no deadline"
+                print(
+                    f"#{lead.id:<5} {flag} {lead.created_at:%Y-%m-%d %H:%M}  {lead.kind:<12} {deadline:<11} "
+                    f"{lead.person_name or '(no name)'}"
+                )
+        elif args.action == "show":
+            found = store.lead(args.id)
+            if found is None:
+                print(f"error: there is no lead #{args.id}", file=sys.stderr)
+                return 1
+            print(found.summary)
+        elif args.action == "export":
+            text = store.export_csv()
+            if args.file:
+                with open(args.file, "w", newline="", encoding="utf-8") as handle:
+                    handle.write(text)
+                print(f"Wrote {text.count(chr(10)) - 1} leads to {args.file}")
+            else:
+                sys.stdout.write(text)
+        elif args.action == "delete":
+            if not store.delete_lead(args.id):
+                print(f"error: there is no lead #{args.id}", file=sys.stderr)
+                return 1
+            print(f"Deleted lead #{args.id}.")
+    elif args.command == "send-due":
+        firm = load_firm()
+        settings = MailSettings.from_env(firm)
+        erasures = complete_pending_erasures(store, make_engine(tracker_database_url()), tracker_schema())
+        notifications = deliver_notifications(store, settings)
+        confirmations = send_confirmations(store, settings, firm)
+        reminders = send_due_reminders(store, settings, firm, clock.today())
+        print(
+            f"Erasures: {erasures['done']} completed, {erasures['failed']} to retry. "
+            f"Notifications: {notifications['sent']} sent, {notifications['failed']} to retry. "
+            f"Address confirmations: {confirmations['sent']} sent, {confirmations['failed']} to retry. "
+            f"Reminders: {reminders['sent']} sent, {reminders['failed']} to retry."
+        )
+        failed = erasures["failed"] or notifications["failed"] or confirmations["failed"] or reminders["failed"]
+        return 3 if failed else 0
+    elif args.command == "purge":
+        days = args.older_than_days or load_firm().retention_days
+        removed = store.purge(dt.timedelta(days=days), clock.today())
+        transcripts = purge_transcripts(make_engine(tracker_database_url()), dt.timedelta(days=days), tracker_schema())
+        print(
+            f"Deleted {removed['leads']} leads, {transcripts} conversation transcripts older than {days} days "
+            f"and {removed['reminders']} reminders that were older, sent or past their deadline."
+        )
+    return 0
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    log_privacy.install()
+    try:
+        return run()
+    except SQLAlchemyError as error:
+        print(
+            f"error: the database at DATABASE_URL is not reachable or not usable ({type(error).__name__})",
+            file=sys.stderr,
+        )
+        return 2
+    except MailConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

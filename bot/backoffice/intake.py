@@ -1,0 +1,455 @@
+"""Leads, reminders and the notification outbox in the firm's database.
+
+Personal data (names, emails, phones, descriptions) is never written to logs:
+log lines carry row ids only.
+"""
+
+import csv
+import datetime as dt
+import io
+import logging
+import secrets
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field, fields
+from typing import Any, TypeVar, cast
+
+from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy.engine import Engine
+
+from bot.backoffice.db import session_factory
+from bot.backoffice.models import AddressConfirmation, ErasureRequest, Lead, Notification, Reminder, utcnow
+from bot.rules import clock
+
+logger = logging.getLogger(__name__)
+REMINDER_DAYS_BEFORE = (30, 7)
+# A claim older than this is from a send-due run that died; the reminder is tried again.
+STALE_CLAIM = dt.timedelta(minutes=30)
+NOTIFICATION_CHANNELS = ("email", "slack")
+# Reminders go to any address an applicant types: limits keep the firm's mail server from
+# being used to bombard someone. A reminder that keeps failing is given up.
+MAX_REMINDER_ADDRESSES_PER_CONVERSATION = 2
+MAX_REMINDER_DEADLINES_PER_ADDRESS = 3
+MAX_REMINDER_ATTEMPTS = 5
+# A reminder address is confirmed by a link sent to it, valid this long; until then
+# nothing but that one email goes to it, so no one can aim reminders at someone else.
+CONFIRMATION_DAYS = 7
+# Each lead is mailed (and posted) to the firm: a script must not flood it.
+MAX_LEADS_PER_CONVERSATION = 3
+MAX_LEADS_PER_ADDRESS_PER_DAY = 5
+
+# The tables whose rows are claimed by one sending run at a time (IntakeStore._claim).
+_Claimable = TypeVar("_Claimable", Notification, Reminder, AddressConfirmation)
+
+
+class LimitReached(Exception):
+    """A request over one of the limits above; nothing was stored."""
+
+
+@dataclass
+class LeadInput:
+    """What the applicant gave, with the computed deadline; dates already validated."""
+
+    kind: str
+    conversation_id: str
+    channel: str
+    consent_at: dt.datetime
+    person_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    visa_type: str | None = None
+    consulate: str | None = None
+    interview_date: dt.date | None = None
+    notice_date: dt.date | None = None
+    notice_request: str | None = None
+    has_petition: bool | None = None
+    petitioner_name: str | None = None
+    description: str | None = None
+    deadline: dt.date | None = None
+    urgency: str | None = None
+    topics_asked: Sequence[str] = field(default_factory=tuple)
+    sources_cited: Sequence[str] = field(default_factory=tuple)
+
+    def columns(self) -> dict[str, object]:
+        skip = {"topics_asked", "sources_cited"}
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
+
+
+CSV_COLUMNS = [
+    "id",
+    "kind",
+    "created_at",
+    "urgency",
+    "deadline",
+    "person_name",
+    "email",
+    "phone",
+    "visa_type",
+    "consulate",
+    "interview_date",
+    "notice_date",
+    "notice_request",
+    "has_petition",
+    "petitioner_name",
+    "description",
+    "conversation_id",
+    "channel",
+    "consent_at",
+]
+
+
+class IntakeStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.session = session_factory(engine)
+
+    # --- leads --------------------------------------------------------------------------
+
+    def save_lead(self, lead: LeadInput, summary: str, channels: Iterable[str]) -> int:
+        """Stores the lead and its notifications in one transaction; returns the lead id.
+        Raises LimitReached (and stores nothing) over the limits per conversation and address."""
+        with self.session.begin() as session:
+            in_conversation = session.execute(
+                select(func.count(Lead.id)).where(Lead.conversation_id == lead.conversation_id)
+            ).scalar()
+            if in_conversation >= MAX_LEADS_PER_CONVERSATION:
+                raise LimitReached("leads per conversation")
+            if lead.email:
+                today = session.execute(
+                    select(func.count(Lead.id)).where(
+                        Lead.email == lead.email, Lead.created_at >= utcnow() - dt.timedelta(days=1)
+                    )
+                ).scalar()
+                if today >= MAX_LEADS_PER_ADDRESS_PER_DAY:
+                    raise LimitReached("leads per address")
+            row = Lead(**lead.columns(), summary=summary)
+            session.add(row)
+            session.flush()  # assigns row.id
+            subject = f"{'URGENT: ' if row.is_urgent else ''}new {lead.kind} request #{row.id}"
+            for channel in channels:
+                session.add(Notification(lead_id=row.id, channel=channel, subject=subject, body=summary))
+            lead_id = int(row.id)  # assigned by the flush
+        logger.info("Stored lead %s (%s)", lead_id, lead.kind)
+        return lead_id
+
+    def leads(self) -> list[Lead]:
+        """Urgent first, then newest first."""
+        with self.session() as session:
+            rows = session.execute(select(Lead).order_by(Lead.created_at.desc(), Lead.id.desc())).scalars().all()
+        return sorted(rows, key=lambda lead: not lead.is_urgent)
+
+    def lead(self, lead_id: int) -> Lead | None:
+        with self.session() as session:
+            return cast(Lead | None, session.get(Lead, lead_id))
+
+    def delete_lead(self, lead_id: int) -> bool:
+        with self.session.begin() as session:
+            row = session.get(Lead, lead_id)
+            if row is None:
+                return False
+            session.delete(row)
+        return True
+
+    def export_csv(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(CSV_COLUMNS)
+        today = clock.today()
+        for lead in self.leads():
+            values = {column: getattr(lead, column) for column in CSV_COLUMNS}
+            values["urgency"] = lead.current_urgency(today)  # today's band, not the one at intake
+            writer.writerow([_csv_safe(values[column]) for column in CSV_COLUMNS])
+        return out.getvalue()
+
+    def purge(self, older_than: dt.timedelta, today: dt.date | None = None) -> dict[str, int]:
+        """Deletes leads and reminders created before now - older_than, and every reminder that
+        has done its work: sent, or for a deadline that has passed (it holds an email address)."""
+        cutoff = utcnow() - older_than
+        today = today or clock.today()
+        with self.session.begin() as session:
+            leads = session.execute(delete(Lead).where(Lead.created_at < cutoff)).rowcount
+            reminders = session.execute(
+                delete(Reminder).where(
+                    or_(Reminder.created_at < cutoff, Reminder.sent_at.is_not(None), Reminder.deadline < today)
+                )
+            ).rowcount
+            # An address without reminders left needs no confirmation kept.
+            session.execute(
+                delete(AddressConfirmation)
+                .where(
+                    or_(
+                        AddressConfirmation.created_at < cutoff,
+                        ~exists().where(
+                            Reminder.conversation_id == AddressConfirmation.conversation_id,
+                            Reminder.email == AddressConfirmation.email,
+                        ),
+                    )
+                )
+                .execution_options(synchronize_session=False)
+            )
+        return {"leads": leads, "reminders": reminders}
+
+    def erase_conversation(self, conversation_id: str) -> dict[str, int]:
+        with self.session.begin() as session:
+            lead_ids = select(Lead.id).where(Lead.conversation_id == conversation_id)
+            session.execute(
+                delete(Notification)
+                .where(Notification.lead_id.in_(lead_ids))
+                .execution_options(synchronize_session=False)
+            )
+            leads = session.execute(delete(Lead).where(Lead.conversation_id == conversation_id)).rowcount
+            reminders = session.execute(delete(Reminder).where(Reminder.conversation_id == conversation_id)).rowcount
+            session.execute(delete(AddressConfirmation).where(AddressConfirmation.conversation_id == conversation_id))
+        return {"leads": leads, "reminders": reminders}
+
+    # --- erasure requests -------------------------------------------------------------------
+
+    def request_erasure(self, conversation_id: str) -> int:
+        """Records the request durably before anything is deleted; returns its id."""
+        with self.session.begin() as session:
+            row = ErasureRequest(conversation_id=conversation_id)
+            session.add(row)
+            session.flush()  # assigns row.id
+            return int(row.id)
+
+    def erasure_done(self, request_id: int) -> None:
+        with self.session.begin() as session:
+            session.execute(
+                update(ErasureRequest)
+                .where(ErasureRequest.id == request_id)
+                .values(completed_at=utcnow(), attempts=ErasureRequest.attempts + 1, last_error=None)
+            )
+
+    def erasure_failed(self, request_id: int, error: str) -> None:
+        with self.session.begin() as session:
+            session.execute(
+                update(ErasureRequest)
+                .where(ErasureRequest.id == request_id)
+                .values(attempts=ErasureRequest.attempts + 1, last_error=error[:500])
+            )
+
+    def pending_erasures(self) -> list[ErasureRequest]:
+        with self.session() as session:
+            query = select(ErasureRequest).where(ErasureRequest.completed_at.is_(None)).order_by(ErasureRequest.id)
+            return cast(list[ErasureRequest], session.execute(query).scalars().all())
+
+    # --- notifications (outbox) ------------------------------------------------------------
+
+    def pending_notifications(self) -> list[Notification]:
+        with self.session() as session:
+            query = select(Notification).where(Notification.sent_at.is_(None)).order_by(Notification.id)
+            return cast(list[Notification], session.execute(query).scalars().all())
+
+    def claim_pending_notification(self, skip: Collection[int] = ()) -> Notification | None:
+        """Claims one unsent notification for this delivery run (none of `skip`), or returns None.
+        The action server's delivery thread and send-due runs may deliver at the same time."""
+        return self._claim(Notification, Notification.id.notin_(list(skip)), order_by=(Notification.id,))
+
+    def notification_sent(self, notification_id: int) -> None:
+        with self.session.begin() as session:
+            session.execute(
+                update(Notification)
+                .where(Notification.id == notification_id)
+                .values(sent_at=utcnow(), attempts=Notification.attempts + 1, last_error=None)
+            )
+
+    def notification_failed(self, notification_id: int, error: str) -> None:
+        """Records the error and releases the claim: the next run tries again."""
+        with self.session.begin() as session:
+            session.execute(
+                update(Notification)
+                .where(Notification.id == notification_id)
+                .values(attempts=Notification.attempts + 1, last_error=error[:500], claimed_at=None)
+            )
+
+    # --- reminders ------------------------------------------------------------------------
+
+    def add_reminders(
+        self,
+        conversation_id: str,
+        email: str,
+        deadline: dt.date,
+        consent_at: dt.datetime,
+        today: dt.date,
+        days_before: Sequence[int] = REMINDER_DAYS_BEFORE,
+    ) -> list[dt.date]:
+        """Stores the reminders still in the future; asking twice changes nothing. Returns their dates."""
+        dates = []
+        with self.session.begin() as session:
+            addresses = set(
+                session.execute(select(Reminder.email).where(Reminder.conversation_id == conversation_id)).scalars()
+            )
+            if email not in addresses and len(addresses) >= MAX_REMINDER_ADDRESSES_PER_CONVERSATION:
+                raise LimitReached("reminder addresses per conversation")
+            deadlines = set(session.execute(select(Reminder.deadline).where(Reminder.email == email)).scalars())
+            if deadline not in deadlines and len(deadlines) >= MAX_REMINDER_DEADLINES_PER_ADDRESS:
+                raise LimitReached("reminder deadlines per address")
+            for days in days_before:
+                remind_on = deadline - dt.timedelta(days=days)
+                if remind_on < today:
+                    continue
+                exists = session.execute(
+                    select(Reminder.id).where(
+                        Reminder.conversation_id == conversation_id,
+                        Reminder.email == email,
+                        Reminder.deadline == deadline,
+                        Reminder.days_before == days,
+                    )
+                ).first()
+                if not exists:
+                    session.add(
+                        Reminder(
+                            conversation_id=conversation_id,
+                            email=email,
+                            deadline=deadline,
+                            days_before=days,
+                            remind_on=remind_on,
+                            consent_at=consent_at,
+                        )
+                    )
+                dates.append(remind_on)
+        return dates
+
+    def claim_due_reminder(self, today: dt.date, skip: Collection[int] = ()) -> Reminder | None:
+        """Claims one due, unsent reminder for this run (none of `skip`), or returns None. Never one
+        whose deadline has passed (it would only confuse), nor one given up after failing too often."""
+        confirmed = exists().where(
+            AddressConfirmation.conversation_id == Reminder.conversation_id,
+            AddressConfirmation.email == Reminder.email,
+            AddressConfirmation.confirmed_at.is_not(None),
+        )
+        return self._claim(
+            Reminder,
+            Reminder.remind_on <= today,
+            Reminder.deadline >= today,
+            Reminder.attempts < MAX_REMINDER_ATTEMPTS,
+            Reminder.id.notin_(list(skip)),
+            confirmed,
+            order_by=(Reminder.remind_on, Reminder.id),
+        )
+
+    # --- confirming reminder addresses --------------------------------------------------
+
+    def request_confirmation(self, conversation_id: str, email: str) -> bool:
+        """Makes sure a confirmation link goes to `email`; False if it is confirmed already."""
+        this_address = (AddressConfirmation.conversation_id == conversation_id, AddressConfirmation.email == email)
+        with self.session.begin() as session:
+            if session.execute(
+                select(AddressConfirmation.id).where(*this_address, AddressConfirmation.confirmed_at.is_not(None))
+            ).first():
+                return False
+            # A link that has expired unused is replaced by a new one.
+            session.execute(
+                delete(AddressConfirmation).where(*this_address, AddressConfirmation.created_at < _expired())
+            )
+            if not session.execute(select(AddressConfirmation.id).where(*this_address)).first():
+                session.add(
+                    AddressConfirmation(conversation_id=conversation_id, email=email, token=secrets.token_hex(32))
+                )
+            return True
+
+    def claim_confirmation(self, skip: Collection[int] = ()) -> AddressConfirmation | None:
+        """Claims one confirmation link still to be sent (the next send-due run retries a failed one)."""
+        fresh = AddressConfirmation.created_at >= _expired()
+        return self._claim(
+            AddressConfirmation,
+            fresh,
+            AddressConfirmation.attempts < MAX_REMINDER_ATTEMPTS,
+            AddressConfirmation.id.notin_(list(skip)),
+            order_by=(AddressConfirmation.id,),
+        )
+
+    def confirmation_sent(self, confirmation_id: int) -> None:
+        with self.session.begin() as session:
+            session.execute(
+                update(AddressConfirmation).where(AddressConfirmation.id == confirmation_id).values(sent_at=utcnow())
+            )
+
+    def confirmation_failed(self, confirmation_id: int) -> None:
+        with self.session.begin() as session:
+            session.execute(
+                update(AddressConfirmation)
+                .where(AddressConfirmation.id == confirmation_id)
+                .values(claimed_at=None, attempts=AddressConfirmation.attempts + 1)
+            )
+
+    def confirm_address(self, token: str) -> bool:
+        """The link was opened: its address may now get the reminders of its conversation.
+        False for an unknown or expired link; opening it twice is fine."""
+        with self.session.begin() as session:
+            session.execute(
+                update(AddressConfirmation)
+                .where(
+                    AddressConfirmation.token == token,
+                    AddressConfirmation.confirmed_at.is_(None),
+                    AddressConfirmation.created_at >= _expired(),
+                )
+                .values(confirmed_at=utcnow())
+            )
+            return (
+                session.execute(
+                    select(AddressConfirmation.id).where(
+                        AddressConfirmation.token == token, AddressConfirmation.confirmed_at.is_not(None)
+                    )
+                ).first()
+                is not None
+            )
+
+    def _claim(self, table: type[_Claimable], *conditions: Any, order_by: tuple[Any, ...]) -> _Claimable | None:
+        """One unsent row of `table` (Notification or Reminder) meeting the conditions, claimed for
+        this run; a claim older than STALE_CLAIM (a crashed run) can be taken over."""
+        while True:
+            now = utcnow()
+            claimable = (
+                table.sent_at.is_(None),
+                *conditions,
+                or_(table.claimed_at.is_(None), table.claimed_at < now - STALE_CLAIM),
+            )
+            with self.session.begin() as session:
+                candidate = session.execute(select(table.id).where(*claimable).order_by(*order_by).limit(1)).scalar()
+                if candidate is None:
+                    return None
+                # The conditional update is the lock: of two runs, only one changes the row.
+                claimed = session.execute(
+                    update(table)
+                    .where(table.id == candidate, *claimable)
+                    .values(claimed_at=now)
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+                if claimed:
+                    return cast(_Claimable | None, session.get(table, candidate))
+
+    def reminder_sent(self, reminder_id: int) -> None:
+        with self.session.begin() as session:
+            session.execute(update(Reminder).where(Reminder.id == reminder_id).values(sent_at=utcnow()))
+
+    def reminder_failed(self, reminder_id: int) -> None:
+        """Releases the claim for the next run, up to MAX_REMINDER_ATTEMPTS attempts in all."""
+        with self.session.begin() as session:
+            session.execute(
+                update(Reminder)
+                .where(Reminder.id == reminder_id)
+                .values(claimed_at=None, attempts=Reminder.attempts + 1)
+            )
+            attempts = session.execute(select(Reminder.attempts).where(Reminder.id == reminder_id)).scalar()
+        if attempts is not None and attempts >= MAX_REMINDER_ATTEMPTS:
+            logger.warning("Gave up reminder %s after %s failed attempts", reminder_id, attempts)
+
+    def reminders(self, conversation_id: str | None = None) -> list[Reminder]:
+        with self.session() as session:
+            query = select(Reminder).order_by(Reminder.remind_on, Reminder.id)
+            if conversation_id is not None:
+                query = query.where(Reminder.conversation_id == conversation_id)
+            return cast(list[Reminder], session.execute(query).scalars().all())
+
+
+def _expired() -> dt.datetime:
+    """Confirmation links made before this have expired."""
+    return utcnow() - dt.timedelta(days=CONFIRMATION_DAYS)
+
+
+def _csv_safe(value: object) -> str:
+    """Text that a spreadsheet would run as a formula (=, +, -, @) is prefixed with a quote."""
+    if value is None:
+        return ""
+    text = value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

@@ -1,0 +1,409 @@
+"""The advice rules: from what is known about a case, which knowledge-base entries
+answer the applicant's question, the deadline if one applies, and how strongly to
+refer them to the firm's attorney. The wording and sources live in the knowledge
+base; this module only decides what applies.
+"""
+
+import datetime as dt
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from bot.rules import clock
+from bot.rules.deadline import PASSED, URGENT, WITHIN_90_DAYS, Deadline, compute_deadline
+from bot.rules.knowledge import KnowledgeBase, KnowledgeBaseError, Source
+from bot.rules.names import MONTH_NAMES
+from bot.rules.reference import ceac_statuses, consulates, visa_category
+
+# How strongly the answer sends the applicant to an attorney, weakest first.
+REFERRAL_LEVELS = ("none", "suggested", "recommended", "urgent")
+KINDS_221G = ("documents", "administrative_processing", "petition_returned")
+EMPLOYMENT_VISAS = {"H-1B", "H-4", "L-1", "O-1", "E-2"}
+DEADLINE_REFERRAL = {**{band: "urgent" for band in URGENT}, WITHIN_90_DAYS: "recommended"}
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    ceac_status: str | None = None
+    refusal_section: str | None = None  # "221g", "214b", "212a…"
+    kind_221g: str | None = None  # one of KINDS_221G
+    visa_type: str | None = None
+    consulate: str | None = None
+    days_since_interview: int | None = None
+    notice_date: dt.date | None = None
+    interview_date: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    topic: str
+    explanation: tuple[str, ...] = ()
+    tips: tuple[str, ...] = ()
+    deadline: Deadline | None = None
+    sources: tuple[Source, ...] = ()
+    referral: str = "none"
+    needs: str | None = None  # a fact to ask the applicant for before answering
+    entries: tuple[str, ...] = ()  # the knowledge-base entries used, in order (for review)
+
+
+def applies_221g(facts: CaseFacts) -> bool:
+    """The one-year window is a 221(g) rule: never for a case refused under 214(b) or 212(a) alone."""
+    return facts.refusal_section in (None, "221g")
+
+
+def format_date(value: dt.date) -> str:
+    """Day, month name, year: unambiguous in every country."""
+    return f"{value.day} {MONTH_NAMES[value.month - 1]} {value.year}"
+
+
+class _Draft:
+    """Collects rendered entries and their sources while a topic's rules run."""
+
+    def __init__(self, kb: KnowledgeBase, topic: str) -> None:
+        self.kb, self.topic = kb, topic
+        self.explanation: list[str] = []
+        self.tips: list[str] = []
+        self.sources: dict[str, Source] = {}
+        self.deadline: Deadline | None = None
+        self.referral = "none"
+        self.entries: list[str] = []
+
+    def _use(self, entry_id: str, values: dict[str, object], extra_sources: tuple[Source, ...] = ()) -> str:
+        entry = self.kb.entry(entry_id)
+        if entry_id not in self.entries:
+            self.entries.append(entry_id)
+        for source in entry.sources + extra_sources:
+            self.sources.setdefault(source.id, source)
+        return entry.render(**values)
+
+    def explain(self, entry_id: str, extra_sources: tuple[Source, ...] = (), **values: object) -> None:
+        text = self._use(entry_id, values, extra_sources)
+        if text not in self.explanation:
+            self.explanation.append(text)
+
+    def tip(self, entry_id: str, **values: object) -> None:
+        text = self._use(entry_id, values)
+        if text not in self.tips and text not in self.explanation:
+            self.tips.append(text)
+
+    def refer(self, level: str) -> None:
+        if REFERRAL_LEVELS.index(level) > REFERRAL_LEVELS.index(self.referral):
+            self.referral = level
+
+    def answer(self) -> Answer:
+        return Answer(
+            self.topic,
+            tuple(self.explanation),
+            tuple(self.tips),
+            self.deadline,
+            tuple(self.sources.values()),
+            self.referral,
+            entries=tuple(self.entries),
+        )
+
+
+class AdviceEngine:
+    def __init__(self, kb: KnowledgeBase, today: Callable[[], dt.date] = clock.today) -> None:
+        self.kb = kb
+        self.today = today
+        self.topics = {
+            "status_meaning": self._status_meaning,
+            "explain_221g": self._explain_221g,
+            "deadline": self._deadline,
+            "missed_deadline": self._missed_deadline,
+            "processing_time": self._processing_time,
+            "documents": self._documents,
+            "options": self._options,
+            "petition_returned": self._petition_returned,
+            "compare_refusals": self._compare_refusals,
+        }
+
+    def answer(self, topic: str, facts: CaseFacts) -> Answer:
+        """Raises bot.rules.deadline.DateError (with a reason for the user) for dates it refuses."""
+        draft = _Draft(self.kb, topic)
+        needs = self.topics[topic](draft, facts)
+        return Answer(topic, needs=needs) if needs else draft.answer()
+
+    # --- helpers shared by the topics -------------------------------------------------
+
+    def _add_deadline(self, draft: _Draft, facts: CaseFacts) -> Deadline | None:
+        """Adds the computed deadline where dates are known and a 221(g) may apply; returns it."""
+        if not (facts.notice_date or facts.interview_date) or not applies_221g(facts):
+            return None
+        found = compute_deadline(self.today(), facts.notice_date, facts.interview_date)
+        draft.deadline = found
+        draft.explain(
+            f"deadline_result_{found.urgency}",
+            deadline=format_date(found.deadline),
+            notice_date=format_date(found.start_date),
+            days_left=found.days_left,
+            days_overdue=-found.days_left,
+        )
+        if found.start_date.month == 2 and found.start_date.day == 29:
+            draft.explain("deadline_leap_day")
+        draft.refer(DEADLINE_REFERRAL.get(found.urgency, "suggested"))
+        return found
+
+    def _inquiry_window(self, draft: _Draft, facts: CaseFacts) -> None:
+        """The post's own waiting time before an inquiry where we know it, else the range posts use."""
+        post = consulates().get(facts.consulate or "")
+        if post and post.inquiry_wait_days:
+            assert post.source is not None  # consulates() refuses a waiting time without its source
+            draft.explain(
+                "ap_post_window",
+                (self.kb.source(post.source),),
+                consulate=post.name,
+                inquiry_days=post.inquiry_wait_days,
+            )
+        else:
+            draft.explain("ap_inquiry_windows")
+
+    # --- the topics -------------------------------------------------------------------
+
+    def _status_meaning(self, draft: _Draft, facts: CaseFacts) -> str | None:
+        status = facts.ceac_status
+        if not status:
+            return "ceac_status"
+        draft.explain(f"status_{status}")
+        if status == "refused":
+            if applies_221g(facts):
+                draft.explain("status_refused_often_temporary")
+                draft.explain("status_refused_extended_ap")
+            if facts.refusal_section == "214b":
+                draft.explain("refusal_214b")
+            elif (facts.refusal_section or "").startswith("212a"):
+                draft.explain("refusal_212a")
+            draft.tip("final_refusal_notified")
+            draft.refer("suggested")
+        if status == "administrative_processing":
+            draft.explain("221g_ap_not_security_risk")
+            draft.tip("ap_typical_duration")
+        if status == "returned_to_nvc":
+            draft.explain("petition_return_possible")
+        if status in ("refused", "administrative_processing"):
+            draft.tip("status_case_last_updated")
+            self._add_deadline(draft, facts)
+        if status in ("expired", "expiring_soon", "returned_to_nvc", "transfer_in_progress", "invalid_case_number"):
+            draft.refer("recommended")
+        if facts.visa_type == "DV" and status in ("refused", "administrative_processing", "ready", "in_transit"):
+            draft.tip("dv_september_30")
+        # "Often temporary" is about 221(g) refusals; an expired registration is no such thing.
+        if status in ("refused", "administrative_processing") and applies_221g(facts):
+            draft.tip("tip_dont_panic")
+        return None
+
+    def _explain_221g(self, draft: _Draft, facts: CaseFacts) -> str | None:
+        for entry_id in ("221g_what_it_is", "221g_two_kinds", "221g_notice_delivery", "221g_slip_colours"):
+            draft.explain(entry_id)
+        if facts.kind_221g == "administrative_processing" or facts.ceac_status == "administrative_processing":
+            draft.explain("221g_ap_not_security_risk")
+        self._add_deadline(draft, facts)
+        tips = [
+            "status_refused_often_temporary",
+            "deadline_one_year_rule",
+            "221g_passport_kept",
+            "221g_ds160_refusal_question",
+            "tip_dont_panic",
+        ]
+        if not applies_221g(facts):  # they asked what 221(g) is, but their own refusal is another section
+            draft.explain("deadline_not_for_214b" if facts.refusal_section == "214b" else "deadline_not_for_212a")
+            tips = [t for t in tips if t not in ("deadline_one_year_rule", "tip_dont_panic")]
+        for entry_id in tips:
+            draft.tip(entry_id)
+        draft.refer("suggested")
+        return None
+
+    def _deadline(self, draft: _Draft, facts: CaseFacts) -> str | None:
+        if not applies_221g(facts):
+            self._not_a_221g_deadline(draft, facts)
+            return None
+        if not (facts.notice_date or facts.interview_date):
+            return "notice_date"
+        found = self._add_deadline(draft, facts)
+        assert found is not None  # a 221(g) case with a date (both checked above) always gets a deadline
+        draft.explain("deadline_one_year_rule")
+        if facts.refusal_section is None:
+            draft.explain("deadline_applies_to_221g_only")
+        draft.explain("deadline_anchor_varies")
+        category = visa_category(facts.visa_type)
+        if category != "immigrant" and facts.kind_221g == "administrative_processing":
+            draft.explain("deadline_niv_ap_exception")
+        if found.urgency == PASSED:
+            self._missed_consequences(draft, category)
+        else:
+            draft.tip("missed_final_refusal")
+        if facts.visa_type == "DV":
+            draft.tip("dv_september_30")
+        draft.tip("tip_consult_attorney")
+        return None
+
+    def _not_a_221g_deadline(self, draft: _Draft, facts: CaseFacts) -> None:
+        """A 214(b) or 212(a) refusal: no countdown, why documents do not cure it, and a referral."""
+        if facts.refusal_section == "214b":
+            draft.explain("deadline_not_for_214b")
+            draft.explain("refusal_214b")
+        else:
+            draft.explain("deadline_not_for_212a")
+            draft.explain("refusal_212a")
+            draft.explain("refusal_212a_waivers")
+        draft.tip("tip_consult_attorney")
+        draft.refer("recommended")
+
+    def _missed_consequences(self, draft: _Draft, category: str | None) -> None:
+        draft.explain("missed_final_refusal")
+        if category in ("immigrant", None):
+            draft.explain("missed_iv_termination")
+            draft.explain("missed_iv_reinstatement")
+        if category in ("nonimmigrant", None):
+            draft.explain("missed_niv_new_application")
+            draft.explain("deadline_niv_ap_exception")
+
+    def _missed_deadline(self, draft: _Draft, facts: CaseFacts) -> str | None:
+        if not applies_221g(facts):
+            self._not_a_221g_deadline(draft, facts)
+            return None
+        self._add_deadline(draft, facts)
+        self._missed_consequences(draft, visa_category(facts.visa_type))
+        if facts.visa_type == "K-1":
+            draft.tip("k1_petition_four_months")
+        draft.tip("tip_consult_attorney")
+        draft.refer("recommended")
+        return None
+
+    def _processing_time(self, draft: _Draft, facts: CaseFacts) -> str | None:
+        draft.explain("ap_typical_duration")
+        days = facts.days_since_interview
+        if days is None and facts.interview_date:
+            days = (self.today() - facts.interview_date).days
+        if days is not None and days >= 0:
+            if days < 60:
+                draft.explain("ap_within_typical", days=days)
+            elif days < 180:
+                draft.explain("ap_past_typical", days=days)
+                draft.refer("suggested")
+            else:
+                draft.explain("ap_long_delay", days=days)
+                draft.refer("recommended")
+        self._inquiry_window(draft, facts)
+        if facts.visa_type == "DV":
+            draft.explain("dv_september_30")
+        for entry_id in (
+            "ap_not_expeditable",
+            "221g_passport_kept",
+            "221g_ap_not_security_risk",
+            "status_case_last_updated",
+        ):
+            draft.tip(entry_id)
+        return None
+
+    def _documents(self, draft: _Draft, facts: CaseFacts) -> str | None:
+        draft.explain("docs_how_to_submit")
+        draft.explain("221g_notice_delivery")
+        category = visa_category(facts.visa_type)
+        if category in ("immigrant", None) or facts.visa_type == "K-1":
+            draft.explain("docs_examples_immigrant")
+        if facts.visa_type in EMPLOYMENT_VISAS or category is None:
+            draft.explain("docs_examples_employment")
+        if (category == "nonimmigrant" and facts.visa_type not in EMPLOYMENT_VISAS | {"K-1"}) or category is None:
+            draft.explain("docs_examples_visitor_student")
+        self._add_deadline(draft, facts)
+        if applies_221g(facts):
+            draft.tip("deadline_one_year_rule")
+        else:
+            draft.explain("deadline_not_for_214b" if facts.refusal_section == "214b" else "deadline_not_for_212a")
+        draft.tip("docs_passport_request")
+        draft.refer("suggested")
+        return None
+
+    def _options(self, draft: _Draft, facts: CaseFacts) -> str | None:
+        draft.explain("options_inquiry")
+        self._inquiry_window(draft, facts)
+        for entry_id in (
+            "options_congressional",
+            "options_no_appeal",
+            "options_foia",
+            "options_mandamus",
+            "ap_not_expeditable",
+        ):
+            draft.explain(entry_id)
+        draft.tip("tip_consult_attorney")
+        draft.refer("recommended")
+        return None
+
+    def _petition_returned(self, draft: _Draft, facts: CaseFacts) -> str | None:
+        for entry_id in (
+            "petition_return_possible",
+            "petition_return_process",
+            "petition_return_timing",
+            "petition_return_not_final",
+        ):
+            draft.explain(entry_id)
+        if visa_category(facts.visa_type) == "nonimmigrant":
+            draft.explain("petition_niv_return")
+        if facts.visa_type == "K-1":
+            draft.explain("k1_petition_four_months")
+        draft.tip("tip_dont_panic")
+        draft.tip("tip_consult_attorney")
+        draft.refer("recommended")
+        return None
+
+    def _compare_refusals(self, draft: _Draft, facts: CaseFacts) -> str | None:
+        section = facts.refusal_section or ""
+        about_214b = ["refusal_214b"] + (
+            ["refusal_214b_not_iv"] if visa_category(facts.visa_type) != "nonimmigrant" else []
+        )
+        about_212a = ["refusal_212a", "refusal_212a_waivers"]
+        if section == "214b":
+            order = about_214b + ["refusal_221g_vs_others"]
+        elif section.startswith("212a"):
+            order = about_212a + ["refusal_221g_vs_others"]
+            draft.refer("recommended")
+        else:
+            order = ["refusal_221g_vs_others"] + about_214b + about_212a
+        for entry_id in order:
+            draft.explain(entry_id)
+        draft.tip("tip_consult_attorney")
+        draft.refer("suggested")
+        return None
+
+    # --- start-up check -----------------------------------------------------------------
+
+    def check_complete(self) -> None:
+        """Runs every topic over representative cases so that an entry the rules need but
+        the knowledge base lacks stops start-up instead of failing an applicant later."""
+        today = self.today()
+        dates = [
+            None,
+            today - dt.timedelta(days=10),
+            today - dt.timedelta(days=400),
+            today - dt.timedelta(days=365 - 20),
+            today - dt.timedelta(days=365 - 60),
+            dt.date(2024, 2, 29),
+        ]
+        statuses = [None, *ceac_statuses()]
+        visas = [None, "H-1B", "F-1", "K-1", "CR-1", "DV"]
+        sections = [None, "221g", "214b", "212a6Ci"]
+        posts = [None, *[name for name, post in consulates().items() if post.inquiry_wait_days]]
+        cases = [CaseFacts(ceac_status=s, visa_type=v) for s, v in itertools.product(statuses, visas)]
+        cases += [
+            CaseFacts(refusal_section=s, visa_type=v, ceac_status="refused")
+            for s, v in itertools.product(sections, visas)
+        ]
+        cases += [CaseFacts(kind_221g=k, visa_type=v) for k, v in itertools.product((None, *KINDS_221G), visas)]
+        cases += [
+            CaseFacts(days_since_interview=d, consulate=c) for d, c in itertools.product((None, 10, 100, 400), posts)
+        ]
+        cases += [
+            CaseFacts(notice_date=d, visa_type=v, ceac_status="refused") for d, v in itertools.product(dates, visas)
+        ]
+        cases += [replace(case, kind_221g="administrative_processing") for case in cases[-len(dates) * len(visas) :]]
+        problems = set()
+        for topic, case in itertools.product(self.topics, cases):
+            try:
+                self.answer(topic, case)
+            except KnowledgeBaseError as error:
+                problems.add(str(error))
+            except KeyError as error:
+                problems.add(f"an entry's text needs the value {error} that the rules do not give")
+        if problems:
+            raise KnowledgeBaseError("; ".join(sorted(problems)))

@@ -1,0 +1,290 @@
+"""Finds the dates in an applicant's message, resolves them and tells what each one is.
+
+Regular expressions find where a date is (the span); `dateparser` resolves what
+the span means for month-name dates and whole-number relative dates ("3 March 25",
+"09-Feb-2026", "20 Dec", "two months ago"), against the engine's clock. Hand-written
+resolution is kept only where dateparser 1.2.0 would be wrong or silent:
+all-numeric dates (it silently picks one reading of 03/04; we must ask), "2026/07/15",
+fractional and "half a year" ages, "last <weekday>" and "last week" (a range: its
+earliest day counts, so a deadline is never later than the truth).
+
+Every date gets a role from the words around it: notice (printed on the 221(g)
+notice), interview, received (the day the letter arrived), sent (documents
+sent), appointment, or other. Only notice and interview dates may start the
+one-year count (bot.rules.deadline); the others never do.
+"""
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import dateparser
+from dateutil.relativedelta import relativedelta
+
+from bot.rules.names import MONTH_NUMBERS, WEEKDAY_NAMES
+
+NOTICE, INTERVIEW, RECEIVED, SENT, APPOINTMENT, OTHER = (
+    "notice",
+    "interview",
+    "received",
+    "sent",
+    "appointment",
+    "other",
+)
+# Roles whose date can start the one-year count.
+COUNTING_ROLES = (NOTICE, INTERVIEW)
+
+NUMBER_WORDS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "couple of": 2,
+    "a couple of": 2,
+    "few": 3,
+    "a few": 3,
+}
+WEEKDAYS = [name.lower() for name in WEEKDAY_NAMES]
+
+NUMBER = r"(\d{1,3}(?:\.\d+)?|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + ")"
+MONTH = (
+    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+UNIT = r"(day|week|month|year)s?"
+_DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
+# A year after a month name: four digits, or two ("3 March 25"), never a time or a count.
+_YEAR = r"(?:[\s,/.-]*(\d{4}|'?\d{2})(?![\d:]|\s*(?:am|pm|days?|weeks?|months?|years?|hrs?|hours?)\b))?"
+_SEP = r"[\s/.-]*"
+
+PATTERNS = [
+    ("ymd", re.compile(r"\b(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b")),
+    ("numeric", re.compile(r"\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})\b")),
+    ("named", re.compile(r"\b" + _DAY + r"(?:\s*of)?" + _SEP + MONTH + r"(?![a-z])" + _YEAR, re.I)),
+    (
+        "named",
+        re.compile(
+            r"\b" + MONTH + r"(?![a-z])" + _SEP + _DAY + r"(?![\d:])(?!\s*(?:days?|weeks?|months?|years?)\b)" + _YEAR,
+            re.I,
+        ),
+    ),
+    ("half_ago", re.compile(r"\b(half a|a half|half an?)\s+" + UNIT + r"\s+ago\b", re.I)),
+    ("and_a_half_ago", re.compile(r"\b" + NUMBER + r"\s+" + UNIT + r"\s+and\s+a\s+half\s+ago\b", re.I)),
+    ("ago", re.compile(r"\b" + NUMBER + r"\s*" + UNIT + r"\s+ago\b", re.I)),
+    ("last_weekday", re.compile(r"\blast\s+(" + "|".join(WEEKDAYS) + r")\b", re.I)),
+    ("day_before_yesterday", re.compile(r"\bday before yesterday\b", re.I)),
+    ("yesterday", re.compile(r"\byesterday\b", re.I)),
+    ("tomorrow", re.compile(r"\btomorrow\b", re.I)),
+    ("last_week", re.compile(r"\blast week\b", re.I)),
+    ("last_month", re.compile(r"\blast month\b", re.I)),
+    ("today", re.compile(r"\btoday\b", re.I)),
+]
+
+# Role cues. A verb of receiving or sending in the date's clause outweighs a noun such
+# as "letter": "I received the letter on 10 March" is a receipt date, not the notice's.
+_DATED = re.compile(
+    r"\b(?:dated|date on (?:the |my )?(?:letter|notice|slip)|printed|issued on|written on)\W*(?:on\W+)?$", re.I
+)
+_RECEIVED = re.compile(
+    r"\b(?:receiv\w*|recieved|reciev\w*|arriv\w*|came (?:by|in|through|to me)|delivered|reached me|collected|picked up"
+    r"|got (?:it|the (?:letter|email|mail|notice))|in my (?:inbox|mail))\b",
+    re.I,
+)
+_SENT = re.compile(
+    r"\b(?:sent|send|submit\w*|dropped|drop(?:ped)? off|couriered|mailed|emailed|uploaded|posted|handed in|"
+    r"gave (?:them|the) (?:docs|documents))\b",
+    re.I,
+)
+_APPOINTMENT = re.compile(r"\b(?:appointment|appt|callback|call back|biometrics?|ofc|booked)\b", re.I)
+_INTERVIEW = re.compile(r"\b(?:interview\w*|intvw|intrvw|attended)\b", re.I)
+_NOTICE = re.compile(
+    r"\b(?:letter|notice|221\s*\(?g\)?|211g|221g|slip|refus\w*|worksheet|paper|given|handed|got (?:a |my |the )?221)",
+    re.I,
+)
+_CORRECTION = re.compile(
+    r"\b(?:sorry|i meant|i mean|correction|actually|oops|typo)\W*(?:i meant\W*|it was\W*)?(?:on\W*)?$", re.I
+)
+_CLAUSE_BREAK = re.compile(r"[.!?;\n]|,|\bbut\b|\band\b|\bwhile\b|\bwhereas\b|\bthen\b", re.I)
+
+
+@dataclass(frozen=True)
+class DateMention:
+    start: int
+    end: int
+    value: str  # ISO date; for an all-numeric date that reads two ways, "US|other"
+    role: str
+    ambiguous: bool = False
+    range_start: bool = False  # "last week": the earliest day of a range
+
+
+def _iso(year: int, month: int, day: int) -> str:
+    # Deliberately not validated here: the engine refuses "2026-02-30" with a reason.
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def _year(text: str) -> int:
+    digits = text.lstrip("'")
+    return 2000 + int(digits) if len(digits) == 2 else int(digits)
+
+
+def amount(text: str) -> float:
+    text = text.lower()
+    return float(text) if text[0].isdigit() else NUMBER_WORDS[text]
+
+
+def ago(today: dt.date, amount: float, unit: str) -> dt.date:
+    """`amount` units before today. A fraction is rounded further back (earlier is safer)."""
+    unit = unit.lower()
+    whole = int(amount)
+    fraction = amount - whole
+    if unit == "year":
+        whole, fraction = int(amount * 12), amount * 12 - int(amount * 12)
+        unit = "month"
+    # Any: relativedelta's first parameters (dt1, dt2) are dates, so a dict[str, int] does not type-check.
+    units: dict[str, Any] = {unit + "s": whole}
+    back = today - relativedelta(**units)
+    days_per_unit = {"day": 1, "week": 7, "month": 31}[unit]
+    return back - dt.timedelta(days=math.ceil(round(fraction * days_per_unit, 6)))
+
+
+def _named(text: str, match: re.Match[str], today: dt.date) -> str | None:
+    """A date with a month name, resolved by dateparser (a date without a year is the most
+    recent past one). A day that does not exist (30 February) is kept so the engine can refuse it."""
+    base = dt.datetime.combine(today, dt.time())
+    parsed: dt.datetime | None = dateparser.parse(  # dateparser is untyped
+        match.group(0),
+        languages=["en"],
+        settings={
+            "PREFER_DATES_FROM": "past",
+            "RELATIVE_BASE": base,
+            "DATE_ORDER": "DMY",
+            "REQUIRE_PARTS": ["day", "month"],
+        },
+    )
+    if parsed is not None:
+        return parsed.date().isoformat()
+    groups = [g for g in match.groups() if g]
+    day = next((int(g) for g in groups if g.isdigit() and len(g) <= 2), 0)
+    month = next((MONTH_NUMBERS[g[:3].lower()] for g in groups if g[:3].lower() in MONTH_NUMBERS), 0)
+    year_part = groups[-1] if len(groups) == 3 else None
+    if not day or not month:
+        return None
+    return _iso(_year(year_part) if year_part else today.year, month, day)
+
+
+def _resolve(kind: str, match: re.Match[str], text: str, today: dt.date) -> tuple[str, bool, bool] | None:
+    """(value, ambiguous, range_start) or None when the text is not a date after all."""
+    g = match.groups()
+    if kind == "ymd":
+        return _iso(int(g[0]), int(g[1]), int(g[2])), False, False
+    if kind == "numeric":
+        # By hand, on purpose: dateparser would silently choose one reading of 03/04/2026.
+        first, second, year = int(g[0]), int(g[1]), _year(g[2])
+        if first > 12 and second <= 12:
+            return _iso(year, second, first), False, False  # day first
+        if first <= 12 and (second > 12 or first == second):
+            return _iso(year, first, second), False, False  # month first (US)
+        if first <= 12 and second <= 12:
+            return f"{_iso(year, first, second)}|{_iso(year, second, first)}", True, False
+        return _iso(year, first, second), False, False  # neither reading exists: the engine refuses it
+    if kind == "named":
+        value = _named(text, match, today)
+        return (value, False, False) if value else None
+    if kind == "ago":
+        return ago(today, amount(g[0]), g[1]).isoformat(), False, False
+    if kind == "half_ago":
+        return ago(today, 0.5, g[1]).isoformat(), False, False
+    if kind == "and_a_half_ago":
+        return ago(today, amount(g[0]) + 0.5, g[1]).isoformat(), False, False
+    if kind == "last_weekday":
+        back = (today.weekday() - WEEKDAYS.index(g[0].lower())) % 7 or 7
+        return (today - dt.timedelta(days=back)).isoformat(), False, False
+    if kind == "last_week":
+        monday = today - dt.timedelta(days=today.weekday() + 7)
+        return monday.isoformat(), False, True
+    if kind == "last_month":
+        first_day = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+        return first_day.isoformat(), False, True
+    offsets = {"day_before_yesterday": -2, "yesterday": -1, "tomorrow": 1, "today": 0}
+    return (today + dt.timedelta(days=offsets[kind])).isoformat(), False, False
+
+
+def _clause_before(text: str, start: int) -> str:
+    window = text[max(0, start - 120) : start]
+    pieces = _CLAUSE_BREAK.split(window)
+    return pieces[-1] if pieces else window
+
+
+def _clause_after(text: str, end: int) -> str:
+    window = text[end : end + 60].lstrip(" ,")  # "On 3 March, I had my interview"
+    return _CLAUSE_BREAK.split(window)[0]
+
+
+def _last(pattern: re.Pattern[str], text: str) -> int:
+    """Where the last match of pattern ends in text, or -1."""
+    ends = [m.end() for m in pattern.finditer(text)]
+    return ends[-1] if ends else -1
+
+
+def date_role(text: str, start: int, end: int) -> str:
+    before = _clause_before(text, start)
+    if _DATED.search(before):
+        return NOTICE
+    for clause in (before, _clause_after(text, end)):
+        verb_cues = [(_last(_RECEIVED, clause), RECEIVED), (_last(_SENT, clause), SENT)]
+        position, role = max(verb_cues)
+        if position >= 0:
+            return role
+        noun_cues = [
+            (_last(_INTERVIEW, clause), INTERVIEW),
+            (_last(_NOTICE, clause), NOTICE),
+            (_last(_APPOINTMENT, clause), APPOINTMENT),
+        ]
+        position, role = max(noun_cues)
+        if position >= 0:
+            return role
+    return OTHER
+
+
+def find_dates(text: str, today: dt.date) -> list[DateMention]:
+    """Every date in the text, in order, with its role. A self-correction ("… sorry, I meant
+    3 February") replaces the date it corrects."""
+    taken: list[tuple[int, int]] = []
+    mentions: list[DateMention] = []
+    for kind, pattern in PATTERNS:
+        for match in pattern.finditer(text):
+            if any(match.start() < e and s < match.end() for s, e in taken):
+                continue
+            resolved = _resolve(kind, match, text, today)
+            if resolved is None:
+                continue
+            value, ambiguous, range_start = resolved
+            role = date_role(text, match.start(), match.end())
+            if kind == "today" and role == OTHER:
+                continue  # "call me today" is not a date of the case
+            taken.append((match.start(), match.end()))
+            mentions.append(DateMention(match.start(), match.end(), value, role, ambiguous, range_start))
+    mentions.sort(key=lambda m: m.start)
+    corrected: list[DateMention] = []
+    for mention in mentions:
+        gap = text[corrected[-1].end : mention.start] if corrected else ""
+        if corrected and _CORRECTION.search(gap[-60:]):
+            replaced = corrected.pop()
+            role = mention.role if mention.role != OTHER else replaced.role
+            mention = DateMention(
+                mention.start, mention.end, mention.value, role, mention.ambiguous, mention.range_start
+            )
+        corrected.append(mention)
+    return corrected

@@ -1,0 +1,226 @@
+"""Finds and normalises the NLU contract's entities in a message, without Rasa.
+
+Built on spaCy without a downloaded model: `spacy.blank("en")` tokenises, an
+EntityRuler matches the vocabularies in bot/rules/data (visa classes, CEAC statuses,
+consulates), regular expressions find durations, refusal sections, emails,
+phones and names, and bot.rules.dates finds the dates, resolves them against the
+engine's clock and gives each a role (notice, interview, received, sent,
+appointment, other). An all-numeric date whose day and month could be swapped
+(4/6/2026) becomes an `ambiguous_date` whose value lists both readings, US
+order first, so the assistant can ask which one is meant.
+"""
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import spacy
+
+from bot.rules import dates, reference
+from bot.rules.names import MONTH_NUMBERS
+from bot.rules.patterns import EMAIL
+
+_NUMBER = dates.NUMBER
+_MONTH = dates.MONTH
+_UNIT = dates.UNIT
+
+# How long the applicant has waited ("47 days", "5 months"); not the name of the
+# rule ("1 year deadline", "the one year", "after one year": see _names_the_rule).
+DURATION = re.compile(
+    r"\b"
+    + _NUMBER
+    + r"(\s+and\s+(?:a\s+)?half)?\+?\s*"
+    + _UNIT
+    + r"\b(?!\s+(?:ago|deadline|rule|window|limit|mark|period|count|counts|passed|is up|has passed|to|from)\b)",
+    re.I,
+)
+# "the 1 year", "within one year", "do I have a year": the rule's window, not a wait.
+RULE_BEFORE = re.compile(r"\b(?:the|after|within|have|has|get|got|given|gives|allowed)\s+$", re.I)
+# "the 365 days", "deadline of one year": the rule whatever the unit.
+RULE_NAMED = re.compile(r"(?:\bthe|\bdeadline of|\bwindow of|\blimit of)\s+$", re.I)
+# "every couple of days", "expires in a few months", "within 2 days": not how long they waited.
+NOT_A_WAIT_BEFORE = re.compile(r"\b(?:every|within|expires? in|expiring in|in the next|next|for another)\s+$", re.I)
+SINCE_MONTH = re.compile(r"\bsince\s+" + _MONTH + r"(?![a-z])(?!\s*\d)", re.I)
+SECTION_221G = re.compile(r"\b(?:221|211)\s*(?:\(\s*g\s*\)|-?\s*g)(?![a-z])", re.I)
+SECTION_214B = re.compile(r"\b214\s*(?:\(\s*b\s*\)|-?\s*b)(?![a-z])", re.I)
+SECTION_212A = re.compile(
+    r"\b212\s*(?:\(\s*a\s*\)|-?\s*a)(?:\s*\(?\s*(\d{1,2})\s*\)?(?:\s*\(?\s*([a-h])\s*\)?(?![a-z]{2}))?"
+    r"(?:\s*\(\s*(i{1,3}|iv|v)\s*\)|(?<=[a-h])(i{1,3}|iv|v)\b)?)?(?![a-z0-9])",
+    re.I,
+)
+PHONE = re.compile(r"(?<![\w/.-])\+?\d[\d\s().-]{5,}\d(?![\w/])")
+PERSON_NAME = re.compile(
+    r"\b(?:my name is|my name's|name is|i am called)\s+([a-z][a-z'-]+(?:\s+(?!and\b|my\b|i\b)[a-z][a-z'-]+){0,2})",
+    re.I,
+)
+
+
+# Status words that describe something other than the visa case: "my passport expired",
+# "petition approved", "I am ready". The word just before (or after) tells.
+NOT_THE_CASE = {
+    "expired": re.compile(
+        r"\b(?:passport|petition|i-?\d{3}\w*|visa stamp|stamp|medical|police|certificate|ead|opt|card|"
+        r"licen[cs]e|i-?94|fee|mrv|appointment)\W+(?:\w+\W+)?$",
+        re.I,
+    ),
+    "expiring_soon": re.compile(
+        r"\b(?:passport|petition|i-?\d{3}\w*|medical|card|licen[cs]e|ead|opt)\W+(?:\w+\W+)?$", re.I
+    ),
+    "approved": re.compile(
+        r"\b(?:petition|i-?\d{3}\w*|uscis|ead|leave|loan|offer|waiver|pd|priority date)\W+(?:\w+\W+)?$", re.I
+    ),
+    # "my 221g was issued on 19 January", "a 221(g) issued at Nairobi": the paper, not the visa.
+    "issued": re.compile(
+        r"\b(?:221\s*\(?\s*g\s*\)?|letter|notice|slip|paper|form|sheet|worksheet|refusal|passport|"
+        r"i-?20|ds-?2019)\W+(?:(?:was|were|got|been|is)\W+)?$",
+        re.I,
+    ),
+    "ready": re.compile(r"\b(?:i am|i'm|im|we are|we're|are you|get|getting|documents?|docs|papers|all)\W+$", re.I),
+}
+READY_FOR = re.compile(r"^\W*(?:to|for)\b", re.I)
+
+
+# "not refused but not approved either", "documents still not ready".
+NEGATED = re.compile(r"\b(?:not|never|isn't|wasn't|didn't|no)\W+(?:\w+\W+)?$", re.I)
+# "the approved I-129F", "approved petition": the petition, not the visa.
+APPROVED_SOMETHING = re.compile(r"^\W*(?:i-?\d{3}\w*|petition|uscis|by uscis)\b", re.I)
+# "was issued a 221(g)", "issued me a white slip": the verb, not the status.
+ISSUED_SOMETHING = re.compile(r"^\W*(?:a|an|the|me|him|her|us|them|with|my|his|our|their)\b", re.I)
+# "what is administrative processing?", "is AP the same as 221g", "how long does AP take":
+# the process in general, not the status of their case.
+THE_PROCESS_IN_GENERAL = re.compile(
+    r"(?:^\W*(?:is|does|do)\W+|\b(?:what(?:'s| is| does)?|whats|wat(?: is)?|how long(?: does| do| will| is)?|hw long|"
+    r"between|meaning of|about)\W+)(?:the\W+)?$",
+    re.I,
+)
+
+
+def describes_the_case(text: str, status: str, start: int, end: int) -> bool:
+    before = text[max(0, start - 40) : start]
+    not_the_case = NOT_THE_CASE.get(status)
+    if not_the_case and not_the_case.search(before):
+        return False
+    if NEGATED.search(before):
+        return False
+    if status == "issued" and ISSUED_SOMETHING.search(text[end : end + 8]):
+        return False
+    if status == "approved" and APPROVED_SOMETHING.search(text[end : end + 12]):
+        return False
+    if status == "administrative_processing" and THE_PROCESS_IN_GENERAL.search(text[max(0, start - 40) : start]):
+        return False
+    return not (status == "ready" and READY_FOR.search(text[end : end + 8]))
+
+
+# "F1" is the student visa or the family first preference. Family words without student
+# words make it the immigrant category, whose missed-deadline rules differ.
+FAMILY_FIRST_PREFERENCE = re.compile(
+    r"\b(?:i-?130|priority date|nvc|immigrant visa|immigration visa|green card|unmarried (?:son|daughter)s?|"
+    r"first preference|family preference|(?:us|american|citizen) (?:father|mother|dad|mom|mum|parents?)|"
+    r"(?:father|mother|dad|mom|mum|parents?) (?:is|are) (?:a )?(?:us |american )?citizens?|petitioned)\b",
+    re.I,
+)
+STUDENT = re.compile(
+    r"\b(?:student|i-?20|universit(?:y|ies)|college|sevis|admits?|admission|masters?|ms|mba|phd|"
+    r"bachelors?|intake|semester|course|school|stem|opt)\b",
+    re.I,
+)
+
+
+def visa_class(text: str, value: str, start: int, end: int) -> str:
+    if value == "F-1" and re.fullmatch(r"f\W?1", text[start:end], re.I):
+        if FAMILY_FIRST_PREFERENCE.search(text) and not STUDENT.search(text):
+            return "F1"
+    return value
+
+
+@dataclass(frozen=True)
+class Entity:
+    entity: str
+    value: object
+    start: int
+    end: int
+    role: str | None = None
+
+
+class EntityExtractor:
+    def __init__(self) -> None:
+        self.nlp = spacy.blank("en")
+        # spaCy keeps the full stop on "H1B." (it looks like an abbreviation), so the visa
+        # class at the end of a sentence was missed: split a final full stop off any word.
+        suffixes = list(self.nlp.Defaults.suffixes) + [r"(?<=[0-9A-Za-z])\.$"]  # type: ignore[arg-type]
+        self.nlp.tokenizer.suffix_search = spacy.util.compile_suffix_regex(suffixes).search  # type: ignore[union-attr]
+        ruler = self.nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
+        patterns = []
+        for name, visa in reference.visa_types().items():
+            patterns += [{"label": "visa_type", "pattern": n, "id": name} for n in visa.names]
+        for status, names in reference.ceac_statuses().items():
+            patterns += [{"label": "ceac_status", "pattern": n, "id": status} for n in names]
+        for name, consulate in reference.consulates().items():
+            patterns += [{"label": "consulate", "pattern": n, "id": name} for n in consulate.names]
+        ruler.add_patterns(patterns)  # type: ignore[attr-defined]
+
+    def extract(self, text: str, today: dt.date) -> list[Entity]:
+        found = list(self._regex_entities(text, today))
+        taken = [(e.start, e.end) for e in found]
+        for span in self.nlp(text).ents:
+            if span.label_ == "ceac_status" and not describes_the_case(
+                text, span.ent_id_, span.start_char, span.end_char
+            ):
+                continue
+            if not any(span.start_char < end and start < span.end_char for start, end in taken):
+                value = span.ent_id_
+                if span.label_ == "visa_type":
+                    value = visa_class(text, value, span.start_char, span.end_char)
+                found.append(Entity(span.label_, value, span.start_char, span.end_char))
+        return sorted(found, key=lambda e: e.start)
+
+    def _regex_entities(self, text: str, today: dt.date) -> Iterator[Entity]:
+        taken: list[tuple[int, int]] = []
+
+        def free(match: re.Match[str]) -> bool:
+            return not any(match.start() < end and start < match.end() for start, end in taken)
+
+        def claim(match: re.Match[str], entity: str, value: object, role: str | None = None) -> Entity:
+            taken.append((match.start(), match.end()))
+            return Entity(entity, value, match.start(), match.end(), role)
+
+        for match in EMAIL.finditer(text):
+            yield claim(match, "email", match.group(0))
+        for mention in dates.find_dates(text, today):
+            taken.append((mention.start, mention.end))
+            if mention.ambiguous:  # confirmed with the applicant before it is used
+                yield Entity("ambiguous_date", mention.value, mention.start, mention.end)
+            else:
+                yield Entity("date", mention.value, mention.start, mention.end, mention.role)
+        for match in SINCE_MONTH.finditer(text):
+            if free(match):
+                month = MONTH_NUMBERS[match.group(1)[:3].lower()]
+                year = today.year if month <= today.month else today.year - 1
+                yield claim(match, "duration", (today - dt.date(year, month, 1)).days)
+        for match in DURATION.finditer(text):
+            before = text[: match.start()]
+            names_the_rule = RULE_NAMED.search(before) or (
+                match.group(3).lower() == "year" and RULE_BEFORE.search(before)
+            )
+            if free(match) and not names_the_rule and not NOT_A_WAIT_BEFORE.search(before):
+                number = dates.amount(match.group(1)) + (0.5 if match.group(2) else 0)
+                days = (today - dates.ago(today, number, match.group(3))).days
+                yield claim(match, "duration", days)
+        for match in SECTION_221G.finditer(text):
+            yield claim(match, "refusal_section", "221g")
+        for match in SECTION_214B.finditer(text):
+            yield claim(match, "refusal_section", "214b")
+        for match in SECTION_212A.finditer(text):
+            paragraph, letter = match.group(1) or "", (match.group(2) or "").upper()
+            roman = (match.group(3) or match.group(4) or "").lower()
+            yield claim(match, "refusal_section", f"212a{paragraph}{letter}{roman}")
+        for match in PHONE.finditer(text):
+            if free(match) and len(re.sub(r"\D", "", match.group(0))) >= 7:
+                yield claim(match, "phone", match.group(0).strip())
+        for match in PERSON_NAME.finditer(text):
+            name = match.group(1)
+            start = match.start(1)
+            if not any(start < end and s < start + len(name) for s, end in taken):
+                taken.append((start, start + len(name)))
+                yield Entity("person_name", name.title(), start, start + len(name))

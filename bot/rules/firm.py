@@ -1,0 +1,117 @@
+"""The firm profile: firm.yml at the project root, overridden by FIRM_* environment variables."""
+
+import datetime as dt
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.rules.names import WEEKDAY_NAMES
+from bot.rules.yamlfile import DataFileError, load_yaml
+
+DEFAULT_PROFILE = Path(__file__).resolve().parents[2] / "firm.yml"
+FIELDS = (
+    "name",
+    "referral_text",
+    "booking_url",
+    "phone",
+    "email",
+    "office_hours",
+    "disclaimer",
+    "office_days",
+    "office_open",
+    "office_close",
+    "office_timezone",
+    "callback_within_hours",
+    "retention_days",
+)
+WEEKDAYS = tuple(name[:3].lower() for name in WEEKDAY_NAMES)  # "mon" ... "sun", as firm.yml writes them
+
+
+@dataclass(frozen=True)
+class FirmProfile:
+    name: str
+    referral_text: str
+    booking_url: str
+    phone: str
+    email: str
+    office_hours: str
+    disclaimer: str
+    office_days: tuple[int, ...]  # 0 = Monday
+    office_open: dt.time
+    office_close: dt.time
+    office_timezone: str
+    callback_within_hours: int
+    retention_days: int
+
+    @property
+    def contact_line(self) -> str:
+        return (
+            f"Book a consultation: {self.booking_url} · Phone: {self.phone} · Email: {self.email} ({self.office_hours})"
+        )
+
+    def next_opening(self, now: dt.datetime) -> dt.datetime | None:
+        """None while the office is open; otherwise when it next opens (in the office's time zone)."""
+        local = now.astimezone(ZoneInfo(self.office_timezone))
+        for days_ahead in range(0, 8):
+            day = local.date() + dt.timedelta(days=days_ahead)
+            if day.weekday() not in self.office_days:
+                continue
+            opens = dt.datetime.combine(day, self.office_open, tzinfo=local.tzinfo)
+            closes = dt.datetime.combine(day, self.office_close, tzinfo=local.tzinfo)
+            if days_ahead == 0 and opens <= local < closes:
+                return None
+            if opens > local:
+                return opens
+        raise ValueError("the firm profile has no office days")
+
+    @staticmethod
+    def describe_opening(opening: dt.datetime) -> str:
+        return f"{WEEKDAY_NAMES[opening.weekday()]} at {opening:%H:%M} ({opening.tzinfo})"
+
+
+def _parse_time(path: Path, field: str, value: str) -> dt.time:
+    try:
+        return dt.time.fromisoformat(value)
+    except ValueError:
+        raise DataFileError(f"{path}: field '{field}' must be a time such as 09:00") from None
+
+
+def _positive(path: Path, field: str, value: str) -> int:
+    if not value.isdigit() or int(value) <= 0:
+        raise DataFileError(f"{path}: field '{field}' must be a whole number greater than 0")
+    return int(value)
+
+
+def load_firm(environ: Mapping[str, str] = os.environ) -> FirmProfile:
+    path = Path(environ.get("FIRM_PROFILE") or DEFAULT_PROFILE)
+    data = load_yaml(path)
+    if not isinstance(data, dict):
+        raise DataFileError(f"{path}: expected the fields {', '.join(FIELDS)}")
+    values: dict[str, Any] = {}  # text at first; some fields are then converted to their types
+    for field in FIELDS:
+        value = environ.get(f"FIRM_{field.upper()}") or data.get(field)
+        if not isinstance(value, (str, int)) or not str(value).strip():
+            raise DataFileError(f"{path}: field '{field}' is missing or empty (or set FIRM_{field.upper()})")
+        values[field] = " ".join(str(value).split())
+    if not values["booking_url"].startswith(("https://", "http://")):
+        raise DataFileError(f"{path}: field 'booking_url' must start with http:// or https://")
+    if "@" not in values["email"]:
+        raise DataFileError(f"{path}: field 'email' is not an email address")
+    days = values["office_days"].lower().split()
+    if not days or any(day not in WEEKDAYS for day in days):
+        raise DataFileError(f"{path}: field 'office_days' must list days among {' '.join(WEEKDAYS)}")
+    try:
+        ZoneInfo(values["office_timezone"])
+    except (ZoneInfoNotFoundError, ValueError):
+        raise DataFileError(f"{path}: field 'office_timezone' is not a time zone such as America/New_York") from None
+    values["office_days"] = tuple(WEEKDAYS.index(day) for day in days)
+    values["office_open"] = _parse_time(path, "office_open", values["office_open"])
+    values["office_close"] = _parse_time(path, "office_close", values["office_close"])
+    if values["office_open"] >= values["office_close"]:
+        raise DataFileError(f"{path}: 'office_open' must be before 'office_close'")
+    values["callback_within_hours"] = _positive(path, "callback_within_hours", values["callback_within_hours"])
+    values["retention_days"] = _positive(path, "retention_days", values["retention_days"])
+    return FirmProfile(**values)

@@ -1,0 +1,146 @@
+"""The legal knowledge base: YAML files in bot/rules/knowledge/ that attorneys edit.
+
+sources.yml names every source once; each other file holds `entries:`, each with
+exactly `id`, `text`, `sources` (ids from sources.yml) and `reviewed` (the date
+an attorney last checked it). Loading validates everything and stops with an
+error naming the file, the entry and the field, so a broken file never reaches
+an applicant.
+"""
+
+import datetime as dt
+import re
+import string
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.rules.yamlfile import DataFileError, load_mapping, load_yaml
+
+KNOWLEDGE_DIR = Path(__file__).parent / "knowledge"
+ENTRY_FIELDS = ("id", "text", "sources", "reviewed")
+SOURCE_FIELDS = ("title", "url", "reliability")
+RELIABILITIES = ("official", "regulation", "law_firm", "news", "forum", "data")
+# The only values the engine fills into an entry's text.
+PLACEHOLDERS = {"deadline", "days_left", "days_overdue", "notice_date", "days", "consulate", "inquiry_days"}
+ENTRY_ID = re.compile(r"^[a-z0-9_]+$")
+
+
+class KnowledgeBaseError(DataFileError):
+    pass
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    title: str
+    url: str
+    reliability: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    text: str
+    sources: tuple[Source, ...]
+    reviewed: dt.date
+    file: str
+
+    def render(self, **values: object) -> str:
+        return self.text.format_map(values) if values else self.text
+
+
+def _fail(path: Path, where: str, message: str) -> None:
+    raise KnowledgeBaseError(f"{path.name}: {where}: {message}")
+
+
+def _load_sources(path: Path) -> dict[str, Source]:
+    sources = {}
+    for source_id, spec in load_mapping(path, "sources").items():
+        where = f"source '{source_id}'"
+        if not isinstance(spec, dict):
+            _fail(path, where, "expected title, url and reliability")
+        for field in SOURCE_FIELDS:
+            if not isinstance(spec.get(field), str) or not spec[field].strip():
+                _fail(path, where, f"field '{field}' is missing or empty")
+        if not spec["url"].startswith(("https://", "http://")):
+            _fail(path, where, "field 'url' must start with http:// or https://")
+        if spec["reliability"] not in RELIABILITIES:
+            _fail(path, where, f"field 'reliability' must be one of {', '.join(RELIABILITIES)}")
+        sources[source_id] = Source(source_id, spec["title"].strip(), spec["url"].strip(), spec["reliability"])
+    return sources
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+def _load_entry(path: Path, index: int, raw: Any, sources: dict[str, Source], today: dt.date) -> Entry:
+    if not isinstance(raw, dict):
+        _fail(path, f"entry #{index + 1}", "expected a mapping with id, text, sources and reviewed")
+    where = f"entry '{raw.get('id', f'#{index + 1}')}'"
+    for field in ENTRY_FIELDS:
+        if raw.get(field) in (None, "", []):
+            _fail(path, where, f"field '{field}' is missing or empty")
+    unknown = sorted(set(raw) - set(ENTRY_FIELDS))
+    if unknown:
+        _fail(path, where, f"unknown field '{unknown[0]}' (allowed: {', '.join(ENTRY_FIELDS)})")
+    if not isinstance(raw["id"], str) or not ENTRY_ID.match(raw["id"]):
+        _fail(path, where, "field 'id' must be lowercase letters, digits and underscores")
+    if not isinstance(raw["text"], str):
+        _fail(path, where, "field 'text' must be text")
+    try:
+        bad = _placeholders(raw["text"]) - PLACEHOLDERS
+    except ValueError as error:
+        _fail(path, where, f"field 'text' has a broken {{placeholder}}: {error}")
+    if bad:
+        _fail(path, where, f"field 'text' uses unknown placeholder {{{sorted(bad)[0]}}}")
+    if not isinstance(raw["sources"], list):
+        _fail(path, where, "field 'sources' must be a list of source ids")
+    for source_id in raw["sources"]:
+        if source_id not in sources:
+            _fail(path, where, f"field 'sources' names unknown source '{source_id}' (not in sources.yml)")
+    reviewed = raw["reviewed"]
+    if not isinstance(reviewed, dt.date) or isinstance(reviewed, dt.datetime):
+        _fail(path, where, "field 'reviewed' must be a date (YYYY-MM-DD)")
+    if reviewed > today:
+        _fail(path, where, f"field 'reviewed' is in the future ({reviewed.isoformat()})")
+    return Entry(
+        raw["id"], " ".join(raw["text"].split()), tuple(sources[s] for s in raw["sources"]), reviewed, path.name
+    )
+
+
+class KnowledgeBase:
+    def __init__(self, entries: dict[str, Entry], sources: dict[str, Source]) -> None:
+        self.entries = entries
+        self.sources = sources
+
+    @classmethod
+    def load(cls, directory: Path = KNOWLEDGE_DIR, today: dt.date | None = None) -> "KnowledgeBase":
+        today = today or dt.date.today()
+        sources = _load_sources(directory / "sources.yml")
+        entries: dict[str, Entry] = {}
+        files = sorted(p for p in directory.glob("*.yml") if p.name != "sources.yml")
+        if not files:
+            raise KnowledgeBaseError(f"{directory}: no knowledge files (*.yml) found")
+        for path in files:
+            data = load_yaml(path)
+            if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
+                _fail(path, "top level", "expected 'entries:' followed by a list")
+            for index, raw in enumerate(data["entries"]):
+                entry = _load_entry(path, index, raw, sources, today)
+                if entry.id in entries:
+                    _fail(path, f"entry '{entry.id}'", f"field 'id' is also used in {entries[entry.id].file}")
+                entries[entry.id] = entry
+        return cls(entries, sources)
+
+    def entry(self, entry_id: str) -> Entry:
+        try:
+            return self.entries[entry_id]
+        except KeyError:
+            raise KnowledgeBaseError(f"knowledge base has no entry '{entry_id}'") from None
+
+    def source(self, source_id: str) -> Source:
+        try:
+            return self.sources[source_id]
+        except KeyError:
+            raise KnowledgeBaseError(f"sources.yml has no source '{source_id}'") from None

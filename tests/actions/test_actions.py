@@ -1,0 +1,366 @@
+"""Action tests in the RasaHQ style: tracker fixtures in, exact events and messages out."""
+
+import functools
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import ActionExecuted, FollowupAction, SessionStarted, SlotSet
+
+from actions import answers
+from actions.answers import ActionAnswerQuestion, ActionContinue
+from actions.conversation import ActionFallback, ActionFirmResponse, ActionSessionStart
+from actions.resources import ADVICE, FIRM, firm_values
+from tests.common import DEADLINE_TRACKER, ROOT, entity, responses, run, tracker
+
+
+def remembered(topic, messages, earlier_topics=()):
+    """The events that keep what was asked and cited, for the attorney's case summary."""
+    cited = next(m["custom"]["sources"] for m in messages if m.get("custom", {}).get("type") == "sources")
+    return [
+        SlotSet("topics_asked", [*earlier_topics, topic]),
+        SlotSet("sources_cited", [f"{s['title']} {s['url']}" for s in cited]),
+    ]
+
+
+async def test_deadline_question_with_a_date_gets_the_date_card_sources_and_referral():
+    events, messages = await run(ActionAnswerQuestion(), Tracker.from_dict(DEADLINE_TRACKER))
+    assert events == remembered("deadline", messages)
+    assert "3 March 2027" in messages[0]["text"]
+    assert messages[1]["custom"] == {
+        "type": "deadline",
+        "notice_date": "2026-03-03",
+        "counted_from": "notice",
+        "deadline": "2027-03-03",
+        "days_left": 261,
+        "urgency": "later",
+    }
+    assert messages[2]["text"].startswith("Good to know:\n• ")
+    assert messages[3]["custom"]["type"] == "sources"
+    assert messages[3]["custom"]["sources"] and all(
+        s["url"].startswith("http") for s in messages[3]["custom"]["sources"]
+    )
+    assert messages[4]["response"] == "utter_referral_suggested"
+    assert messages[4]["booking_url"] == FIRM.booking_url
+    assert len(messages) == 5
+
+
+async def test_ambiguous_numeric_date_is_confirmed_before_use():
+    events, messages = await run(
+        ActionAnswerQuestion(), tracker("ask_deadline", [entity("ambiguous_date", "2026-04-06|2026-06-04")])
+    )
+    assert events == [SlotSet("ambiguous_date", None), SlotSet("pending_topic", "deadline")]
+    assert messages[0]["response"] == "utter_ask_which_date"
+    assert (messages[0]["first"], messages[0]["second"]) == ("6 April 2026", "4 June 2026")
+    assert [b["payload"] for b in messages[0]["buttons"]] == [
+        '/inform{"date":"2026-04-06"}',
+        '/inform{"date":"2026-06-04"}',
+    ]
+
+
+async def test_deadline_question_without_a_date_asks_for_it_then_answers_the_date_given():
+    events, messages = await run(ActionAnswerQuestion(), tracker("ask_deadline"))
+    assert events == [SlotSet("pending_topic", "deadline")]
+    assert responses(messages) == ["utter_ask_notice_date"]
+
+    events, messages = await run(
+        ActionContinue(), tracker("inform", [entity("date", "2026-06-01")], date="2026-06-01", pending_topic="deadline")
+    )
+    assert events == [
+        SlotSet("notice_date", "2026-06-01"),
+        SlotSet("date", None),
+        SlotSet("pending_topic", None),
+        *remembered("deadline", messages),
+    ]
+    assert messages[1]["custom"]["deadline"] == "2027-06-01"
+
+
+async def test_future_date_is_refused_with_the_reason_and_asked_again():
+    events, messages = await run(
+        ActionAnswerQuestion(), understood("ask_deadline", "my 221g letter is dated 1 July 2026, when is my deadline?")
+    )
+    assert events == [SlotSet("notice_date", None), SlotSet("pending_topic", "deadline")]
+    assert responses(messages) == ["utter_date_problem", "utter_ask_notice_date"]
+    assert messages[0]["reason"] == "the notice date 2026-07-01 is in the future; please check it"
+
+
+async def test_nonexistent_date_is_refused_not_guessed():
+    _, messages = await run(
+        ActionAnswerQuestion(), tracker("ask_deadline", [entity("date", "2026-02-30")], date="2026-02-30")
+    )
+    assert messages[0]["response"] == "utter_date_problem"
+    assert messages[0]["reason"].startswith("30 February 2026 does not exist")
+    assert all("custom" not in m or m["custom"].get("type") != "deadline" for m in messages)
+
+
+async def test_interview_and_notice_dates_count_from_the_earlier():
+    _, messages = await run(
+        ActionAnswerQuestion(), tracker("ask_deadline", notice_date="2026-03-20", interview_date="2026-03-03")
+    )
+    card = next(m["custom"] for m in messages if m.get("custom", {}).get("type") == "deadline")
+    assert (card["deadline"], card["counted_from"]) == ("2027-03-03", "interview")
+
+
+async def test_follow_up_uses_what_is_already_known():
+    events, messages = await run(
+        ActionAnswerQuestion(),
+        tracker(
+            "missed_deadline",
+            text="and what if i miss it?",
+            notice_date="2025-06-01",
+            visa_type="CR-1",
+            topics_asked=["deadline"],
+        ),
+    )
+    assert events == remembered("missed_deadline", messages, earlier_topics=["deadline"])
+    card = next(m["custom"] for m in messages if m.get("custom", {}).get("type") == "deadline")
+    assert card["urgency"] == "passed"
+    kb = ADVICE.kb
+    assert kb.entry("missed_iv_termination").text in messages[0]["text"]
+    assert messages[-1]["response"] == "utter_referral_urgent"
+
+
+async def test_status_question_without_status_offers_the_statuses():
+    events, messages = await run(ActionAnswerQuestion(), tracker("ask_status_meaning"))
+    assert events == [SlotSet("pending_topic", "status_meaning")]
+    assert responses(messages) == ["utter_ask_ceac_status"]
+
+
+async def test_status_given_after_the_question_is_explained():
+    events, messages = await run(
+        ActionContinue(),
+        tracker("inform", [entity("ceac_status", "issued")], ceac_status="issued", pending_topic="status_meaning"),
+    )
+    assert events == [SlotSet("pending_topic", None), *remembered("status_meaning", messages)]
+    assert messages[0]["text"].startswith(ADVICE.kb.entry("status_issued").text)
+    assert messages[-1]["response"] == "utter_referral_none"
+
+
+async def test_petition_returned_remembers_the_kind_of_221g():
+    events, messages = await run(ActionAnswerQuestion(), tracker("petition_returned"))
+    assert events == [SlotSet("kind_221g", "petition_returned"), *remembered("petition_returned", messages)]
+
+
+async def test_fallback_asks_to_rephrase_then_offers_the_attorney():
+    events, messages = await run(ActionFallback(), tracker("nlu_fallback"))
+    assert events == [SlotSet("fallback_count", 1)]
+    assert responses(messages) == ["utter_ask_rephrase"]
+    events, messages = await run(ActionFallback(), tracker("nlu_fallback", fallback_count=1))
+    assert events == [SlotSet("fallback_count", 0), SlotSet("pending_topic", "attorney_offer")]
+    assert responses(messages) == ["utter_offer_attorney"]
+    events, messages = await run(ActionContinue(), tracker("affirm", pending_topic="attorney_offer"))
+    assert events == [SlotSet("pending_topic", None), FollowupAction("intake_form")]  # the intake starts
+    assert messages == []
+
+
+async def test_declining_the_attorney_offer():
+    events, messages = await run(ActionContinue(), tracker("deny", pending_topic="attorney_offer"))
+    assert (events, responses(messages)) == ([SlotSet("pending_topic", None)], ["utter_anything_else"])
+
+
+@pytest.mark.parametrize(
+    "intent, response",
+    [("bot_challenge", "utter_bot_challenge"), ("out_of_scope", "utter_out_of_scope")],
+)
+async def test_firm_replies_use_the_firm_profile(intent, response):
+    events, messages = await run(ActionFirmResponse(), tracker(intent))
+    assert events == []
+    assert responses(messages) == [response]
+    assert {k: messages[0][k] for k in firm_values()} == firm_values()
+
+
+async def test_session_starts_with_the_disclaimer():
+    events, messages = await run(ActionSessionStart(), tracker())
+    assert events == [SessionStarted(), ActionExecuted("action_listen")]
+    assert responses(messages) == ["utter_disclaimer"]
+    assert messages[0]["disclaimer"] == FIRM.disclaimer
+
+
+async def test_an_engine_failure_becomes_a_polite_reply(monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(answers.ADVICE, "answer", broken)
+    events, messages = await run(ActionAnswerQuestion(), Tracker.from_dict(DEADLINE_TRACKER))
+    assert events == []
+    assert responses(messages) == ["utter_something_went_wrong"]
+
+
+@pytest.mark.parametrize("text", ["", "🙂🙂🙂"])
+async def test_an_answer_with_nothing_in_it_is_not_taken_as_information(text):
+    events, messages = await run(ActionContinue(), tracker("inform", text=text, pending_topic="deadline"))
+    assert events == [SlotSet("fallback_count", 1)]
+    assert responses(messages) == ["utter_ask_rephrase"]
+
+
+def test_the_action_server_registers_exactly_the_domains_custom_actions():
+    import yaml
+    from rasa_sdk.executor import ActionExecutor
+
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    assert set(executor.actions) == set(domain["actions"])
+
+
+# --- which date is which: fixtures from what the real extractor finds ---------------------
+
+
+@functools.lru_cache(maxsize=1)
+def real_extractor():
+    from bot.rules.entities import EntityExtractor
+
+    return EntityExtractor()
+
+
+def understood(intent, text, **slots):
+    """A tracker holding what the real entity extractor finds in text, and the slots
+    domain.yml's role mappings fill from it."""
+    from bot.rules import clock
+
+    found = [
+        {"entity": e.entity, "value": e.value, "start": e.start, "end": e.end, **({"role": e.role} if e.role else {})}
+        for e in real_extractor().extract(text, clock.today())
+    ]
+    role_slots = {"notice": "notice_date", "interview": "interview_date", "other": "date"}
+    filled = {role_slots[e["role"]]: e["value"] for e in found if e["entity"] == "date" and e.get("role") in role_slots}
+    filled |= {e["entity"]: e["value"] for e in found if e["entity"] in ("refusal_section", "ceac_status", "visa_type")}
+    return tracker(intent, found, text=text, **(filled | slots))
+
+
+async def test_a_deadline_question_with_an_unexplained_date_asks_before_counting():
+    events, messages = await run(
+        ActionAnswerQuestion(), understood("ask_deadline", "3 March 2026, when is my deadline?")
+    )
+    assert responses(messages) == ["utter_confirm_notice_date"]
+    assert messages[0]["date"] == "3 March 2026"
+    assert events == [SlotSet("pending_topic", "confirm_notice_date")]
+    # "Yes": now the year is counted from it.
+    events, messages = await run(
+        ActionContinue(), tracker("affirm", date="2026-03-03", pending_topic="confirm_notice_date")
+    )
+    card = next(m["custom"] for m in messages if m.get("custom", {}).get("type") == "deadline")
+    assert card["deadline"] == "2027-03-03" and SlotSet("notice_date", "2026-03-03") in events
+    # "No": ask for the printed date, and forget the unexplained one.
+    events, messages = await run(
+        ActionContinue(), tracker("deny", date="2026-03-03", pending_topic="confirm_notice_date")
+    )
+    assert responses(messages) == ["utter_ask_notice_date"]
+    assert events == [SlotSet("date", None), SlotSet("pending_topic", "deadline")]
+
+
+async def test_the_day_the_letter_arrived_never_starts_the_year():
+    events, messages = await run(
+        ActionAnswerQuestion(),
+        understood("ask_deadline", "I received my 221g letter by email on 20 March 2026, when is my deadline?"),
+    )
+    assert responses(messages) == ["utter_received_date_not_counted"]
+    assert not any(m.get("custom") for m in messages)
+
+
+async def test_a_later_unexplained_date_does_not_replace_the_notice_date():
+    events, messages = await run(
+        ActionAnswerQuestion(), understood("ask_deadline", "and what about 20 May 2026?", notice_date="2026-03-03")
+    )
+    card = next(m["custom"] for m in messages if m.get("custom", {}).get("type") == "deadline")
+    assert card["notice_date"] == "2026-03-03" and card["deadline"] == "2027-03-03"
+
+
+async def test_a_214b_refusal_gets_no_countdown_and_is_told_why():
+    from bot.rules.knowledge import KnowledgeBase
+
+    events, messages = await run(
+        ActionAnswerQuestion(),
+        understood("ask_deadline", "refused under 214b on 3 March 2026, do I have a year to send documents?"),
+    )
+    assert not any(m.get("custom", {}).get("type") == "deadline" for m in messages)
+    assert messages[0]["text"].startswith(KnowledgeBase.load().entry("deadline_not_for_214b").text)
+
+
+async def test_choosing_a_reading_of_an_ambiguous_date_by_button_counts_it_as_the_notice_date():
+    # The button's payload is /inform{"date":"2026-06-04"}: a date entity without a role.
+    events, messages = await run(
+        ActionContinue(), tracker("inform", [entity("date", "2026-06-04")], pending_topic="deadline")
+    )
+    card = next(m["custom"] for m in messages if m.get("custom", {}).get("type") == "deadline")
+    assert card["notice_date"] == "2026-06-04" and card["deadline"] == "2027-06-04"
+
+
+async def test_a_letter_received_in_the_future_is_refused_with_the_reason():
+    events, messages = await run(
+        ActionAnswerQuestion(),
+        understood("ask_deadline", "i got the 221g letter on 1 August 2026, when is my deadline"),
+    )
+    assert responses(messages) == ["utter_date_problem", "utter_ask_notice_date"]
+    assert "in the future" in messages[0]["reason"]
+
+
+async def test_a_status_update_mid_conversation_is_answered_not_just_noted():
+    from bot.rules.knowledge import KnowledgeBase
+
+    events, messages = await run(
+        ActionContinue(), understood("inform", "now it changed to in transit", topics_asked=["deadline"])
+    )
+    assert "utter_noted" not in responses(messages)
+    assert messages[0]["text"].startswith(KnowledgeBase.load().entry("status_in_transit").text)
+
+
+async def test_an_earlier_interview_date_given_later_recomputes_the_deadline():
+    events, messages = await run(
+        ActionContinue(),
+        understood(
+            "inform",
+            "wait, the interview itself was on 1 March 2026",
+            notice_date="2026-03-03",
+            topics_asked=["deadline"],
+        ),
+    )
+    card = next(m["custom"] for m in messages if m.get("custom", {}).get("type") == "deadline")
+    assert (card["counted_from"], card["deadline"]) == ("interview", "2027-03-01")
+
+
+async def test_a_date_given_before_any_deadline_question_is_only_noted():
+    events, messages = await run(ActionContinue(), understood("inform", "the interview was on 1 March 2026"))
+    assert responses(messages) == ["utter_noted"]
+
+
+def low_confidence(text, ranking):
+    """What FallbackClassifier leaves: nlu_fallback first, then the classifier's ranking."""
+    state = understood("nlu_fallback", text).current_state()
+    state["latest_message"]["intent_ranking"] = [{"name": "nlu_fallback", "confidence": 0.5}] + [
+        {"name": name, "confidence": confidence} for name, confidence in ranking
+    ]
+    return Tracker.from_dict(state)
+
+
+async def test_a_low_confidence_question_about_a_case_offers_the_likeliest_topics():
+    events, messages = await run(
+        ActionFallback(),
+        low_confidence(
+            "the 221g thing since march and nobody says anything what is going on with it",
+            [
+                ("ask_processing_time", 0.38),
+                ("greet", 0.2),
+                ("ask_deadline", 0.3),
+                ("ask_options", 0.07),
+                ("ask_documents", 0.02),
+            ],
+        ),
+    )
+    assert responses(messages) == ["utter_which_topic"]
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/ask_processing_time", "/ask_deadline", "/ask_options"]
+    assert events == [SlotSet("fallback_count", 1)]
+
+
+async def test_a_low_confidence_message_not_about_a_case_is_asked_to_be_rephrased():
+    events, messages = await run(
+        ActionFallback(),
+        low_confidence("hmm what about the other thing", [("ask_processing_time", 0.38), ("ask_deadline", 0.3)]),
+    )
+    assert responses(messages) == ["utter_ask_rephrase"]
+
+
+async def test_topic_buttons_are_offered_once_then_the_attorney():
+    state = low_confidence("my visa thing is weird", [("ask_status_meaning", 0.4), ("explain_221g", 0.3)])
+    state.slots["fallback_count"] = 1
+    events, messages = await run(ActionFallback(), state)
+    assert responses(messages) == ["utter_offer_attorney"]

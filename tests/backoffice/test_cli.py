@@ -1,0 +1,150 @@
+"""The staff command line, run as a staff member would, against a SQLite file."""
+
+import datetime as dt
+import os
+import subprocess
+import sys
+
+import pytest
+
+from bot.backoffice.db import make_engine
+from bot.backoffice.intake import IntakeStore
+from tests.common import CONSENT, ROOT, confirmed, lead, smtp_server
+
+
+@pytest.fixture
+def database(tmp_path):
+    return f"sqlite:///{tmp_path / 'intake.db'}"
+
+
+def cli(database, *args, **env):
+    return subprocess.run(
+        [sys.executable, "-m", "bot.backoffice.cli", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": database, **env},
+    )
+
+
+def test_list_on_a_fresh_database(database):
+    result = cli(database, "leads", "list")
+    assert (result.returncode, result.stdout.strip()) == (0, "No leads.")
+
+
+def test_list_show_export_delete(database, tmp_path):
+    assert cli(database, "leads", "list").returncode == 0  # migrates the fresh database
+    store = IntakeStore(make_engine(database))
+    calm = store.save_lead(lead(person_name="Calm Case", urgency="later"), "Summary of the calm case", [])
+    urgent = store.save_lead(
+        lead(person_name="Urgent Case", deadline=dt.date(2026, 6, 15), urgency="due_today"),
+        "Summary of the urgent case",
+        [],
+    )
+
+    listing = cli(database, "leads", "list").stdout.splitlines()
+    assert listing[0].startswith(f"#{urgent}") and "URGENT" in listing[0] and "Urgent Case" in listing[0]
+    assert listing[1].startswith(f"#{calm}") and "URGENT" not in listing[1]
+
+    assert cli(database, "leads", "show", str(calm)).stdout.strip() == "Summary of the calm case"
+
+    exported = tmp_path / "leads.csv"
+    result = cli(database, "leads", "export", str(exported))
+    assert result.stdout.strip() == f"Wrote 2 leads to {exported}"
+    assert exported.read_text().splitlines()[0].startswith("id,kind,created_at,urgency,deadline")
+
+    assert cli(database, "leads", "delete", str(calm)).stdout.strip() == f"Deleted lead #{calm}."
+    missing = cli(database, "leads", "show", str(calm))
+    assert (missing.returncode, missing.stderr.strip()) == (1, f"error: there is no lead #{calm}")
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["leads", "show", "abc"], "'abc' is not a whole number"),
+        (["leads", "show", "0"], "must be greater than 0"),
+        (["purge", "--older-than-days", "-5"], "must be greater than 0"),
+        (["leads"], "required"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
+def test_bad_arguments_get_a_clear_error(database, args, message):
+    result = cli(database, *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+
+
+def test_send_due_delivers_and_is_safe_to_repeat(database):
+    cli(database, "leads", "list")
+    store = IntakeStore(make_engine(database))
+    store.save_lead(lead(), "Summary", ["email"])
+    store.add_reminders("conv-1", "ravi@example.com", dt.date(2026, 7, 10), CONSENT, dt.date(2026, 6, 1))
+    store.request_confirmation("conv-1", "ravi@example.com")
+    with smtp_server() as controller:
+        env = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(controller.port), "BOT_TODAY": "2026-06-15"}
+        first = cli(database, "send-due", **env)
+        assert first.stdout.strip() == (
+            "Erasures: 0 completed, 0 to retry. Notifications: 1 sent, 0 to retry. "
+            "Address confirmations: 1 sent, 0 to retry. Reminders: 0 sent, 0 to retry."
+        )
+        confirmed(store, "conv-1", "ravi@example.com")  # the applicant opens the link
+        second = cli(database, "send-due", **env)
+        assert second.stdout.strip() == (
+            "Erasures: 0 completed, 0 to retry. Notifications: 0 sent, 0 to retry. "
+            "Address confirmations: 0 sent, 0 to retry. Reminders: 1 sent, 0 to retry."
+        )
+        third = cli(database, "send-due", **env)
+        assert third.stdout.strip() == (
+            "Erasures: 0 completed, 0 to retry. Notifications: 0 sent, 0 to retry. "
+            "Address confirmations: 0 sent, 0 to retry. Reminders: 0 sent, 0 to retry."
+        )
+    assert len(controller.handler.messages) == 3
+
+
+def test_purge_and_an_unreachable_database(database, tmp_path):
+    transcripts = f"sqlite:///{tmp_path / 'conversations.db'}"
+    assert cli(database, "purge", TRACKER_DATABASE_URL=transcripts).stdout.strip() == (
+        "Deleted 0 leads, 0 conversation transcripts older than 365 days "
+        "and 0 reminders that were older, sent or past their deadline."
+    )
+    down = cli("postgresql+psycopg2://nobody@127.0.0.1:1/none", "leads", "list")
+    assert down.returncode == 2
+    assert "error: the database at DATABASE_URL is not reachable" in down.stderr
+
+
+async def test_purge_keeps_one_retention_period_for_leads_and_transcripts_and_drops_spent_reminders(
+    database, tmp_path, monkeypatch
+):
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from components.tracker_store import ErasableSQLTrackerStore
+
+    transcripts = tmp_path / "conversations.db"
+    tracker_store = ErasableSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(transcripts))
+    now = dt.datetime.now(dt.timezone.utc).timestamp()
+    for sender, days_ago in [("silent-for-a-year", 400), ("active", 400), ("recent", 3)]:
+        events = [UserUttered("my name is Ravi Kumar", timestamp=now - days_ago * 86400)]
+        if sender == "active":
+            events.append(UserUttered("still waiting", timestamp=now - 86400))
+        await tracker_store.save(DialogueStateTracker.from_events(sender, events))
+    assert cli(database, "leads", "list").returncode == 0  # migrates
+    store = IntakeStore(make_engine(database))
+    store.add_reminders("conv-1", "sent@example.com", dt.date(2026, 7, 10), CONSENT, dt.date(2026, 6, 1))
+    store.add_reminders("conv-2", "passed@example.com", dt.date(2026, 6, 10), CONSENT, dt.date(2026, 5, 1))
+    store.add_reminders("conv-3", "due@example.com", dt.date(2026, 9, 10), CONSENT, dt.date(2026, 6, 1))
+    confirmed(store, "conv-1", "sent@example.com")
+    sent = store.claim_due_reminder(dt.date(2026, 6, 15))
+    store.reminder_sent(sent.id)
+
+    result = cli(database, "purge", TRACKER_DATABASE_URL=f"sqlite:///{transcripts}", FIRM_RETENTION_DAYS="365")
+    assert result.returncode == 0, result.stderr
+    assert "1 conversation transcripts older than 365 days" in result.stdout
+    assert sorted(await tracker_store.keys()) == ["active", "recent"]
+    assert {(r.email, r.days_before) for r in store.reminders()} == {
+        ("sent@example.com", 7),
+        ("due@example.com", 30),
+        ("due@example.com", 7),
+    }

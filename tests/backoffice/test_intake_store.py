@@ -1,0 +1,203 @@
+"""The intake store against real databases: a SQLite file and the local PostgreSQL server."""
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from sqlalchemy import inspect, select, text
+from sqlalchemy.exc import OperationalError
+
+from bot.backoffice.intake import IntakeStore
+from bot.backoffice.models import Lead, Notification
+from bot.backoffice.summary import case_summary
+from bot.rules import clock
+from tests.common import CONSENT, confirmed, fresh_database, lead, refusing_port, wait_until
+
+TODAY = dt.date(2026, 6, 15)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request, tmp_path):
+    with fresh_database(request.param, tmp_path) as engine:
+        yield engine
+
+
+@pytest.fixture
+def store(engine):
+    return IntakeStore(engine)
+
+
+def test_migrations_create_the_schema_from_empty(engine):
+    tables = set(inspect(engine).get_table_names())
+    assert {
+        "leads",
+        "notifications",
+        "reminders",
+        "erasure_requests",
+        "address_confirmations",
+        "alembic_version",
+    } <= tables
+    with engine.connect() as connection:
+        assert connection.execute(text("select version_num from alembic_version")).scalar() == "0004"
+    assert "claimed_at" in {column["name"] for column in inspect(engine).get_columns("notifications")}
+
+
+def test_a_lead_is_stored_with_its_notifications(store, engine):
+    answers = lead()
+    lead_id = store.save_lead(answers, case_summary(answers), ["email", "slack"])
+    stored = store.lead(lead_id)
+    assert (stored.person_name, stored.petitioner_name, stored.deadline) == (
+        "Ravi Kumar",
+        "Acme Corp",
+        dt.date(2027, 3, 1),
+    )
+    assert stored.consent_at.replace(tzinfo=dt.timezone.utc) == CONSENT
+    assert "Acme Corp" in stored.summary and "22 CFR 42.83" in stored.summary
+    assert [(n.channel, n.subject) for n in store.pending_notifications()] == [
+        ("email", f"new consultation request #{lead_id}"),
+        ("slack", f"new consultation request #{lead_id}"),
+    ]
+
+
+def test_sql_and_script_text_is_stored_as_text(store):
+    hostile = "Robert'); DROP TABLE leads; -- <script>alert(1)</script>"
+    lead_id = store.save_lead(lead(person_name=hostile, description=hostile), "summary", [])
+    assert store.lead(lead_id).person_name == hostile
+    assert len(store.leads()) == 1
+
+
+def test_urgent_leads_come_first_then_newest(store):
+    old_urgent = store.save_lead(lead(deadline=dt.date(2026, 7, 1), urgency="within_30_days"), "s", [])
+    newer = store.save_lead(lead(deadline=dt.date(2027, 3, 1), urgency="later"), "s", [])
+    newest_urgent = store.save_lead(lead(deadline=dt.date(2026, 6, 1), urgency="passed"), "s", [])
+    assert [row.id for row in store.leads()] == [newest_urgent, old_urgent, newer]
+    assert store.lead(newest_urgent).is_urgent
+
+
+def test_urgency_is_today_s_not_the_one_stored_at_intake(store, monkeypatch):
+    # Taken on 15 June with the deadline 60 days out: not urgent then, due within 30 days a month later.
+    lead_id = store.save_lead(lead(deadline=dt.date(2026, 8, 14), urgency="within_90_days"), "s", [])
+    assert not store.lead(lead_id).is_urgent
+    monkeypatch.setenv("BOT_TODAY", "2026-07-20")
+    assert store.lead(lead_id).current_urgency(clock.today()) == "within_30_days"
+    assert store.lead(lead_id).is_urgent
+    assert [row.id for row in store.leads()] == [lead_id]
+    exported = list(csv.DictReader(io.StringIO(store.export_csv())))
+    assert exported[0]["urgency"] == "within_30_days"
+
+
+def test_a_lead_without_deadline_is_never_urgent(store):
+    lead_id = store.save_lead(lead(deadline=None, urgency=None), "s", [])
+    assert store.lead(lead_id).current_urgency(clock.today()) is None
+    assert not store.lead(lead_id).is_urgent
+
+
+def test_export_is_csv_and_defuses_spreadsheet_formulas(store):
+    store.save_lead(lead(person_name='=HYPERLINK("http://evil")'), "s", [])
+    rows = list(csv.DictReader(io.StringIO(store.export_csv())))
+    assert rows[0]["person_name"] == '\'=HYPERLINK("http://evil")'
+    assert rows[0]["email"] == "ravi@example.com"
+
+
+def test_delete_and_erase_a_conversation(store, engine):
+    first = store.save_lead(lead(), "s", ["email"])
+    second = store.save_lead(lead(conversation_id="conv-2"), "s", ["email"])
+    store.add_reminders("conv-1", "ravi@example.com", dt.date(2027, 3, 1), CONSENT, TODAY)
+    assert store.erase_conversation("conv-1") == {"leads": 1, "reminders": 2}
+    assert store.lead(first) is None
+    assert [r.conversation_id for r in store.reminders()] == []
+    with engine.connect() as connection:
+        assert connection.execute(select(Notification.lead_id)).scalars().all() == [second]
+    remaining = store.leads()[0].id
+    assert store.delete_lead(remaining) and not store.delete_lead(remaining)
+
+
+def test_purge_removes_only_old_data(store, engine):
+    kept = store.save_lead(lead(), "s", [])
+    old = store.save_lead(lead(), "s", [])
+    with engine.begin() as connection:
+        connection.execute(
+            Lead.__table__.update()
+            .where(Lead.id == old)
+            .values(created_at=dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc))
+        )
+    assert store.purge(dt.timedelta(days=365)) == {"leads": 1, "reminders": 0}
+    assert [row.id for row in store.leads()] == [kept]
+
+
+def test_reminders_30_and_7_days_before_and_asking_twice_adds_nothing(store):
+    deadline = dt.date(2026, 8, 1)
+    assert store.add_reminders("conv-1", "a@example.com", deadline, CONSENT, TODAY) == [
+        dt.date(2026, 7, 2),
+        dt.date(2026, 7, 25),
+    ]
+    store.add_reminders("conv-1", "a@example.com", deadline, CONSENT, TODAY)
+    assert len(store.reminders("conv-1")) == 2
+
+
+def test_reminders_already_in_the_past_are_not_stored(store):
+    assert store.add_reminders("conv-1", "a@example.com", dt.date(2026, 6, 30), CONSENT, TODAY) == [
+        dt.date(2026, 6, 23)
+    ]
+
+
+def test_a_due_reminder_is_claimed_once(store):
+    store.add_reminders("conv-1", "a@example.com", dt.date(2026, 7, 10), CONSENT, dt.date(2026, 6, 1))
+    confirmed(store, "conv-1", "a@example.com")
+    first = store.claim_due_reminder(TODAY)
+    assert first is not None and first.days_before == 30
+    assert store.claim_due_reminder(TODAY) is None  # the 7-day one is not due yet; the 30-day one is taken
+    store.reminder_failed(first.id)
+    assert store.claim_due_reminder(TODAY).id == first.id
+
+
+def test_leads_are_capped_per_conversation_and_per_address(store):
+    from bot.backoffice.intake import MAX_LEADS_PER_ADDRESS_PER_DAY, MAX_LEADS_PER_CONVERSATION, LimitReached
+
+    for _ in range(MAX_LEADS_PER_CONVERSATION):
+        store.save_lead(lead(conversation_id="flood-1", email="one@example.com"), "Summary", ["email"])
+    with pytest.raises(LimitReached):
+        store.save_lead(lead(conversation_id="flood-1", email="other@example.com"), "Summary", ["email"])
+    # One address from many conversations (a script that opens a new one each time).
+    for number in range(MAX_LEADS_PER_ADDRESS_PER_DAY):
+        store.save_lead(lead(conversation_id=f"flood-{number + 10}", email="victim@example.com"), "S", ["email"])
+    with pytest.raises(LimitReached):
+        store.save_lead(lead(conversation_id="flood-99", email="victim@example.com"), "Summary", ["email"])
+    assert len(store.leads()) == MAX_LEADS_PER_CONVERSATION + MAX_LEADS_PER_ADDRESS_PER_DAY
+    assert len(store.pending_notifications()) == MAX_LEADS_PER_CONVERSATION + MAX_LEADS_PER_ADDRESS_PER_DAY
+
+
+def test_the_case_summary_carries_a_short_reference_not_the_conversation_id():
+    from bot.backoffice.summary import conversation_reference
+
+    summary = case_summary(lead(conversation_id="widget-session-5f1c2a9e7b"))
+    assert "widget-session-5f1c2a9e7b" not in summary
+    assert f"Conversation reference {conversation_reference('widget-session-5f1c2a9e7b')} on rest" in summary
+    assert conversation_reference("a") != conversation_reference("b")
+
+
+def test_after_a_failed_connection_the_next_attempts_fail_at_once_for_a_while():
+    """An unreachable database is not knocked on by every message; it is tried again soon after."""
+    import time
+
+    from bot.backoffice.db import BACKOFF_FIRST, DatabaseUnavailable, make_engine
+
+    with refusing_port() as down:
+        url = f"postgresql+psycopg2://nobody@127.0.0.1:{down}/down"
+        with pytest.raises(OperationalError):
+            make_engine(url).connect()
+        started = time.monotonic()
+        with pytest.raises(DatabaseUnavailable):
+            make_engine(url).connect()  # another engine on the same database: the same backoff
+
+        def tried_for_real():  # again, once the backoff is over
+            try:
+                make_engine(url).connect()
+            except DatabaseUnavailable:
+                return False
+            except OperationalError:
+                return True
+
+        wait_until(tried_for_real, timeout=BACKOFF_FIRST * 10, what="a real connection attempt")
+    assert time.monotonic() - started >= BACKOFF_FIRST * 0.9

@@ -1,0 +1,54 @@
+"""The tracker database is prepared by one init step, before any Rasa replica starts."""
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import create_engine, inspect
+
+from components.tracker_store import ErasableSQLTrackerStore, prepare_tracker_database
+from tests.common import POSTGRES_SERVER
+
+
+@pytest.fixture
+def empty_database():
+    name = f"tracker_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(f"{POSTGRES_SERVER}/postgres", future=True, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield name
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+async def test_replicas_preparing_at_once_all_succeed_and_rasa_then_uses_the_schema(empty_database, monkeypatch):
+    url = f"{POSTGRES_SERVER}/{empty_database}"
+    with ThreadPoolExecutor(max_workers=4) as pool:  # four init containers at the same moment
+        list(pool.map(lambda _: prepare_tracker_database(url, "rasa_tracker"), range(4)))
+    prepare_tracker_database(url, "rasa_tracker")  # and again later: nothing to do
+    engine = create_engine(url, future=True)
+    assert "events" in inspect(engine).get_table_names(schema="rasa_tracker")
+    assert "events" not in inspect(engine).get_table_names(schema="public")
+    engine.dispose()
+    # Rasa's own store (which exits when its schema is missing) starts on it and keeps events there.
+    monkeypatch.setenv("POSTGRESQL_SCHEMA", "rasa_tracker")
+    server = POSTGRES_SERVER.split("//", 1)[1]
+    user, host_port = server.split("@")
+    host, port = host_port.split(":")
+    store = ErasableSQLTrackerStore(
+        Domain.empty(), dialect="postgresql", host=host, port=int(port), username=user, db=empty_database
+    )
+    await store.save(DialogueStateTracker.from_events("conv-prepared", [UserUttered("hello")]))
+    assert (await store.retrieve("conv-prepared")).events
+    store.engine.dispose()
+
+
+def test_a_schema_name_that_is_not_a_plain_name_is_refused():
+    with pytest.raises(ValueError, match="plain lower-case name"):
+        prepare_tracker_database("sqlite://", 'x"; DROP TABLE events; --')

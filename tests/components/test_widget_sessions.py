@@ -1,0 +1,64 @@
+"""The widget's signed session ids and the history a returning browser is sent."""
+
+import stat
+
+import pytest
+
+from components.channels.widget import WidgetSessions, history_entries, kept_secret
+
+
+def test_an_issued_session_id_opens_its_own_conversation_and_nothing_else_does():
+    sessions = WidgetSessions(b"s" * 32)
+    issued = sessions.issue()
+    key, signature = issued.split(".")
+    assert sessions.conversation_of(issued) == f"widget-{key}"
+    assert sessions.issue() != issued
+    forged = [
+        key,
+        f"widget-{key}",
+        f"{key}.{'0' * 32}",
+        f"{key}.{signature[:-1]}",
+        issued.upper(),
+        f"{issued}x",
+        "",
+        None,
+        42,
+        {"session_id": issued},
+    ]
+    assert [sessions.conversation_of(f) for f in forged] == [None] * len(forged)
+    assert WidgetSessions(b"another secret of 32 characters!").conversation_of(issued) is None
+
+
+def test_the_secret_comes_from_the_environment_or_a_file_kept_for_this_user(tmp_path, monkeypatch):
+    monkeypatch.setenv("WIDGET_SESSION_SECRET", "too short")
+    with pytest.raises(ValueError, match="at least 32 characters"):
+        WidgetSessions.from_environment()
+    path = tmp_path / "var" / "widget-session-secret"
+    secret = kept_secret(path)
+    assert len(secret) == 64 and kept_secret(path) == secret  # made once, then read
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert list(path.parent.iterdir()) == [path]  # no draft left behind
+
+
+def test_history_shows_button_titles_and_only_the_last_unanswered_buttons_work():
+    yes_no = [{"title": "Yes, delete", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
+    card = {"type": "deadline", "deadline": "2027-03-03"}
+    events = [
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": "when is my deadline?"},
+        {"event": "bot", "text": "Your deadline:", "data": {"custom": card}},
+        {"event": "bot", "text": "Delete?", "data": {"buttons": yes_no}},
+        {"event": "user", "text": "/deny"},
+        {"event": "slot", "name": "x", "value": 1},
+        {"event": "bot", "text": "Delete now?", "data": {"buttons": yes_no, "custom": {"type": "erased"}}},
+    ]
+    assert history_entries(events) == [
+        {"from": "user", "text": "when is my deadline?"},
+        {"from": "bot", "text": "Your deadline:", "used": True, "replies": []},
+        {"from": "bot", "custom": card},
+        {"from": "bot", "text": "Delete?", "used": True, "replies": yes_no},
+        {"from": "user", "text": "No"},
+        {"from": "bot", "text": "Delete now?", "used": False, "replies": yes_no},
+    ]
+    many = [{"event": "user", "text": str(n)} for n in range(150)]
+    assert [e["text"] for e in history_entries(many)] == [str(n) for n in range(50, 150)]

@@ -1,0 +1,254 @@
+import datetime as dt
+
+import pytest
+
+from bot.rules.advice import AdviceEngine, CaseFacts
+from bot.rules.knowledge import KnowledgeBase
+from bot.rules.reference import ceac_statuses
+
+TODAY = dt.date(2026, 6, 15)
+
+
+@pytest.fixture(scope="module")
+def kb():
+    return KnowledgeBase.load()
+
+
+@pytest.fixture(scope="module")
+def engine(kb):
+    return AdviceEngine(kb, today=lambda: TODAY)
+
+
+def text(kb, entry_id, **values):
+    return kb.entry(entry_id).render(**values)
+
+
+@pytest.mark.parametrize("status", sorted(ceac_statuses()))
+def test_every_contract_status_is_explained_with_sources(engine, kb, status):
+    answer = engine.answer("status_meaning", CaseFacts(ceac_status=status))
+    assert answer.explanation[0] == text(kb, f"status_{status}")
+    assert set(kb.entry(f"status_{status}").sources) <= set(answer.sources)
+
+
+def test_status_question_without_a_status_asks_for_it(engine):
+    answer = engine.answer("status_meaning", CaseFacts())
+    assert answer.needs == "ceac_status" and answer.explanation == ()
+
+
+def test_refused_explains_it_is_often_temporary_but_can_be_final(engine, kb):
+    answer = engine.answer("status_meaning", CaseFacts(ceac_status="refused"))
+    assert text(kb, "status_refused_often_temporary") in answer.explanation
+    assert text(kb, "status_refused_extended_ap") in answer.explanation
+    assert text(kb, "final_refusal_notified") in answer.tips
+    assert answer.referral == "suggested"
+    assert answer.deadline is None
+
+
+def test_refused_with_214b_explains_214b(engine, kb):
+    answer = engine.answer("status_meaning", CaseFacts(ceac_status="refused", refusal_section="214b"))
+    assert text(kb, "refusal_214b") in answer.explanation
+
+
+def test_refused_221g_with_notice_date_adds_the_deadline(engine):
+    answer = engine.answer("status_meaning", CaseFacts(ceac_status="refused", notice_date=dt.date(2026, 3, 3)))
+    assert answer.deadline.deadline == dt.date(2027, 3, 3)
+
+
+def test_deadline_without_dates_asks_for_the_notice_date(engine):
+    assert engine.answer("deadline", CaseFacts()).needs == "notice_date"
+
+
+def test_deadline_answer_states_the_date_and_the_counting_caveat(engine, kb):
+    answer = engine.answer("deadline", CaseFacts(notice_date=dt.date(2026, 3, 3)))
+    assert answer.deadline.deadline == dt.date(2027, 3, 3)
+    assert answer.explanation[0] == text(
+        kb,
+        "deadline_result_later",
+        deadline="3 March 2027",
+        notice_date="3 March 2026",
+        days_left=261,
+        days_overdue=-261,
+    )
+    assert "3 March 2027" in answer.explanation[0]
+    assert text(kb, "deadline_one_year_rule") in answer.explanation
+    assert text(kb, "deadline_anchor_varies") in answer.explanation
+    assert text(kb, "missed_final_refusal") in answer.tips
+    assert answer.referral == "suggested"
+
+
+@pytest.mark.parametrize(
+    "notice, urgency, referral",
+    [
+        (dt.date(2025, 6, 15), "due_today", "urgent"),
+        (dt.date(2025, 7, 1), "within_30_days", "urgent"),
+        (dt.date(2025, 8, 20), "within_90_days", "recommended"),
+        (dt.date(2025, 1, 2), "passed", "urgent"),
+    ],
+)
+def test_urgency_sets_the_referral(engine, kb, notice, urgency, referral):
+    answer = engine.answer("deadline", CaseFacts(notice_date=notice))
+    assert answer.deadline.urgency == urgency
+    assert answer.referral == referral
+    assert kb.entry(f"deadline_result_{urgency}").text.split("{")[0] in answer.explanation[0]
+
+
+def test_leap_day_notice_explains_the_earlier_date(engine, kb):
+    answer = engine.answer("deadline", CaseFacts(notice_date=dt.date(2024, 2, 29)))
+    assert answer.deadline.deadline == dt.date(2025, 2, 28)
+    assert text(kb, "deadline_leap_day") in answer.explanation
+
+
+def test_nonimmigrant_administrative_processing_notes_the_one_year_exception(engine, kb):
+    facts = CaseFacts(notice_date=dt.date(2026, 3, 3), visa_type="H-1B", kind_221g="administrative_processing")
+    assert text(kb, "deadline_niv_ap_exception") in engine.answer("deadline", facts).explanation
+    immigrant = CaseFacts(notice_date=dt.date(2026, 3, 3), visa_type="CR-1", kind_221g="administrative_processing")
+    assert text(kb, "deadline_niv_ap_exception") not in engine.answer("deadline", immigrant).explanation
+
+
+def test_passed_deadline_explains_what_happens_for_the_visa_category(engine, kb):
+    immigrant = engine.answer("deadline", CaseFacts(notice_date=dt.date(2025, 1, 2), visa_type="IR-1"))
+    assert text(kb, "missed_iv_termination") in immigrant.explanation
+    assert text(kb, "missed_iv_reinstatement") in immigrant.explanation
+    assert text(kb, "missed_niv_new_application") not in immigrant.explanation
+    nonimmigrant = engine.answer("deadline", CaseFacts(notice_date=dt.date(2025, 1, 2), visa_type="F-1"))
+    assert text(kb, "missed_niv_new_application") in nonimmigrant.explanation
+    assert text(kb, "missed_iv_termination") not in nonimmigrant.explanation
+
+
+def test_missed_deadline_with_unknown_visa_covers_both_categories(engine, kb):
+    answer = engine.answer("missed_deadline", CaseFacts())
+    for entry_id in (
+        "missed_final_refusal",
+        "missed_iv_termination",
+        "missed_iv_reinstatement",
+        "missed_niv_new_application",
+    ):
+        assert text(kb, entry_id) in answer.explanation
+    assert answer.referral == "recommended"
+
+
+def test_k1_missed_deadline_mentions_the_four_month_petition(engine, kb):
+    answer = engine.answer("missed_deadline", CaseFacts(visa_type="K-1"))
+    assert text(kb, "k1_petition_four_months") in answer.tips
+
+
+@pytest.mark.parametrize(
+    "days, entry_id, referral",
+    [(10, "ap_within_typical", "none"), (100, "ap_past_typical", "suggested"), (400, "ap_long_delay", "recommended")],
+)
+def test_processing_time_depends_on_days_waited(engine, kb, days, entry_id, referral):
+    answer = engine.answer("processing_time", CaseFacts(days_since_interview=days))
+    assert text(kb, entry_id, days=days) in answer.explanation
+    assert text(kb, "ap_inquiry_windows") in answer.explanation
+    assert answer.referral == referral
+
+
+def test_processing_time_counts_days_from_the_interview_date(engine, kb):
+    answer = engine.answer("processing_time", CaseFacts(interview_date=TODAY - dt.timedelta(days=200)))
+    assert text(kb, "ap_long_delay", days=200) in answer.explanation
+
+
+def test_a_post_with_a_known_waiting_time_is_named_with_its_source(engine, kb):
+    answer = engine.answer("processing_time", CaseFacts(consulate="Bogota"))
+    assert text(kb, "ap_post_window", consulate="Bogota", inquiry_days=120) in answer.explanation
+    assert text(kb, "ap_inquiry_windows") not in answer.explanation
+
+
+def test_options_include_no_appeal_and_cautious_mandamus(engine, kb):
+    answer = engine.answer("options", CaseFacts())
+    for entry_id in (
+        "options_inquiry",
+        "options_congressional",
+        "options_no_appeal",
+        "options_foia",
+        "options_mandamus",
+    ):
+        assert text(kb, entry_id) in answer.explanation
+    mandamus = text(kb, "options_mandamus").lower()
+    assert "mixed" in mandamus and " works" not in mandamus and "will succeed" not in mandamus
+
+
+def test_petition_returned_for_k1_explains_revocation_and_validity(engine, kb):
+    answer = engine.answer("petition_returned", CaseFacts(visa_type="K-1"))
+    assert text(kb, "petition_return_process") in answer.explanation
+    assert text(kb, "k1_petition_four_months") in answer.explanation
+    assert answer.referral == "recommended"
+
+
+def test_compare_puts_the_section_asked_about_first(engine, kb):
+    answer = engine.answer("compare_refusals", CaseFacts(refusal_section="214b"))
+    assert answer.explanation[0] == text(kb, "refusal_214b")
+    answer = engine.answer("compare_refusals", CaseFacts(refusal_section="212a6Ci"))
+    assert answer.explanation[0] == text(kb, "refusal_212a")
+    assert answer.referral == "recommended"
+
+
+def test_documents_examples_follow_the_visa_type(engine, kb):
+    employment = engine.answer("documents", CaseFacts(visa_type="H-1B"))
+    assert text(kb, "docs_examples_employment") in employment.explanation
+    assert text(kb, "docs_examples_immigrant") not in employment.explanation
+    family = engine.answer("documents", CaseFacts(visa_type="CR-1"))
+    assert text(kb, "docs_examples_immigrant") in family.explanation
+
+
+def test_every_answer_carries_sources(engine):
+    for topic in engine.topics:
+        facts = CaseFacts(ceac_status="refused", notice_date=dt.date(2026, 3, 3))
+        answer = engine.answer(topic, facts)
+        assert answer.explanation and answer.sources, topic
+
+
+# --- refusal-aware answers: the one-year window is a 221(g) rule only -------------------
+
+NOTICE = dt.date(2026, 3, 3)
+
+
+@pytest.mark.parametrize("topic", ["deadline", "missed_deadline", "status_meaning", "explain_221g", "documents"])
+@pytest.mark.parametrize("section", ["214b", "212a6Ci"])
+def test_a_214b_or_212a_refusal_gets_no_221g_countdown(engine, kb, topic, section):
+    facts = CaseFacts(refusal_section=section, notice_date=NOTICE, ceac_status="refused")
+    answer = engine.answer(topic, facts)
+    assert answer.deadline is None
+    everything = answer.explanation + answer.tips
+    assert text(kb, "deadline_one_year_rule") not in everything
+    assert text(kb, "tip_dont_panic") not in everything
+    if topic in ("deadline", "missed_deadline"):
+        expected = "deadline_not_for_214b" if section == "214b" else "deadline_not_for_212a"
+        assert answer.explanation[0] == text(kb, expected)
+        assert answer.referral == "recommended"
+
+
+def test_with_the_section_unknown_the_deadline_says_it_is_a_221g_rule(engine, kb):
+    answer = engine.answer("deadline", CaseFacts(notice_date=NOTICE))
+    assert answer.deadline is not None
+    assert text(kb, "deadline_applies_to_221g_only") in answer.explanation
+    answer = engine.answer("deadline", CaseFacts(notice_date=NOTICE, refusal_section="221g"))
+    assert text(kb, "deadline_applies_to_221g_only") not in answer.explanation
+
+
+@pytest.mark.parametrize("status", ["expired", "expiring_soon", "returned_to_nvc"])
+def test_dont_panic_is_not_said_of_an_expired_registration(engine, kb, status):
+    answer = engine.answer("status_meaning", CaseFacts(ceac_status=status))
+    assert text(kb, "tip_dont_panic") not in answer.explanation + answer.tips
+
+
+def test_missed_iv_deadline_says_termination_shall_follow_as_the_regulation_does(kb):
+    assert "shall be terminated" in text(kb, "missed_iv_termination")
+
+
+def test_no_claim_that_221g_excludes_212a(kb):
+    assert "not used where a 212(a)" not in text(kb, "refusal_221g_vs_others")
+
+
+def test_invalid_case_number_is_explained_without_a_guess_and_refers(engine):
+    answer = engine.answer("status_meaning", CaseFacts(ceac_status="invalid_case_number"))
+    assert "no official description" in answer.explanation[0]
+    assert answer.deadline is None
+    assert answer.referral == "recommended"
+
+
+def test_family_first_preference_gets_the_immigrant_missed_deadline_rules(engine, kb):
+    family = engine.answer("missed_deadline", CaseFacts(visa_type="F1"))
+    student = engine.answer("missed_deadline", CaseFacts(visa_type="F-1"))
+    assert family.explanation != student.explanation
+    assert kb.entry("missed_iv_termination").text.split("{")[0].strip() in " ".join(family.explanation)

@@ -1,0 +1,139 @@
+"""What counts as an answer to each intake question, without Rasa (bot/rules/intake_answers.py).
+tests/actions/test_forms.py checks the same rules through the form validators."""
+
+import datetime as dt
+
+import pytest
+
+from bot.rules import intake_answers as answers
+
+TODAY = dt.date(2026, 6, 15)
+
+
+@pytest.mark.parametrize(
+    "text, skips",
+    [
+        ("skip", True),
+        ("Don't know.", True),
+        ("no!", True),
+        ("nope", True),
+        ("Ravi", False),
+        ("skipper", False),
+        ("", False),
+    ],
+)
+def test_skip_words(text, skips):
+    assert answers.wants_to_skip(text) is skips
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("Maria José O'Neil", "Maria José O'Neil"),
+        ("Ravi Kumar", "Ravi Kumar"),
+        ("J. R. R. Tolkien", "J. R. R. Tolkien"),
+        ("what is 221g???", None),
+        ("42 Street", None),
+        ("one two three four five six seven", None),
+        ("", None),
+    ],
+)
+def test_person_names(text, value):
+    assert answers.person_name(text) == value
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("it's ravi.k@mail.com thanks", "ravi.k@mail.com"),
+        ("ravi at mail dot com", None),
+    ],
+)
+def test_email_addresses(text, value):
+    assert answers.email(text) == value
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("+1 (415) 555-0100", "+1 (415) 555-0100"),
+        ("044 2811 2000", "044 2811 2000"),
+        ("12345", None),
+        ("call me maybe", None),
+        ("+1 415 555 0100 0100 0100 01", None),
+    ],
+)
+def test_phone_numbers(text, value):
+    assert answers.phone(text) == value
+
+
+def test_contact_is_an_email_else_a_phone():
+    assert answers.contact("mail me: a@b.co or 415 555 0100") == "a@b.co"
+    assert answers.contact("415 555 0100") == "415 555 0100"
+    assert answers.contact("tomorrow") is None
+
+
+@pytest.mark.parametrize(
+    "text, extracted, value",
+    [
+        ("h1b", [], "H-1B"),
+        ("H-1B", [], "H-1B"),
+        ("other", [], "other"),
+        ("my work visa", ["H-1B"], "H-1B"),
+        ("the blue one", [], None),
+    ],
+)
+def test_visa_types(text, extracted, value):
+    assert answers.visa_type(text, extracted) == value
+
+
+@pytest.mark.parametrize(
+    "text, extracted, value",
+    [
+        ("the consulate in bombay", ["Mumbai"], "Mumbai"),
+        ("Tirana", [], "Tirana"),
+        ("somewhere near the big river in the north", [], None),
+        ("42", [], None),
+    ],
+)
+def test_consulates(text, extracted, value):
+    assert answers.consulate(text, extracted) == value
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("they want more papers", "documents"),
+        ("just AP they said", "administrative_processing"),
+        ("sent back to USCIS", "petition_returned"),
+        ("unknown", "unknown"),
+        ("my visa was approved", None),
+        ("I will apply again", None),
+        ("hmm", None),
+    ],
+)
+def test_what_the_notice_asks_for(text, value):
+    assert answers.notice_request(text) == value
+
+
+@pytest.mark.parametrize("text, value", [("Yes.", "yes"), ("y", "yes"), ("nope", "no"), ("maybe", None)])
+def test_yes_or_no(text, value):
+    assert answers.yes_or_no(text) == value
+
+
+@pytest.mark.parametrize(
+    "text, extracted, result",
+    [
+        ("2026-03-03", [], ("2026-03-03", None)),
+        ("it was 3 March 2026", ["2026-03-03"], ("2026-03-03", None)),
+        ("no idea when, sometime", [], (None, "I couldn't find a date in your answer")),
+        ("4/6/2026", ["2026-04-06|2026-06-04"], (None, "a date like 4/6/2026 can be read two ways")),
+    ],
+)
+def test_past_dates(text, extracted, result):
+    assert answers.past_date(text, extracted, TODAY, "interview") == result
+
+
+def test_a_future_date_is_refused_with_the_reason():
+    date, problem = answers.past_date("1 August 2026", ["2026-08-01"], TODAY, "notice")
+    assert date is None and "future" in problem

@@ -1,0 +1,103 @@
+"""`make run`'s server script: both servers come up together and Ctrl-C stops both."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from tests.common import ROOT, wait_until
+
+pytestmark = pytest.mark.slow
+
+
+def port_open(port):
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex(("localhost", port)) == 0
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
+def test_both_servers_start_and_ctrl_c_or_kill_stops_both(stop_signal):
+    # Started with SIGINT ignored, as a shell starts a background job: Ctrl-C must still work.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scripts.serve", "--rasa-port", "5305", "--actions-port", "5355"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    try:
+        output = []
+        for line in process.stdout:
+            output.append(line)
+            if "The assistant is ready" in line:
+                break
+        assert "POST http://localhost:5305/webhooks/rest/webhook" in "".join(output), "".join(output)[-3000:]
+        # Keep reading: a full pipe would block the servers' logging and so their shutdown.
+        reader = threading.Thread(target=lambda: output.extend(process.stdout), daemon=True)
+        reader.start()
+        assert port_open(5305) and port_open(5355)
+        # The retention purge runs at start (and daily).
+        wait_until(
+            lambda: "conversation transcripts older than" in "".join(output),
+            timeout=60,
+            what="the retention purge at start",
+        )
+        process.send_signal(stop_signal)
+        try:
+            assert process.wait(timeout=60) == 0
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"{stop_signal.name} did not stop the servers within 60 s:\n" + "".join(output)[-3000:])
+        wait_until(lambda: not port_open(5305) and not port_open(5355), timeout=10, what="both ports closed")
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+def test_the_servers_stop_when_make_run_is_killed_outright():
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scripts.serve", "--rasa-port", "5306", "--actions-port", "5356"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    output = []
+    for line in process.stdout:
+        output.append(line)
+        if "The assistant is ready" in line:
+            break
+    threading.Thread(target=lambda: output.extend(process.stdout), daemon=True).start()
+    assert port_open(5306) and port_open(5356), "".join(output)[-3000:]
+    process.kill()  # SIGKILL: no handler runs, as when a terminal is closed hard
+    process.wait(timeout=10)
+    wait_until(
+        lambda: not port_open(5306) and not port_open(5356),
+        timeout=30,
+        what="the servers stopping with make run (else they hold its ports)",
+    )
+
+
+def test_a_hanging_mail_server_does_not_stop_the_assistant(tmp_path):
+    from bot.backoffice.intake import IntakeStore
+    from scripts.serve import send_due
+    from tests.common import fresh_database, lead
+
+    # A mail server that accepts the connection and never says a word.
+    hanging = socket.socket()
+    hanging.bind(("127.0.0.1", 0))
+    hanging.listen(8)
+    with fresh_database("sqlite", tmp_path) as engine:
+        store = IntakeStore(engine)
+        store.save_lead(lead(), "Summary", ["email"])
+        env = {"DATABASE_URL": str(engine.url), "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(hanging.getsockname()[1])}
+        assert send_due(timeout=3, env=env) is False  # cut off, no exception
+        assert [n.id for n in store.pending_notifications()] != []  # still pending: sent next time
+    hanging.close()
