@@ -11,7 +11,7 @@ from actions.base import SafeAction, latest_intent
 from actions.case_facts import facts_from_tracker, latest_entity, unexplained_date
 from actions.conversation import cancel_erasure, erase_conversation, not_understood
 from actions.questions import QUESTIONS
-from actions.resources import ADVICE, firm_values
+from actions.resources import ADVICE, FIRM, firm_values
 from bot.rules import clock
 from bot.rules.advice import Answer, format_date
 from bot.rules.deadline import DateError, parse_iso
@@ -38,6 +38,35 @@ def sources_payload(answer: Answer) -> dict[str, Any]:
         "type": "sources",
         "sources": [{"title": s.title, "url": s.url, "reliability": s.reliability} for s in answer.sources],
     }
+
+
+def details_payload(answer: Answer) -> dict[str, Any]:
+    """What the first bubble leaves out, one tap away: the full explanations and the tips."""
+    return {
+        "type": "details",
+        "title": "Good to know",
+        "items": [{"text": detail.text, "entry": detail.entry} for detail in answer.details],
+    }
+
+
+def contact_payload() -> dict[str, Any]:
+    """The firm's contact block as a card: scanned on a phone, not read as a paragraph."""
+    return {
+        "type": "contact",
+        "firm_name": FIRM.name,
+        "booking_url": FIRM.booking_url,
+        "phone": FIRM.phone,
+        "email": FIRM.email,
+        "office_hours": FIRM.office_hours,
+    }
+
+
+def referral_response(answer: Answer, tracker: Tracker) -> str:
+    """The full referral (followed by the contact card) once per conversation and whenever the
+    case is urgent; otherwise one short line with the booking link."""
+    if answer.referral == "urgent" or not tracker.get_slot("referral_shown"):
+        return f"utter_referral_{answer.referral}"
+    return "utter_referral_short_recommended" if answer.referral == "recommended" else "utter_referral_short"
 
 
 def future_case_date(tracker: Tracker) -> str | None:
@@ -111,13 +140,17 @@ def answer_topic(
     if answer.needs:
         dispatcher.utter_message(response=ASK_FOR[answer.needs])
         return events + [SlotSet("pending_topic", topic)]
-    dispatcher.utter_message(text="\n\n".join(answer.explanation))
+    # The answer first and short (a phone shows little); the rest as payloads one tap away.
+    dispatcher.utter_message(text=answer.lead)
     if answer.deadline:
         dispatcher.utter_message(json_message=deadline_payload(answer))
-    if answer.tips:
-        dispatcher.utter_message(text="Good to know:\n" + "\n".join(f"• {tip}" for tip in answer.tips))
+    if answer.details:
+        dispatcher.utter_message(json_message=details_payload(answer))
     dispatcher.utter_message(json_message=sources_payload(answer))
-    dispatcher.utter_message(response=f"utter_referral_{answer.referral}", **firm_values())
+    referral = referral_response(answer, tracker)
+    dispatcher.utter_message(response=referral, **firm_values())
+    if not referral.startswith("utter_referral_short"):
+        dispatcher.utter_message(json_message=contact_payload())
     if tracker.get_slot("pending_topic"):
         events.append(SlotSet("pending_topic", None))
     # Remembered for the attorney's case summary, should the applicant book a consultation.
@@ -128,6 +161,8 @@ def answer_topic(
         SlotSet("topics_asked", topics + [topic] if topic not in topics else topics),
         SlotSet("sources_cited", cited),
     ]
+    if not tracker.get_slot("referral_shown"):
+        events.append(SlotSet("referral_shown", True))
     return events
 
 

@@ -6,7 +6,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
 from bot.rules import clock
-from bot.rules.advice import KINDS_221G, CaseFacts
+from bot.rules.advice import KINDS_221G, CaseFacts, option_asked
 from bot.rules.deadline import DateError, check_not_future, parse_iso
 from bot.rules.reference import ceac_statuses, consulates, visa_types
 
@@ -71,5 +71,6 @@ def facts_from_tracker(
         days_since_interview=int(duration) if duration is not None else None,
         notice_date=dates.get("notice_date"),
         interview_date=dates.get("interview_date"),
+        option_asked=option_asked(tracker.latest_message.get("text") or ""),
     )
     return facts, events, problem

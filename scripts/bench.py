@@ -4,20 +4,20 @@
 - REST latency p50/p95/p99 over 200 sequential messages (custom actions included);
 - throughput and latency with 8 concurrent conversations;
 - resident memory of the Rasa server and the action server;
+- answer lengths as a phone reader meets them (scripts/answer_lengths.py);
 - training time from scratch (skip with --no-training).
 """
 
 import argparse
-import json
 import statistics
 import subprocess
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
-from scripts.serve import BIN, ROOT, running_servers
+from scripts import answer_lengths
+from scripts.serve import BIN, ROOT, rest_reply, running_servers
 
 RASA_PORT, ACTIONS_PORT = 5205, 5255
 # A realistic mix: status, 221(g), deadline (with a date), follow-ups, small talk.
@@ -40,19 +40,18 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
-def say(sender, message):
-    request = urllib.request.Request(
-        f"http://localhost:{RASA_PORT}/webhooks/rest/webhook",
-        data=json.dumps({"sender": sender, "message": message}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    started = time.perf_counter()
-    with urllib.request.urlopen(request, timeout=120) as response:
-        replies = json.loads(response.read())
-    elapsed = time.perf_counter() - started
+def replies_to(sender, message):
+    replies = rest_reply(RASA_PORT, sender, message, timeout=120)
     if not replies:
         raise RuntimeError(f"no reply to {message!r}")
-    return elapsed
+    return replies
+
+
+def say(sender, message):
+    """Seconds from sending the message to the whole reply."""
+    started = time.perf_counter()
+    replies_to(sender, message)
+    return time.perf_counter() - started
 
 
 def rss_mb(pid):
@@ -117,6 +116,7 @@ def bench_servers(workdir: Path):
         print(f"Throughput with 8 concurrent conversations: {len(latencies) / wall:.1f} messages/s")
         for name, process in processes.items():
             print(f"Resident memory, {name} server: {rss_mb(process.pid):.0f} MB")
+        print(answer_lengths.report(answer_lengths.measure(replies_to)))
 
 
 def bench_training(workdir: Path):

@@ -6,6 +6,7 @@
 
 import argparse
 import ctypes
+import json
 import os
 import secrets
 import signal
@@ -17,7 +18,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from actions.server import TOKEN_HEADER, TOKEN_VARIABLE
 
@@ -76,6 +77,17 @@ def stop(process: subprocess.Popen | None) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+
+
+def rest_reply(port: int, sender: str, message: str, timeout: float = 60) -> list[dict[str, Any]]:
+    """The assistant's reply to one message over the REST channel of the Rasa server on `port`."""
+    request = urllib.request.Request(
+        f"http://localhost:{port}/webhooks/rest/webhook",
+        data=json.dumps({"sender": sender, "message": message}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return list(json.loads(response.read()))
 
 
 @contextmanager

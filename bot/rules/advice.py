@@ -6,6 +6,7 @@ base; this module only decides what applies.
 
 import datetime as dt
 import itertools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -32,6 +33,15 @@ class CaseFacts:
     days_since_interview: int | None = None
     notice_date: dt.date | None = None
     interview_date: dt.date | None = None
+    option_asked: str | None = None  # one of OPTIONS_BY_NAME, when the question names it
+
+
+@dataclass(frozen=True)
+class Detail:
+    """One paragraph of an answer's details, with the knowledge-base entry it came from."""
+
+    text: str
+    entry: str
 
 
 @dataclass(frozen=True)
@@ -44,6 +54,28 @@ class Answer:
     referral: str = "none"
     needs: str | None = None  # a fact to ask the applicant for before answering
     entries: tuple[str, ...] = ()  # the knowledge-base entries used, in order (for review)
+    # What is shown first: the short version of the first explanation (the question's answer).
+    lead: str = ""
+    # Everything else, one tap away: the explanations in full (the first one too, where the lead
+    # is its short version), then the tips.
+    details: tuple[Detail, ...] = ()
+
+
+# The options an applicant may ask about by name ("can I appeal?", "if I sue..."): the entry
+# that answers each and the words that name it. The options answer opens with the one asked.
+OPTIONS_BY_NAME = {
+    "mandamus": ("options_mandamus", re.compile(r"\b(?:sue|suing|lawsuit|law suit|mandamus|court|litigation)\b", re.I)),
+    "appeal": ("options_no_appeal", re.compile(r"\bappeal\w*", re.I)),
+    "congressional": ("options_congressional", re.compile(r"\b(?:congress\w*|senator|representative)\b", re.I)),
+    "foia": ("options_foia", re.compile(r"\b(?:foia|freedom of information)\b", re.I)),
+    "expedite": ("ap_not_expeditable", re.compile(r"\b(?:expedit\w*|speed\w* (?:\w+ )?up|faster|hurry)\b", re.I)),
+}
+
+
+def option_asked(text: str) -> str | None:
+    """The option the message names first, if it names one."""
+    named = [(found.start(), name) for name, (_, words) in OPTIONS_BY_NAME.items() if (found := words.search(text))]
+    return min(named)[1] if named else None
 
 
 def applies_221g(facts: CaseFacts) -> bool:
@@ -63,6 +95,9 @@ class _Draft:
         self.kb, self.topic = kb, topic
         self.explanation: list[str] = []
         self.tips: list[str] = []
+        self.lead = ""
+        self.explained: list[Detail] = []
+        self.tip_details: list[Detail] = []
         self.sources: dict[str, Source] = {}
         self.deadline: Deadline | None = None
         self.referral = "none"
@@ -79,18 +114,26 @@ class _Draft:
     def explain(self, entry_id: str, extra_sources: tuple[Source, ...] = (), **values: object) -> None:
         text = self._use(entry_id, values, extra_sources)
         if text not in self.explanation:
+            if not self.explanation:
+                self.lead = self.kb.entry(entry_id).render_short(**values)
             self.explanation.append(text)
+            self.explained.append(Detail(text, entry_id))
 
     def tip(self, entry_id: str, **values: object) -> None:
         text = self._use(entry_id, values)
         if text not in self.tips and text not in self.explanation:
             self.tips.append(text)
+            self.tip_details.append(Detail(text, entry_id))
 
     def refer(self, level: str) -> None:
         if REFERRAL_LEVELS.index(level) > REFERRAL_LEVELS.index(self.referral):
             self.referral = level
 
     def answer(self) -> Answer:
+        explained = self.explained
+        # The first explanation is in the details only where the lead is its short version.
+        if explained and explained[0].text == self.lead:
+            explained = explained[1:]
         return Answer(
             self.topic,
             tuple(self.explanation),
@@ -99,6 +142,8 @@ class _Draft:
             tuple(self.sources.values()),
             self.referral,
             entries=tuple(self.entries),
+            lead=self.lead,
+            details=tuple(explained + self.tip_details),
         )
 
 
@@ -297,6 +342,9 @@ class AdviceEngine:
         return None
 
     def _documents(self, draft: _Draft, facts: CaseFacts) -> str | None:
+        if not applies_221g(facts):
+            # The question is whether documents can cure this refusal: that is answered first.
+            draft.explain("deadline_not_for_214b" if facts.refusal_section == "214b" else "deadline_not_for_212a")
         draft.explain("docs_how_to_submit")
         draft.explain("221g_notice_delivery")
         category = visa_category(facts.visa_type)
@@ -309,13 +357,13 @@ class AdviceEngine:
         self._add_deadline(draft, facts)
         if applies_221g(facts):
             draft.tip("deadline_one_year_rule")
-        else:
-            draft.explain("deadline_not_for_214b" if facts.refusal_section == "214b" else "deadline_not_for_212a")
         draft.tip("docs_passport_request")
         draft.refer("suggested")
         return None
 
     def _options(self, draft: _Draft, facts: CaseFacts) -> str | None:
+        if facts.option_asked in OPTIONS_BY_NAME:
+            draft.explain(OPTIONS_BY_NAME[facts.option_asked][0])  # the question asked, answered first
         draft.explain("options_inquiry")
         self._inquiry_window(draft, facts)
         for entry_id in (

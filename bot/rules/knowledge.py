@@ -1,8 +1,10 @@
 """The legal knowledge base: YAML files in bot/rules/knowledge/ that attorneys edit.
 
 sources.yml names every source once; each other file holds `entries:`, each with
-exactly `id`, `text`, `sources` (ids from sources.yml) and `reviewed` (the date
-an attorney last checked it). Loading validates everything and stops with an
+`id`, `text`, `sources` (ids from sources.yml) and `reviewed` (the date an attorney
+last checked it), and, for an entry that can open an answer, `short`: the same
+point in at most SHORT_MAX_WORDS plain words, shown first while `text` waits one tap
+away. Loading validates everything and stops with an
 error naming the file, the entry and the field, so a broken file never reaches
 an applicant.
 """
@@ -18,6 +20,9 @@ from bot.rules.yamlfile import DataFileError, load_mapping, load_yaml
 
 KNOWLEDGE_DIR = Path(__file__).parent / "knowledge"
 ENTRY_FIELDS = ("id", "text", "sources", "reviewed")
+OPTIONAL_ENTRY_FIELDS = ("short",)
+# The first bubble of an answer is read on a phone, often in a second language.
+SHORT_MAX_WORDS = 50
 SOURCE_FIELDS = ("title", "url", "reliability")
 RELIABILITIES = ("official", "regulation", "law_firm", "news", "forum", "data")
 # The only values the engine fills into an entry's text.
@@ -44,9 +49,15 @@ class Entry:
     sources: tuple[Source, ...]
     reviewed: dt.date
     file: str
+    short: str | None = None
 
     def render(self, **values: object) -> str:
         return self.text.format_map(values) if values else self.text
+
+    def render_short(self, **values: object) -> str:
+        """The short version where there is one, else the whole text."""
+        text = self.short or self.text
+        return text.format_map(values) if values else text
 
 
 def _fail(path: Path, where: str, message: str) -> None:
@@ -81,9 +92,10 @@ def _load_entry(path: Path, index: int, raw: Any, sources: dict[str, Source], to
     for field in ENTRY_FIELDS:
         if raw.get(field) in (None, "", []):
             _fail(path, where, f"field '{field}' is missing or empty")
-    unknown = sorted(set(raw) - set(ENTRY_FIELDS))
+    unknown = sorted(set(raw) - set(ENTRY_FIELDS) - set(OPTIONAL_ENTRY_FIELDS))
     if unknown:
-        _fail(path, where, f"unknown field '{unknown[0]}' (allowed: {', '.join(ENTRY_FIELDS)})")
+        allowed = ", ".join(ENTRY_FIELDS + OPTIONAL_ENTRY_FIELDS)
+        _fail(path, where, f"unknown field '{unknown[0]}' (allowed: {allowed})")
     if not isinstance(raw["id"], str) or not ENTRY_ID.match(raw["id"]):
         _fail(path, where, "field 'id' must be lowercase letters, digits and underscores")
     if not isinstance(raw["text"], str):
@@ -94,6 +106,18 @@ def _load_entry(path: Path, index: int, raw: Any, sources: dict[str, Source], to
         _fail(path, where, f"field 'text' has a broken {{placeholder}}: {error}")
     if bad:
         _fail(path, where, f"field 'text' uses unknown placeholder {{{sorted(bad)[0]}}}")
+    short = raw.get("short")
+    if short is not None:
+        if not isinstance(short, str) or not short.strip():
+            _fail(path, where, "field 'short' must be text")
+        try:
+            extra = _placeholders(short) - _placeholders(raw["text"])
+        except ValueError as error:
+            _fail(path, where, f"field 'short' has a broken {{placeholder}}: {error}")
+        if extra:
+            _fail(path, where, f"field 'short' uses {{{sorted(extra)[0]}}}, which field 'text' does not")
+        if len(short.split()) > SHORT_MAX_WORDS:
+            _fail(path, where, f"field 'short' has {len(short.split())} words (at most {SHORT_MAX_WORDS})")
     if not isinstance(raw["sources"], list):
         _fail(path, where, "field 'sources' must be a list of source ids")
     for source_id in raw["sources"]:
@@ -105,7 +129,12 @@ def _load_entry(path: Path, index: int, raw: Any, sources: dict[str, Source], to
     if reviewed > today:
         _fail(path, where, f"field 'reviewed' is in the future ({reviewed.isoformat()})")
     return Entry(
-        raw["id"], " ".join(raw["text"].split()), tuple(sources[s] for s in raw["sources"]), reviewed, path.name
+        raw["id"],
+        " ".join(raw["text"].split()),
+        tuple(sources[s] for s in raw["sources"]),
+        reviewed,
+        path.name,
+        " ".join(short.split()) if short else None,
     )
 
 

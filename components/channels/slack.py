@@ -7,7 +7,9 @@ secret, 5-minute replay window); this subclass keeps that and adds:
   without a token and secret the channel answers 503 and does nothing;
 - deduplication by Slack's event_id, so an event Slack retries (for any reason, to
   any replica) gets one reply;
-- the deadline and sources payloads rendered as Slack blocks;
+- the deadline, details and sources payloads rendered as Slack blocks (details as
+  small grey context text, see cards.slack_details_messages); other custom payloads
+  go to Rasa's SlackBot as before;
 - conversations named "slack-<user id>", which no other channel can address.
 """
 
@@ -21,7 +23,7 @@ from rasa.core.channels.slack import SlackBot, SlackInput
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from components.channels.cards import slack_blocks, slack_sources, written_date
+from components.channels.cards import slack_blocks, slack_contact, slack_details_messages, slack_sources, written_date
 from components.channels.common import (
     NotConfigured,
     SeenEvents,
@@ -48,10 +50,17 @@ class FirmSlackBot(SlackBot):
                 blocks=slack_blocks(json_message),
                 text=f"Your 221(g) deadline: {written_date(json_message['deadline'])}",
             )
+        elif kind == "details":
+            for message in slack_details_messages(json_message):
+                await self._post_message(
+                    channel=recipient, as_user=True, unfurl_links=False, unfurl_media=False, **message
+                )
         elif kind == "sources":
             await self._post_message(
                 channel=recipient, as_user=True, text=slack_sources(json_message["sources"]), unfurl_links=False
             )
+        elif kind == "contact":
+            await self._post_message(channel=recipient, as_user=True, unfurl_links=False, **slack_contact(json_message))
         else:
             await super().send_custom_json(recipient_id, json_message, **kwargs)
 

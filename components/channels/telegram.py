@@ -8,8 +8,9 @@ update. This channel instead:
 - makes no Bot API call per update other than sending the replies;
 - answers each update_id once, across replicas (Telegram re-delivers updates it
   thinks failed);
-- renders the deadline payload as a formatted message and buttons as an inline
-  keyboard;
+- renders the deadline payload as a formatted message, the details payload as an
+  expandable (collapsed) blockquote, the sources as links and buttons as an inline
+  keyboard; other custom payloads are not sent;
 - names each conversation "telegram-<chat id>", which no other channel can address.
 TELEGRAM_TOKEN is the bot token; TELEGRAM_API_URL (default https://api.telegram.org)
 lets the tests use a local stand-in of the Bot API. Without token and secret the
@@ -29,7 +30,13 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from components.channels.cards import telegram_html, telegram_sources
+from components.channels.cards import (
+    TELEGRAM_TEXT_MAX,
+    telegram_contact,
+    telegram_details,
+    telegram_html,
+    telegram_sources,
+)
 from components.channels.common import (
     NotConfigured,
     SeenEvents,
@@ -40,7 +47,7 @@ from components.channels.common import (
 
 logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024
-MAX_TEXT = 4000  # Telegram's limit is 4096 characters per message
+MAX_TEXT = TELEGRAM_TEXT_MAX  # Telegram's limit is 4096 characters per message
 
 
 class TelegramBotApi:
@@ -82,6 +89,12 @@ class TelegramReplies(OutputChannel):
     async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         if json_message.get("type") == "deadline":
             await self._send(recipient_id, telegram_html(json_message), parse_mode="HTML")
+        elif json_message.get("type") == "details":
+            # Collapsed in an expandable blockquote, one tap away. An inline "More" button
+            # would need the details kept on the server for its callback query; the quote
+            # needs no state. Long details come as several messages, each fitting MAX_TEXT.
+            for part in telegram_details(json_message):
+                await self._send(recipient_id, part, parse_mode="HTML", disable_web_page_preview=True)
         elif json_message.get("type") == "sources":
             await self._send(
                 recipient_id,
@@ -89,6 +102,9 @@ class TelegramReplies(OutputChannel):
                 parse_mode="HTML",
                 disable_web_page_preview=True,
             )
+        elif json_message.get("type") == "contact":
+            text, keyboard = telegram_contact(json_message)
+            await self._send(recipient_id, text, parse_mode="HTML", **({"reply_markup": keyboard} if keyboard else {}))
 
 
 class FirmTelegramInput(InputChannel):

@@ -142,7 +142,7 @@ def history_entries(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 )
                 titles = {b.get("payload"): b.get("title") for b in buttons}
             custom = data.get("custom")
-            if isinstance(custom, dict) and custom.get("type") in ("deadline", "sources"):
+            if isinstance(custom, dict) and custom.get("type") in ("deadline", "details", "sources", "contact"):
                 entries.append({"from": "bot", "custom": custom})
     entries = entries[-HISTORY_ENTRIES:]
     last = entries[-1] if entries else {}

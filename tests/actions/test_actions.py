@@ -13,13 +13,34 @@ from actions.resources import ADVICE, FIRM, firm_values
 from tests.common import DEADLINE_TRACKER, ROOT, entity, responses, run, tracker
 
 
-def remembered(topic, messages, earlier_topics=()):
-    """The events that keep what was asked and cited, for the attorney's case summary."""
+def referral(messages):
+    """The referral that closes an answer; where it is the full one, the contact card follows it."""
+    found = [n for n, m in enumerate(messages) if (m.get("response") or "").startswith("utter_referral")]
+    assert len(found) == 1, messages
+    message = messages[found[0]]
+    card = messages[found[0] + 1]["custom"] if found[0] + 1 < len(messages) else None
+    if message["response"].startswith("utter_referral_short"):
+        assert card is None
+    else:
+        assert card == {
+            "type": "contact",
+            "firm_name": FIRM.name,
+            "booking_url": FIRM.booking_url,
+            "phone": FIRM.phone,
+            "email": FIRM.email,
+            "office_hours": FIRM.office_hours,
+        }
+    return message["response"]
+
+
+def remembered(topic, messages, earlier_topics=(), first_referral=True):
+    """The events that keep what was asked and cited, for the attorney's case summary, and
+    that the firm's full contact block was shown (after the first answer of a conversation)."""
     cited = next(m["custom"]["sources"] for m in messages if m.get("custom", {}).get("type") == "sources")
     return [
         SlotSet("topics_asked", [*earlier_topics, topic]),
         SlotSet("sources_cited", [f"{s['title']} {s['url']}" for s in cited]),
-    ]
+    ] + ([SlotSet("referral_shown", True)] if first_referral else [])
 
 
 async def test_deadline_question_with_a_date_gets_the_date_card_sources_and_referral():
@@ -34,14 +55,19 @@ async def test_deadline_question_with_a_date_gets_the_date_card_sources_and_refe
         "days_left": 261,
         "urgency": "later",
     }
-    assert messages[2]["text"].startswith("Good to know:\n• ")
+    details = messages[2]["custom"]
+    assert details["type"] == "details" and details["title"] == "Good to know"
+    assert details["items"] and all(set(item) == {"text", "entry"} and item["text"] for item in details["items"])
+    assert all(ADVICE.kb.entry(item["entry"]) for item in details["items"])  # each names its entry
     assert messages[3]["custom"]["type"] == "sources"
     assert messages[3]["custom"]["sources"] and all(
         s["url"].startswith("http") for s in messages[3]["custom"]["sources"]
     )
-    assert messages[4]["response"] == "utter_referral_suggested"
+    assert referral(messages) == "utter_referral_suggested"
     assert messages[4]["booking_url"] == FIRM.booking_url
-    assert len(messages) == 5
+    assert len(messages) == 6
+    # Only the short answer and the referral are text bubbles: no tips bubble any more.
+    assert [bool(m.get("text") or m.get("response")) for m in messages] == [True, False, False, False, True, False]
 
 
 async def test_ambiguous_numeric_date_is_confirmed_before_use():
@@ -114,9 +140,9 @@ async def test_follow_up_uses_what_is_already_known():
     assert events == remembered("missed_deadline", messages, earlier_topics=["deadline"])
     card = next(m["custom"] for m in messages if m.get("custom", {}).get("type") == "deadline")
     assert card["urgency"] == "passed"
-    kb = ADVICE.kb
-    assert kb.entry("missed_iv_termination").text in messages[0]["text"]
-    assert messages[-1]["response"] == "utter_referral_urgent"
+    details = next(m["custom"] for m in messages if m.get("custom", {}).get("type") == "details")
+    assert ADVICE.kb.entry("missed_iv_termination").text in [item["text"] for item in details["items"]]
+    assert referral(messages) == "utter_referral_urgent"
 
 
 async def test_status_question_without_status_offers_the_statuses():
@@ -131,8 +157,8 @@ async def test_status_given_after_the_question_is_explained():
         tracker("inform", [entity("ceac_status", "issued")], ceac_status="issued", pending_topic="status_meaning"),
     )
     assert events == [SlotSet("pending_topic", None), *remembered("status_meaning", messages)]
-    assert messages[0]["text"].startswith(ADVICE.kb.entry("status_issued").text)
-    assert messages[-1]["response"] == "utter_referral_none"
+    assert messages[0]["text"] == ADVICE.kb.entry("status_issued").render_short()
+    assert referral(messages) == "utter_referral_none"
 
 
 async def test_petition_returned_remembers_the_kind_of_221g():
@@ -273,7 +299,7 @@ async def test_a_214b_refusal_gets_no_countdown_and_is_told_why():
         understood("ask_deadline", "refused under 214b on 3 March 2026, do I have a year to send documents?"),
     )
     assert not any(m.get("custom", {}).get("type") == "deadline" for m in messages)
-    assert messages[0]["text"].startswith(KnowledgeBase.load().entry("deadline_not_for_214b").text)
+    assert messages[0]["text"] == KnowledgeBase.load().entry("deadline_not_for_214b").render_short()
 
 
 async def test_choosing_a_reading_of_an_ambiguous_date_by_button_counts_it_as_the_notice_date():
@@ -301,7 +327,7 @@ async def test_a_status_update_mid_conversation_is_answered_not_just_noted():
         ActionContinue(), understood("inform", "now it changed to in transit", topics_asked=["deadline"])
     )
     assert "utter_noted" not in responses(messages)
-    assert messages[0]["text"].startswith(KnowledgeBase.load().entry("status_in_transit").text)
+    assert messages[0]["text"] == KnowledgeBase.load().entry("status_in_transit").render_short()
 
 
 async def test_an_earlier_interview_date_given_later_recomputes_the_deadline():
@@ -364,3 +390,32 @@ async def test_topic_buttons_are_offered_once_then_the_attorney():
     state.slots["fallback_count"] = 1
     events, messages = await run(ActionFallback(), state)
     assert responses(messages) == ["utter_offer_attorney"]
+
+
+async def test_the_full_contact_block_comes_once_then_one_short_line():
+    _, first = await run(ActionAnswerQuestion(), tracker("explain_221g"))
+    assert referral(first) == "utter_referral_suggested"
+    events, later = await run(ActionAnswerQuestion(), tracker("explain_221g", referral_shown=True))
+    assert referral(later) == "utter_referral_short"
+    assert later[-1]["booking_url"] == FIRM.booking_url  # the short line is the last message
+    assert SlotSet("referral_shown", True) not in events
+    _, recommended = await run(ActionAnswerQuestion(), tracker("ask_options", referral_shown=True))
+    assert referral(recommended) == "utter_referral_short_recommended"
+
+
+async def test_an_urgent_case_gets_the_full_contact_block_every_time():
+    _, messages = await run(
+        ActionAnswerQuestion(), tracker("ask_deadline", notice_date="2025-06-20", referral_shown=True)
+    )
+    assert referral(messages) == "utter_referral_urgent"
+
+
+async def test_the_first_bubble_is_the_short_answer_and_the_details_hold_the_whole_text():
+    _, messages = await run(ActionAnswerQuestion(), tracker("explain_221g"))
+    lead = ADVICE.kb.entry("221g_what_it_is")
+    details = next(m["custom"] for m in messages if m.get("custom", {}).get("type") == "details")
+    assert messages[0]["text"] == lead.render_short()
+    assert len(messages[0]["text"].split()) <= 50
+    # Nothing of the knowledge base is dropped: the first entry's full text is one tap away.
+    assert lead.short is not None
+    assert details["items"][0] == {"text": lead.text, "entry": "221g_what_it_is"}

@@ -141,6 +141,30 @@ def test_slack_signed_event_is_answered_with_a_deadline_block(servers, apis):
     assert all(p["channel"] == "D1" for p in posted)
 
 
+def test_slack_answer_with_details_shows_them_as_small_context_text(servers, apis):
+    """The short answer first, then the details collapsed-looking: a context block (small grey
+    text) with the title and each item a bullet line, escaped, with a plain text; then the sources."""
+    _, calls = apis["slack"]
+    calls.clear()
+    body = slack_event("what is administrative processing?", "Ev-details", user="U-details")
+    assert post("slack/webhook", body, slack_headers(body))[0] == 200
+    posted = [payload for path, payload in wait_for(calls, ANSWERED) if path.endswith("chat.postMessage")]
+    details = [p for p in posted if p.get("blocks") and p["blocks"][0]["type"] == "context"]
+    assert len(details) == 1, posted
+    [message] = details
+    assert message["text"].startswith("Good to know\n• ") and message["unfurl_links"] is False
+    assert all(block["type"] == "context" and len(block["elements"]) == 1 for block in message["blocks"])
+    lines = "\n".join(block["elements"][0]["text"] for block in message["blocks"]).split("\n")
+    assert lines[0] == "*Good to know*" and len(lines) > 2
+    assert all(line.startswith("• ") for line in lines[1:])
+    assert "administrative processing" in message["text"].lower()
+    assert "<" not in json.dumps(message["blocks"]) and ">" not in json.dumps(message["blocks"])
+    # After the short answer, before the sources.
+    order = posted.index(message)
+    assert any("administrative processing" in (p.get("text") or "").lower() for p in posted[:order])
+    assert any((p.get("text") or "").startswith("Sources:") for p in posted[order + 1 :])
+
+
 def test_slack_retry_of_the_same_event_gets_no_second_reply(servers, apis):
     _, calls = apis["slack"]
     calls.clear()
@@ -236,6 +260,28 @@ def test_telegram_update_with_the_secret_is_answered_without_getme(servers, apis
     assert any(path.endswith("/answerCallbackQuery") for path, _ in answered)
     cards = [body for path, body in answered if body.get("parse_mode") == "HTML" and "deadline" in body["text"]]
     assert cards and "4 June 2027" in cards[0]["text"]
+
+
+def test_telegram_answer_with_details_shows_them_in_an_expandable_quote(servers, apis):
+    """The deadline card, then the details collapsed in an expandable blockquote headed by
+    "Good to know (N)", one "• " line per item, then the sources."""
+    _, calls = apis["telegram"]
+    calls.clear()
+    question = "got a 221g letter dated 3 March 2026, when is my deadline?"
+    assert telegram({"update_id": 1501, "message": {"chat": {"id": 1515}, "text": question}})[0] == 200
+    messages = [body for body in sent(wait_for(calls, ANSWERED)) if body["chat_id"] == "1515"]
+    details = [body for body in messages if "<blockquote expandable>" in body["text"]]
+    assert len(details) == 1, messages
+    [message] = details
+    assert message["parse_mode"] == "HTML"
+    heading, quote = message["text"].split("\n<blockquote expandable>")
+    items = quote.removesuffix("</blockquote>").split("\n")
+    assert heading == f"<b>Good to know ({len(items)})</b>" and len(items) > 1
+    assert all(item.startswith("• ") and "<" not in item and ">" not in item for item in items)
+    assert any("3 March 2027" in item for item in items)
+    order = messages.index(message)
+    assert any("deadline" in body["text"] and body.get("parse_mode") == "HTML" for body in messages[:order])
+    assert any(body["text"].startswith("<b>Sources</b>") for body in messages[order + 1 :])
 
 
 def test_telegram_rejects_updates_without_the_secret(servers, apis):

@@ -1,6 +1,7 @@
 """The website widget in a real browser (Debian's Chromium driven by Playwright) against the real servers."""
 
 import os
+import re
 
 import pytest
 
@@ -10,8 +11,11 @@ from tests.common import ROOT, wait_until
 pytestmark = pytest.mark.slow
 RASA_PORT, ACTIONS_PORT = 5145, 5195
 DEMO = f"http://localhost:{RASA_PORT}/webhooks/widget/demo"
-# Each run leaves a fresh screenshot here; docs/widget-deadline-card.png is a copy of one.
+# Each run leaves fresh screenshots here; docs/widget-deadline-card.png and
+# docs/widget-phone.png are copies of them.
 SCREENSHOT = ROOT / "results" / "widget-deadline-card.png"
+PHONE_SCREENSHOT = ROOT / "results" / "widget-phone.png"
+PHONE = {"width": 390, "height": 844}
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -54,6 +58,16 @@ def page(browser):
     context.close()
 
 
+@pytest.fixture
+def phone(browser):
+    """The demo page on a phone-sized screen, where the widget fills the screen."""
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.on("dialog", lambda dialog: pytest.fail(f"a script ran and opened a dialog: {dialog.message}"))
+    yield page
+    context.close()
+
+
 def ask(page, text, until):
     """Sends `text` and waits until one more element matches the selector `until`: the part of
     the reply the test looks at (a reply comes as several messages, the last one maybe later)."""
@@ -75,6 +89,54 @@ ANSWERED = bot_says("This is general information, not legal advice")
 # message, which may arrive after the question was sent.
 BOT_ANSWER = bot_says("not a person and not a lawyer")
 GREETED = bot_says("What would you like to know?")
+DEADLINE_QUESTION = "got a 221g letter dated 3 March 2026, when is my deadline?"
+
+# Where the first message of the latest answer (the first bot message after the applicant's
+# last message) is, in pixels from the top of the conversation area's visible part.
+LATEST_ANSWER = """() => {
+    const area = document.querySelector('.va-messages');
+    const all = [...area.querySelectorAll('.va-message')];
+    const first = all[all.map(m => m.classList.contains('va-user')).lastIndexOf(true) + 1];
+    const box = area.getBoundingClientRect();
+    return {
+        top: first.getBoundingClientRect().top - box.top,
+        line: parseFloat(getComputedStyle(first).lineHeight),
+        height: area.clientHeight,
+        scroll: area.scrollTop,
+        end: area.scrollHeight - area.clientHeight,
+        text: first.innerText,
+    };
+}"""
+
+
+def first_line_shown(view):
+    """The first line of the latest answer is inside the visible part of the conversation."""
+    return view["top"] >= 0 and view["top"] + view["line"] <= view["height"]
+
+
+def answer_at_top(view):
+    """The latest answer begins at the top of the conversation area, unless the conversation
+    ends before it could get there (then the whole answer is on screen)."""
+    return first_line_shown(view) and (view["top"] <= 16 or view["scroll"] >= view["end"] - 1)
+
+
+def no_horizontal_scrolling(page):
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def send_while_scrolled_up(page, text):
+    """Sends `text` and scrolls the conversation to its top in the same task of the page, so the
+    answer cannot arrive before the reader has scrolled up; returns the number of answers before."""
+    before = page.locator(ANSWERED).count()
+    page.evaluate(
+        """text => {
+        document.querySelector('.va-input').value = text;
+        document.querySelector('.va-form').requestSubmit();
+        document.querySelector('.va-messages').scrollTop = 0;
+    }""",
+        text,
+    )
+    return before
 
 
 def test_status_and_deadline_questions_then_a_reload_continues_the_conversation(page):
@@ -101,6 +163,15 @@ def test_status_and_deadline_questions_then_a_reload_continues_the_conversation(
     assert page.evaluate("localStorage.getItem('visa-assistant-session')") == session
     page.wait_for_selector(".va-deadline-card")  # the history is shown again, from the server
     assert "my ceac status says refused, what now?" in page.inner_text(".va-messages")
+    # A restored conversation is shown from its end (only a new answer is shown from its start).
+    page.wait_for_function(
+        """() => { const m = document.querySelector('.va-messages');
+        return m.clientHeight > 0 && m.scrollHeight - m.scrollTop - m.clientHeight <= 1; }"""
+    )
+    assert page.evaluate("document.querySelector('.va-messages').scrollTop") > 0
+    # The details come back collapsed, like everything else of the answer.
+    assert page.locator(".va-details-toggle[aria-expanded='false']").count() >= 1
+    assert page.locator(".va-details-list:visible").count() == 0
     if not page.locator(".va-panel").is_visible():
         page.click(".va-launcher")
     ask(page, "and what if i miss it?", until=ANSWERED)
@@ -156,10 +227,96 @@ def test_phone_sized_screen_has_no_horizontal_scrolling(browser):
     page.goto(DEMO)
     page.click(".va-launcher")
     ask(page, "what is administrative processing?", until=ANSWERED)
+    ask(page, DEADLINE_QUESTION, until=ANSWERED)
+    for toggle in page.locator(".va-details-toggle").all():  # open, the details are the widest part
+        toggle.click()
+    assert page.locator(".va-details-list:visible").count() >= 1
     box = page.locator(".va-panel").bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 375
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert page.evaluate("(m => m.scrollWidth <= m.clientWidth)(document.querySelector('.va-messages'))")
     context.close()
+
+
+def test_on_a_phone_an_answer_is_shown_from_its_first_line_with_the_details_collapsed(phone):
+    phone.goto(DEMO)
+    phone.click(".va-launcher")
+    ask(phone, DEADLINE_QUESTION, until=ANSWERED)
+    # The view is on the first message of the answer, not on the referral that ends it.
+    view = phone.evaluate(LATEST_ANSWER)
+    assert answer_at_top(view), view
+    assert "3 March 2027" in phone.locator(".va-deadline-card").last.inner_text()
+    # The first answer of a conversation ends with the firm's contact card: a booking button,
+    # phone and email links.
+    card = phone.locator(".va-contact-card").last
+    card.wait_for(state="attached", timeout=30000)
+    assert card.locator("a.va-contact-book").get_attribute("href").startswith("https://")
+    assert card.locator("a[href^='tel:']").count() == 1 and card.locator("a[href^='mailto:']").count() == 1
+    assert no_horizontal_scrolling(phone)
+
+    # The longer explanations are one tap away, collapsed.
+    toggle = phone.locator(".va-details-toggle").last
+    items = phone.locator("#" + toggle.get_attribute("aria-controls"))
+    count = items.locator("li").count()
+    assert count >= 1 and toggle.inner_text().strip() == f"Good to know ({count})"
+    assert toggle.get_attribute("aria-expanded") == "false" and items.is_hidden()
+    PHONE_SCREENSHOT.parent.mkdir(exist_ok=True)
+    phone.screenshot(path=str(PHONE_SCREENSHOT))
+
+    # Keyboard: Enter on the focused button opens the list, Space closes it; a tap opens it again.
+    toggle.focus()
+    phone.keyboard.press("Enter")
+    assert toggle.get_attribute("aria-expanded") == "true" and items.is_visible()
+    assert all(item.is_visible() and item.inner_text().strip() for item in items.locator("li").all())
+    phone.keyboard.press("Space")
+    assert toggle.get_attribute("aria-expanded") == "false" and items.is_hidden()
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true" and items.is_visible()
+    assert no_horizontal_scrolling(phone)
+
+    # A later answer (the short referral now, no second contact card) is shown from its first line too.
+    ask(phone, "what does administrative processing mean", until=ANSWERED)
+    view = phone.evaluate(LATEST_ANSWER)
+    assert answer_at_top(view), view
+    assert no_horizontal_scrolling(phone)
+    assert phone.locator(".va-contact-card").count() == 1
+
+
+def test_a_reader_who_scrolled_up_stays_there_and_is_offered_the_new_messages(phone):
+    phone.goto(DEMO)
+    phone.click(".va-launcher")
+    ask(phone, DEADLINE_QUESTION, until=ANSWERED)
+    ask(phone, "what does administrative processing mean", until=ANSWERED)
+    hint = phone.locator(".va-unread-button")
+    assert hint.is_hidden()
+
+    before = send_while_scrolled_up(phone, "and what if i miss it?")
+    phone.locator(ANSWERED).nth(before).wait_for(state="attached", timeout=30000)
+    hint.wait_for(state="visible")
+    assert re.fullmatch(r"New messages\s*\u2193", hint.inner_text().strip())
+    assert hint.evaluate("button => button.closest('[aria-live=\"polite\"]') !== null")
+    # The reader's view did not move: the answer is below it, unread.
+    view = phone.evaluate(LATEST_ANSWER)
+    assert view["scroll"] == 0 and not first_line_shown(view), view
+    # Reached by keyboard (just before the input); Enter takes the reader to the answer's first message.
+    phone.focus(".va-input")
+    phone.keyboard.press("Shift+Tab")
+    assert phone.evaluate("document.activeElement.classList.contains('va-unread-button')")
+    phone.keyboard.press("Enter")
+    view = phone.evaluate(LATEST_ANSWER)
+    assert answer_at_top(view), view
+    hint.wait_for(state="hidden")
+    # Focus is on that message, not lost with the button.
+    assert phone.evaluate("document.activeElement.classList.contains('va-message')")
+
+    # Scrolling down to the new answer by oneself makes the button go away as well.
+    before = send_while_scrolled_up(phone, "my ceac status says refused, what now?")
+    phone.locator(ANSWERED).nth(before).wait_for(state="attached", timeout=30000)
+    hint.wait_for(state="visible")
+    phone.evaluate("const m = document.querySelector('.va-messages'); m.scrollTop = m.scrollHeight")
+    hint.wait_for(state="hidden")
+    view = phone.evaluate(LATEST_ANSWER)
+    assert view["top"] + view["line"] <= view["height"], view  # the answer's first line is on screen or above
 
 
 def open_with_socket_io(page):

@@ -43,10 +43,12 @@ def test_the_secret_comes_from_the_environment_or_a_file_kept_for_this_user(tmp_
 def test_history_shows_button_titles_and_only_the_last_unanswered_buttons_work():
     yes_no = [{"title": "Yes, delete", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
     card = {"type": "deadline", "deadline": "2027-03-03"}
+    details = {"type": "details", "title": "Good to know", "items": [{"text": "Keep copies.", "entry": "tip_x"}]}
     events = [
         {"event": "action", "name": "action_listen"},
         {"event": "user", "text": "when is my deadline?"},
         {"event": "bot", "text": "Your deadline:", "data": {"custom": card}},
+        {"event": "bot", "data": {"custom": details}},
         {"event": "bot", "text": "Delete?", "data": {"buttons": yes_no}},
         {"event": "user", "text": "/deny"},
         {"event": "slot", "name": "x", "value": 1},
@@ -56,6 +58,7 @@ def test_history_shows_button_titles_and_only_the_last_unanswered_buttons_work()
         {"from": "user", "text": "when is my deadline?"},
         {"from": "bot", "text": "Your deadline:", "used": True, "replies": []},
         {"from": "bot", "custom": card},
+        {"from": "bot", "custom": details},
         {"from": "bot", "text": "Delete?", "used": True, "replies": yes_no},
         {"from": "user", "text": "No"},
         {"from": "bot", "text": "Delete now?", "used": False, "replies": yes_no},

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from bot.rules.advice import AdviceEngine, CaseFacts
+from bot.rules.advice import AdviceEngine, CaseFacts, option_asked
 from bot.rules.knowledge import KnowledgeBase
 from bot.rules.reference import ceac_statuses
 
@@ -191,6 +191,15 @@ def test_documents_examples_follow_the_visa_type(engine, kb):
     assert text(kb, "docs_examples_immigrant") in family.explanation
 
 
+@pytest.mark.parametrize(
+    ("section", "entry"), [("214b", "deadline_not_for_214b"), ("212a6Ci", "deadline_not_for_212a")]
+)
+def test_documents_for_a_214b_or_212a_refusal_first_say_that_documents_do_not_cure_it(engine, kb, section, entry):
+    answer = engine.answer("documents", CaseFacts(ceac_status="refused", refusal_section=section))
+    assert answer.lead == kb.entry(entry).short
+    assert answer.explanation[0] == text(kb, entry)
+
+
 def test_every_answer_carries_sources(engine):
     for topic in engine.topics:
         facts = CaseFacts(ceac_status="refused", notice_date=dt.date(2026, 3, 3))
@@ -252,3 +261,23 @@ def test_family_first_preference_gets_the_immigrant_missed_deadline_rules(engine
     student = engine.answer("missed_deadline", CaseFacts(visa_type="F-1"))
     assert family.explanation != student.explanation
     assert kb.entry("missed_iv_termination").text.split("{")[0].strip() in " ".join(family.explanation)
+
+
+@pytest.mark.parametrize(
+    ("message", "option", "entry"),
+    [
+        ("if I sue, will they have to issue my visa?", "mandamus", "options_mandamus"),
+        ("can i appeal a 221g or contact my congressman", "appeal", "options_no_appeal"),
+        ("should I write to my senator about it", "congressional", "options_congressional"),
+        ("is a FOIA request worth it", "foia", "options_foia"),
+        ("can i expedite administrative processing? my job starts next month", "expedite", "ap_not_expeditable"),
+        ("how do I speed this up", "expedite", "ap_not_expeditable"),
+        ("what can I do now", None, "options_inquiry"),
+    ],
+)
+def test_the_options_answer_opens_with_the_option_asked(engine, kb, message, option, entry):
+    assert option_asked(message) == option
+    answer = engine.answer("options", CaseFacts(option_asked=option))
+    assert answer.lead == kb.entry(entry).render_short()
+    # Every option is still there, one tap away.
+    assert {"options_no_appeal", "options_mandamus", "options_congressional"} <= set(answer.entries)

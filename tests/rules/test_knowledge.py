@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from bot.rules.advice import AdviceEngine
-from bot.rules.knowledge import KNOWLEDGE_DIR, KnowledgeBase, KnowledgeBaseError
+from bot.rules.knowledge import KNOWLEDGE_DIR, SHORT_MAX_WORDS, KnowledgeBase, KnowledgeBaseError
 from bot.rules.reference import consulates
 
 # The tips the firm asked for must all be in the knowledge base.
@@ -85,6 +85,18 @@ def test_future_review_date_is_caught(kb_copy):
 def test_unknown_placeholder_is_caught(kb_copy):
     edit_entry(kb_copy, "general.yml", 0, text="Call {lawyer_name} now.")
     with pytest.raises(KnowledgeBaseError, match=r"general.yml: .*unknown placeholder \{lawyer_name\}"):
+        KnowledgeBase.load(kb_copy)
+
+
+def test_a_short_version_over_the_word_limit_is_caught(kb_copy):
+    edit_entry(kb_copy, "general.yml", 0, short=" ".join(["word"] * (SHORT_MAX_WORDS + 1)))
+    with pytest.raises(KnowledgeBaseError, match=f"field 'short' has {SHORT_MAX_WORDS + 1} words"):
+        KnowledgeBase.load(kb_copy)
+
+
+def test_a_short_version_may_not_use_a_value_its_text_does_not(kb_copy):
+    edit_entry(kb_copy, "general.yml", 0, short="Your deadline is {deadline}.")
+    with pytest.raises(KnowledgeBaseError, match="field 'short' uses {deadline}, which field 'text' does not"):
         KnowledgeBase.load(kb_copy)
 
 

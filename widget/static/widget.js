@@ -16,6 +16,12 @@
  * Security rule for this file: bot and user content is only ever put into the
  * page with createElement + textContent, never as HTML, so that a message like
  * "<script>alert(1)</script>" is shown as text.
+ *
+ * Scrolling: an answer comes as several messages (the short answer, maybe a deadline
+ * card, the details, the sources, the referral). A phone shows little, so the view
+ * is put on the FIRST message of a new answer, not on its end. A reader who has
+ * scrolled up is left where they are and offered a "New messages" button instead.
+ * The history restored after a reload is shown from its end.
  */
 (function () {
   "use strict";
@@ -36,6 +42,8 @@
   var MAX_HISTORY = 100;
   var MAX_LENGTH = 2000;
   var TYPING_TIMEOUT_MS = 10000;
+  var NEAR_BOTTOM_PX = 48;   // closer than this to the end counts as "at the end"
+  var TOP_GAP_PX = 8;        // room left above an answer scrolled to the top
   var DEFAULT_PRIMARY = "#1f4e79";
   var DEFAULT_ACCENT = "#f2a900";
   var MONTHS = ["January", "February", "March", "April", "May", "June", "July",
@@ -131,6 +139,14 @@
   var typingTimer = null;
   var ui = {};
 
+  // Scrolling (see the top of the file).
+  var awaitingAnswer = false; // the user spoke; the next bot message starts an answer
+  var answerStart = null;     // first message of the latest answer (null: none yet)
+  var autoScrollTop = null;   // where the widget last put the view itself
+  var firstUnread = null;     // first message that arrived while the reader was elsewhere
+  var closedScrollTop = null; // the reader's place when the panel was closed
+  var detailsCount = 0;       // for unique ids of the details lists
+
   // ---------- UI ----------
 
   function buildUi() {
@@ -169,6 +185,15 @@
     messages.setAttribute("aria-label", "Conversation");
     messages.tabIndex = 0; // lets keyboard users scroll a long conversation
 
+    // "New messages" button, over the bottom of the conversation; the wrapper is a
+    // live region so that screen readers hear it appear.
+    var unreadBox = el("div", "va-unread");
+    unreadBox.setAttribute("aria-live", "polite");
+    var unread = el("button", "va-unread-button", "New messages \u2193");
+    unread.type = "button";
+    unread.hidden = true;
+    unreadBox.appendChild(unread);
+
     var typing = el("div", "va-typing");
     typing.setAttribute("role", "status");
     typing.setAttribute("aria-label", "The assistant is typing");
@@ -195,6 +220,7 @@
     panel.appendChild(disclaimer);
     panel.appendChild(notice);
     panel.appendChild(messages);
+    panel.appendChild(unreadBox);
     panel.appendChild(typing);
     panel.appendChild(form);
 
@@ -210,10 +236,14 @@
     document.body.appendChild(root);
 
     ui = { root: root, panel: panel, launcher: launcher, close: close, notice: notice,
-      messages: messages, typing: typing, form: form, input: input };
+      messages: messages, unread: unread, typing: typing, form: form, input: input };
 
     launcher.addEventListener("click", function () { setOpen(ui.panel.hidden, true); });
     close.addEventListener("click", function () { setOpen(false, true); });
+    unread.addEventListener("click", goToUnread);
+    messages.addEventListener("scroll", function () {
+      if (firstUnread && reached(firstUnread)) clearUnread();
+    }, { passive: true });
     panel.addEventListener("keydown", function (e) {
       if (e.key === "Escape") {
         e.preventDefault();
@@ -254,40 +284,136 @@
   // moveFocus: true for a user action (click, Escape); false when restoring the
   // open state on page load, where stealing focus from the host page would be rude.
   function setOpen(open, moveFocus) {
+    if (!open && !ui.panel.hidden) closedScrollTop = ui.messages.scrollTop;
     ui.panel.hidden = !open;
     ui.root.classList.toggle("va-open", open);
     ui.launcher.setAttribute("aria-expanded", open ? "true" : "false");
     save(KEY_OPEN, open ? "1" : "0");
     if (open) {
-      scrollToEnd();
+      restoreView();
       if (moveFocus) ui.input.focus();
     } else if (moveFocus) {
       ui.launcher.focus();
     }
   }
 
-  function scrollToEnd() {
-    ui.messages.scrollTop = ui.messages.scrollHeight;
+  // ---------- scrolling ----------
+
+  function visible() {
+    return !ui.root.hidden && !ui.panel.hidden;
   }
 
-  // Renders one history entry. Entries are plain data:
+  function scrollToEnd() {
+    ui.messages.scrollTop = ui.messages.scrollHeight;
+    autoScrollTop = null;
+  }
+
+  function nearBottom() {
+    var m = ui.messages;
+    return m.scrollHeight - m.scrollTop - m.clientHeight <= NEAR_BOTTOM_PX;
+  }
+
+  // Puts `node` at the top of the conversation area (or as near as the content allows).
+  function scrollToMessage(node) {
+    var m = ui.messages;
+    var top = m.scrollTop + node.getBoundingClientRect().top - m.getBoundingClientRect().top - TOP_GAP_PX;
+    m.scrollTop = Math.max(0, top);
+    autoScrollTop = m.scrollTop;
+  }
+
+  // The reader has come to `node`: its top is on screen, or above it.
+  function reached(node) {
+    var box = ui.messages.getBoundingClientRect();
+    return node.getBoundingClientRect().top <= box.bottom - Math.min(24, box.height / 2);
+  }
+
+  function clearUnread() {
+    firstUnread = null;
+    ui.unread.hidden = true;
+  }
+
+  function goToUnread() {
+    var node = firstUnread;
+    clearUnread();
+    if (!node || !node.parentNode) return;
+    scrollToMessage(node);
+    // The button is gone: focus the message it led to, not the page behind the widget.
+    node.tabIndex = -1;
+    node.focus({ preventScroll: true });
+  }
+
+  // What the panel shows when it appears: what came while it was closed, else the
+  // reader's place, else the latest answer from its start, else the end.
+  function restoreView() {
+    if (!visible()) return;
+    if (firstUnread) {
+      goToUnreadQuietly();
+    } else if (closedScrollTop !== null) {
+      ui.messages.scrollTop = closedScrollTop;
+    } else if (answerStart && answerStart.parentNode) {
+      scrollToMessage(answerStart);
+    } else {
+      scrollToEnd();
+    }
+  }
+
+  function goToUnreadQuietly() {
+    var node = firstUnread;
+    clearUnread();
+    if (node && node.parentNode) scrollToMessage(node);
+  }
+
+  // A live bot message was just added. `following`: the reader was at the end or on the
+  // place where the widget had put the current answer, before it was added.
+  function placeView(node, following) {
+    var starts = awaitingAnswer || !answerStart || !answerStart.parentNode;
+    awaitingAnswer = false;
+    if (starts) answerStart = node;
+    if (!visible()) {
+      // Closed panel: opening it shows the first of what came meanwhile.
+      if (!firstUnread) firstUnread = node;
+      closedScrollTop = null;
+      return;
+    }
+    if (following && !firstUnread) {
+      scrollToMessage(answerStart);
+      return;
+    }
+    if (!firstUnread) {
+      if (reached(node)) return; // already on screen: nothing unread
+      firstUnread = node;
+    }
+    ui.unread.hidden = false;
+  }
+
+  function isFollowing() {
+    if (!visible()) return false;
+    if (nearBottom()) return true;
+    return autoScrollTop !== null && Math.abs(ui.messages.scrollTop - autoScrollTop) <= 2;
+  }
+
+  // Renders one history entry and returns its node. Entries are plain data:
   //   {from: "user", text}
   //   {from: "bot", text, replies: [{title, payload}], used}
-  //   {from: "bot", custom: {type: "deadline" | "sources", ...}}
+  //   {from: "bot", custom: {type: "deadline" | "details" | "sources" | "contact", ...}}
   // before: a node to insert in front of (the history arrives after the page has started).
   function renderMessage(msg, before) {
     var node = el("div", "va-message " + (msg.from === "user" ? "va-user" : "va-bot"));
     if (msg.custom && msg.custom.type === "deadline") {
       node.appendChild(deadlineCard(msg.custom));
+    } else if (msg.custom && msg.custom.type === "details") {
+      node.appendChild(detailsBlock(msg.custom));
     } else if (msg.custom && msg.custom.type === "sources") {
       node.appendChild(sourcesList(msg.custom.sources));
+    } else if (msg.custom && msg.custom.type === "contact") {
+      node.appendChild(contactCard(msg.custom));
     } else {
       // white-space: pre-line in the CSS turns "\n" into line breaks.
       node.appendChild(el("div", "va-text", msg.text));
       if (msg.replies && msg.replies.length) node.appendChild(quickReplies(msg));
     }
     ui.messages.insertBefore(node, before || null);
-    scrollToEnd();
+    return node;
   }
 
   function quickReplies(msg) {
@@ -335,6 +461,66 @@
     return card;
   }
 
+  function detailTexts(c) {
+    return (Array.isArray(c.items) ? c.items : []).map(function (item) {
+      return item && typeof item.text === "string" ? item.text.trim() : "";
+    }).filter(function (text) { return text !== ""; });
+  }
+
+  // The longer explanations and tips, collapsed behind a disclosure button
+  // (aria-expanded + aria-controls; a native button answers Enter and Space).
+  function detailsBlock(c) {
+    var texts = detailTexts(c);
+    var title = typeof c.title === "string" && c.title.trim() ? c.title.trim() : "Good to know";
+    var box = el("div", "va-details");
+    var listId = "va-details-" + (++detailsCount);
+    var toggle = el("button", "va-details-toggle");
+    toggle.type = "button";
+    toggle.setAttribute("aria-expanded", "false");
+    toggle.setAttribute("aria-controls", listId);
+    toggle.appendChild(el("span", "va-details-marker")).setAttribute("aria-hidden", "true");
+    toggle.appendChild(el("span", "va-details-label", title + " (" + texts.length + ")"));
+    var list = el("ul", "va-details-list");
+    list.id = listId;
+    list.hidden = true;
+    texts.forEach(function (text) {
+      list.appendChild(el("li", "va-details-item", text));
+    });
+    toggle.addEventListener("click", function () {
+      var open = toggle.getAttribute("aria-expanded") !== "true";
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      list.hidden = !open;
+    });
+    box.appendChild(toggle);
+    box.appendChild(list);
+    return box;
+  }
+
+  // The firm's contacts: a booking button, phone and email links, the office hours.
+  function contactCard(c) {
+    var card = el("div", "va-contact-card");
+    card.appendChild(el("div", "va-contact-name", String(c.firm_name || "")));
+    if (isHttpUrl(c.booking_url)) {
+      var book = el("a", "va-contact-book", "Book a consultation");
+      book.href = String(c.booking_url);
+      book.target = "_blank";
+      book.rel = "noopener noreferrer";
+      card.appendChild(book);
+    }
+    if (c.phone) {
+      var phone = el("a", "va-contact-line", "Phone: " + String(c.phone));
+      phone.href = "tel:" + String(c.phone).replace(/[^0-9+]/g, "");
+      card.appendChild(phone);
+    }
+    if (c.email) {
+      var email = el("a", "va-contact-line", "Email: " + String(c.email));
+      email.href = "mailto:" + encodeURIComponent(String(c.email)).replace("%40", "@");
+      card.appendChild(email);
+    }
+    if (c.office_hours) card.appendChild(el("div", "va-contact-hours", String(c.office_hours)));
+    return card;
+  }
+
   function sourcesList(sources) {
     sources = Array.isArray(sources) ? sources : [];
     // <details> is collapsible and keyboard-accessible without any script.
@@ -364,7 +550,18 @@
   function addMessage(msg) {
     history.push(msg);
     if (history.length > MAX_HISTORY) history = history.slice(-MAX_HISTORY);
-    renderMessage(msg);
+    if (msg.from === "user") {
+      renderMessage(msg);
+      // The reader just wrote: show it, and put the answer at the top when it comes.
+      clearUnread();
+      awaitingAnswer = true;
+      answerStart = null;
+      closedScrollTop = null;
+      scrollToEnd();
+      return;
+    }
+    var following = isFollowing();
+    placeView(renderMessage(msg), following);
   }
 
   // The conversation so far, from the server, shown once per page before anything
@@ -376,6 +573,7 @@
     var restored = [];
     entries.slice(-MAX_HISTORY).forEach(function (entry) {
       if (!entry || typeof entry !== "object") return;
+      if (entry.custom && entry.custom.type === "details" && !detailTexts(entry.custom).length) return;
       var msg = {
         from: entry.from === "user" ? "user" : "bot",
         text: typeof entry.text === "string" ? entry.text : "",
@@ -389,6 +587,11 @@
       renderMessage(msg, first);
     });
     history = restored.concat(history).slice(-MAX_HISTORY);
+    // A restored conversation is shown from its end, unless an answer given on this
+    // page is already on screen.
+    if (!visible()) return;
+    if (answerStart && answerStart.parentNode && autoScrollTop !== null) scrollToMessage(answerStart);
+    else if (!firstUnread) scrollToEnd();
   }
 
   function showTyping(on) {
@@ -396,7 +599,7 @@
     ui.typing.hidden = !on;
     if (on) {
       typingTimer = setTimeout(function () { ui.typing.hidden = true; }, TYPING_TIMEOUT_MS);
-      scrollToEnd();
+      if (visible() && !firstUnread) scrollToEnd(); // the indicator takes room from the conversation
     }
   }
 
@@ -450,7 +653,10 @@
       });
       addMessage({ from: "bot", text: data.text, replies: replies, used: false });
     }
-    if (custom && (custom.type === "deadline" || custom.type === "sources")) {
+    if (custom && (custom.type === "deadline" || custom.type === "sources" || custom.type === "contact")) {
+      addMessage({ from: "bot", custom: custom });
+    }
+    if (custom && custom.type === "details" && detailTexts(custom).length) {
       addMessage({ from: "bot", custom: custom });
     }
     if (custom && custom.type === "erased") forgetConversation();
@@ -529,7 +735,7 @@
     buildUi();
     loadStyles(function () {
       ui.root.hidden = false;
-      scrollToEnd(); // the restored history could not be scrolled while hidden
+      restoreView(); // the restored history could not be scrolled while hidden
     });
     loadSocketIo(function (ok) {
       if (ok) connect();
