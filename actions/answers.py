@@ -149,8 +149,8 @@ def answer_topic(
     dispatcher.utter_message(json_message=sources_payload(answer))
     referral = referral_response(answer, tracker)
     dispatcher.utter_message(response=referral, **firm_values())
-    if not referral.startswith("utter_referral_short"):
-        dispatcher.utter_message(json_message=contact_payload())
+    if referral in ("utter_referral_none", "utter_referral_suggested", "utter_referral_recommended"):
+        dispatcher.utter_message(json_message=contact_payload())  # the urgent text carries every contact itself
     if tracker.get_slot("pending_topic"):
         events.append(SlotSet("pending_topic", None))
     # Remembered for the attorney's case summary, should the applicant book a consultation.

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from bot.rules import clock
-from bot.rules.deadline import PASSED, URGENT, WITHIN_90_DAYS, Deadline, compute_deadline
+from bot.rules.deadline import PASSED, URGENT, WITHIN_90_DAYS, DateError, Deadline, compute_deadline
 from bot.rules.knowledge import KnowledgeBase, KnowledgeBaseError, Source
 from bot.rules.names import MONTH_NAMES
 from bot.rules.reference import ceac_statuses, consulates, visa_category
@@ -64,11 +64,24 @@ class Answer:
 # The options an applicant may ask about by name ("can I appeal?", "if I sue..."): the entry
 # that answers each and the words that name it. The options answer opens with the one asked.
 OPTIONS_BY_NAME = {
-    "mandamus": ("options_mandamus", re.compile(r"\b(?:sue|suing|lawsuit|law suit|mandamus|court|litigation)\b", re.I)),
+    "mandamus": (
+        "options_mandamus",
+        re.compile(
+            r"\b(?:(?-i:sue|suing)|lawsuits?|law suits?|mandamus|litigation|federal court|court case|"
+            r"(?:go|going|take \w+(?: \w+)?) to court)\b",
+            re.I,
+        ),
+    ),
     "appeal": ("options_no_appeal", re.compile(r"\bappeal\w*", re.I)),
-    "congressional": ("options_congressional", re.compile(r"\b(?:congress\w*|senator|representative)\b", re.I)),
+    "congressional": (
+        "options_congressional",
+        re.compile(r"\b(?:congress\w*|senators?|(?:my|our|local|us|u\.s\.) representatives?)\b", re.I),
+    ),
     "foia": ("options_foia", re.compile(r"\b(?:foia|freedom of information)\b", re.I)),
-    "expedite": ("ap_not_expeditable", re.compile(r"\b(?:expedit\w*|speed\w* (?:\w+ )?up|faster|hurry)\b", re.I)),
+    "expedite": (
+        "ap_not_expeditable",
+        re.compile(r"\b(?:expedit\w*|(?:speed|sped)\w* (?:\w+ )?up|faster)\b", re.I),
+    ),
 }
 
 
@@ -167,7 +180,21 @@ class AdviceEngine:
         """Raises bot.rules.deadline.DateError (with a reason for the user) for dates it refuses."""
         draft = _Draft(self.kb, topic)
         needs = self.topics[topic](draft, facts)
-        return Answer(topic, needs=needs) if needs else draft.answer()
+        if needs:
+            return Answer(topic, needs=needs)
+        if draft.deadline is None and self._urgent(facts):
+            # A topic that shows no deadline still refers a case whose deadline is near or past urgently.
+            draft.refer("urgent")
+        return draft.answer()
+
+    def _urgent(self, facts: CaseFacts) -> bool:
+        """Whether a 221(g) deadline from the known dates is passed, due today or within 30 days."""
+        if not (facts.notice_date or facts.interview_date) or not applies_221g(facts):
+            return False
+        try:
+            return compute_deadline(self.today(), facts.notice_date, facts.interview_date).urgency in URGENT
+        except DateError:
+            return False  # a refused date is explained where the deadline is asked for
 
     # --- helpers shared by the topics -------------------------------------------------
 
@@ -274,7 +301,7 @@ class AdviceEngine:
         if category != "immigrant" and facts.kind_221g == "administrative_processing":
             draft.explain("deadline_niv_ap_exception")
         if found.urgency == PASSED:
-            self._missed_consequences(draft, category)
+            self._missed_consequences(draft, facts, category)
         else:
             draft.tip("missed_final_refusal")
         if facts.visa_type == "DV":
@@ -294,7 +321,10 @@ class AdviceEngine:
         draft.tip("tip_consult_attorney")
         draft.refer("recommended")
 
-    def _missed_consequences(self, draft: _Draft, category: str | None) -> None:
+    def _missed_consequences(self, draft: _Draft, facts: CaseFacts, category: str | None) -> None:
+        if category == "nonimmigrant" and facts.kind_221g == "administrative_processing":
+            # Waiting on the post's own checks, the one-year limit may not apply: said before "final".
+            draft.explain("deadline_niv_ap_exception")
         draft.explain("missed_final_refusal")
         if category in ("immigrant", None):
             draft.explain("missed_iv_termination")
@@ -308,7 +338,7 @@ class AdviceEngine:
             self._not_a_221g_deadline(draft, facts)
             return None
         self._add_deadline(draft, facts)
-        self._missed_consequences(draft, visa_category(facts.visa_type))
+        self._missed_consequences(draft, facts, visa_category(facts.visa_type))
         if facts.visa_type == "K-1":
             draft.tip("k1_petition_four_months")
         draft.tip("tip_consult_attorney")
@@ -345,6 +375,9 @@ class AdviceEngine:
         if not applies_221g(facts):
             # The question is whether documents can cure this refusal: that is answered first.
             draft.explain("deadline_not_for_214b" if facts.refusal_section == "214b" else "deadline_not_for_212a")
+        elif self._urgent(facts):
+            # A deadline passed or near comes before how to send: never "send soon" when it is late.
+            self._add_deadline(draft, facts)
         draft.explain("docs_how_to_submit")
         draft.explain("221g_notice_delivery")
         category = visa_category(facts.visa_type)
@@ -354,7 +387,8 @@ class AdviceEngine:
             draft.explain("docs_examples_employment")
         if (category == "nonimmigrant" and facts.visa_type not in EMPLOYMENT_VISAS | {"K-1"}) or category is None:
             draft.explain("docs_examples_visitor_student")
-        self._add_deadline(draft, facts)
+        if draft.deadline is None:
+            self._add_deadline(draft, facts)
         if applies_221g(facts):
             draft.tip("deadline_one_year_rule")
         draft.tip("docs_passport_request")
@@ -362,8 +396,9 @@ class AdviceEngine:
         return None
 
     def _options(self, draft: _Draft, facts: CaseFacts) -> str | None:
-        if facts.option_asked in OPTIONS_BY_NAME:
-            draft.explain(OPTIONS_BY_NAME[facts.option_asked][0])  # the question asked, answered first
+        if facts.option_asked in OPTIONS_BY_NAME and applies_221g(facts):
+            # The question asked, answered first (these entries speak of 221(g) refusals only).
+            draft.explain(OPTIONS_BY_NAME[facts.option_asked][0])
         draft.explain("options_inquiry")
         self._inquiry_window(draft, facts)
         for entry_id in (

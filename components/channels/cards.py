@@ -2,6 +2,7 @@
 
 import datetime as dt
 import html
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -200,8 +201,12 @@ def telegram_details(payload: dict[str, Any]) -> list[str]:
     return [message(first if n == 0 else later, group) for n, group in enumerate(groups)]
 
 
+WEB_LINK = re.compile(r"https?://[^\s<>|\"]+")
+
+
 def is_web_link(url: str) -> bool:
-    return url.startswith(("https://", "http://"))
+    """An http(s) address with nothing that could end Slack's <url|label> or break a button."""
+    return bool(WEB_LINK.fullmatch(url))
 
 
 def slack_contact(card: dict[str, Any]) -> dict[str, Any]:
@@ -214,7 +219,7 @@ def slack_contact(card: dict[str, Any]) -> dict[str, Any]:
     lines += [f"Phone: {phone}", f"Email: {email}", f"_{slack_escaped(str(card.get('office_hours', '')))}_"]
     return {
         "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}}],
-        "text": f"{name}: {booking} · {phone} · {email}",
+        "text": f"{name}: {booking if is_web_link(booking) else ''} · {phone} · {email}",
     }
 
 

@@ -1,5 +1,6 @@
 """Action tests in the RasaHQ style: tracker fixtures in, exact events and messages out."""
 
+import datetime as dt
 import functools
 
 import pytest
@@ -10,16 +11,18 @@ from actions import answers
 from actions.answers import ActionAnswerQuestion, ActionContinue
 from actions.conversation import ActionFallback, ActionFirmResponse, ActionSessionStart
 from actions.resources import ADVICE, FIRM, firm_values
+from bot.rules import clock
 from tests.common import DEADLINE_TRACKER, ROOT, entity, responses, run, tracker
 
 
 def referral(messages):
-    """The referral that closes an answer; where it is the full one, the contact card follows it."""
+    """The referral that closes an answer; where it is the full one, the contact card follows it
+    (an urgent one carries every contact in its text: no card)."""
     found = [n for n, m in enumerate(messages) if (m.get("response") or "").startswith("utter_referral")]
     assert len(found) == 1, messages
     message = messages[found[0]]
     card = messages[found[0] + 1]["custom"] if found[0] + 1 < len(messages) else None
-    if message["response"].startswith("utter_referral_short"):
+    if message["response"].startswith("utter_referral_short") or message["response"] == "utter_referral_urgent":
         assert card is None
     else:
         assert card == {
@@ -419,3 +422,13 @@ async def test_the_first_bubble_is_the_short_answer_and_the_details_hold_the_who
     # Nothing of the knowledge base is dropped: the first entry's full text is one tap away.
     assert lead.short is not None
     assert details["items"][0] == {"text": lead.text, "entry": "221g_what_it_is"}
+
+
+@pytest.mark.parametrize("intent", ["ask_options", "ask_processing_time", "petition_returned", "compare_refusals"])
+async def test_a_near_deadline_gets_the_urgent_referral_whatever_the_topic(intent):
+    # Five days are left on a notice known from earlier in the conversation.
+    near = (clock.today() - dt.timedelta(days=360)).isoformat()
+    _, messages = await run(
+        ActionAnswerQuestion(), tracker(intent, text="can I speed this up?", notice_date=near, referral_shown=True)
+    )
+    assert referral(messages) == "utter_referral_urgent"

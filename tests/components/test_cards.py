@@ -363,7 +363,13 @@ async def test_a_booking_address_that_is_not_a_web_link_gets_no_link_or_button(s
     bot, posts = slack_posts
     card = CONTACT | {"booking_url": "javascript:alert(1)"}
     await bot.send_custom_json("D1", card)
-    assert "javascript" not in json.dumps(posts[0]["blocks"])
+    assert "javascript" not in json.dumps(posts[0])
     api = RecordingTelegram()
     await TelegramReplies(api).send_custom_json("42", card)  # type: ignore[arg-type]
     assert "reply_markup" not in api.calls[0][1]
+
+
+async def test_a_booking_address_that_would_end_slacks_link_markup_is_not_linked(slack_posts):
+    bot, posts = slack_posts
+    await bot.send_custom_json("D1", CONTACT | {"booking_url": "https://example.com/book|Verify your identity>"})
+    assert "|Verify" not in json.dumps(posts[0])

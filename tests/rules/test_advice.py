@@ -281,3 +281,34 @@ def test_the_options_answer_opens_with_the_option_asked(engine, kb, message, opt
     assert answer.lead == kb.entry(entry).render_short()
     # Every option is still there, one tap away.
     assert {"options_no_appeal", "options_mandamus", "options_congressional"} <= set(answer.entries)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "we had a court marriage, now 221g what can I do",
+        "Sue is my wife, she has the same 221g",
+        "my company representative said wait",
+        "the VAC representative took my docs",
+        "I am in a hurry, what are my options",
+    ],
+)
+def test_ordinary_words_do_not_name_an_option(message):
+    assert option_asked(message) is None
+
+
+def test_an_option_lead_is_only_for_221g_refusals(engine, kb):
+    answer = engine.answer("options", CaseFacts(refusal_section="214b", option_asked="appeal"))
+    assert answer.lead != kb.entry("options_no_appeal").render_short()
+
+
+def test_a_documents_question_after_the_deadline_passed_opens_with_the_deadline(engine, kb):
+    answer = engine.answer("documents", CaseFacts(notice_date=dt.date(2025, 4, 1)))
+    assert answer.deadline is not None and answer.deadline.urgency == "passed"
+    assert answer.lead.startswith("Your deadline was ")
+    assert answer.referral == "urgent"
+
+
+def test_a_missed_deadline_while_the_post_runs_its_checks_opens_with_the_exception(engine, kb):
+    answer = engine.answer("missed_deadline", CaseFacts(kind_221g="administrative_processing", visa_type="F-1"))
+    assert answer.lead == kb.entry("deadline_niv_ap_exception").render_short()

@@ -6,7 +6,7 @@ import itertools
 
 import textstat
 
-from bot.rules.advice import AdviceEngine
+from bot.rules.advice import OPTIONS_BY_NAME, AdviceEngine, CaseFacts
 from bot.rules.knowledge import SHORT_MAX_WORDS, KnowledgeBase
 from tests.rules.test_golden_answers import TODAY, grid
 
@@ -15,7 +15,10 @@ MAX_GRADE = 8.0
 
 def answers():
     engine = AdviceEngine(KnowledgeBase.load(), today=lambda: TODAY)
-    for facts, topic in itertools.product(grid(), sorted(engine.topics)):
+    cases = itertools.product(grid(), sorted(engine.topics))
+    named = ((CaseFacts(option_asked=option), "options") for option in OPTIONS_BY_NAME)
+    waiting = [(CaseFacts(kind_221g="administrative_processing", visa_type="F-1"), "missed_deadline")]
+    for facts, topic in itertools.chain(cases, named, waiting):
         answer = engine.answer(topic, facts)
         if not answer.needs:
             yield topic, facts, answer

@@ -509,7 +509,8 @@
     }
     if (c.phone) {
       var phone = el("a", "va-contact-line", "Phone: " + String(c.phone));
-      phone.href = "tel:" + String(c.phone).replace(/[^0-9+]/g, "");
+      // The number up to any extension ("ext 2"), digits and "+" only.
+      phone.href = "tel:" + String(c.phone).split(/[a-z]/i)[0].replace(/[^0-9+]/g, "");
       card.appendChild(phone);
     }
     if (c.email) {
