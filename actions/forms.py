@@ -29,23 +29,12 @@ from bot.rules.deadline import compute_deadline
 
 logger = logging.getLogger(__name__)
 OPTIONAL_SLOTS = {"phone"}
-FORM_SLOTS = {
-    "intake_form": [
-        "intake_consent",
-        "person_name",
-        "email",
-        "phone",
-        "visa_type",
-        "consulate",
-        "interview_date",
-        "notice_date",
-        "notice_request",
-        "has_petition",
-        "petitioner_name",
-        "case_description",
-    ],
-    "callback_form": ["callback_consent", "person_name", "contact"],
-    "reminder_form": ["notice_date", "reminder_consent", "email"],
+# The slot each form asks consent in: cleared when the applicant stops the form, so that a
+# later form asks again.
+CONSENT_SLOTS = {
+    "intake_form": "intake_consent",
+    "callback_form": "callback_consent",
+    "reminder_form": "reminder_consent",
 }
 
 
@@ -300,7 +289,7 @@ class ActionStopForm(SafeAction):
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         dispatcher.utter_message(response="utter_form_stopped", **firm_values())
         form: Any = (tracker.active_loop or {}).get("name")  # Rasa's loop data; None (no key) if no form is active
-        cleared = [SlotSet(slot, None) for slot in FORM_SLOTS.get(form, []) if slot.endswith("consent")]
+        cleared = [SlotSet(CONSENT_SLOTS[form], None)] if form in CONSENT_SLOTS else []
         return [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None), SlotSet("form_failures", 0), *cleared]
 
 

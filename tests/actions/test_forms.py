@@ -4,6 +4,7 @@ import datetime as dt
 import os
 
 import pytest
+import yaml
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
@@ -16,22 +17,10 @@ from actions.leads import SKIPPED
 from actions.resources import FIRM
 from bot.backoffice.intake import MAX_REMINDER_DEADLINES_PER_ADDRESS
 from bot.backoffice.models import Lead, Reminder, utcnow
-from tests.common import entity, responses, run, tracker
+from tests.common import ROOT, entity, responses, run, tracker
 
-DOMAIN_SLOTS = [
-    "intake_consent",
-    "person_name",
-    "email",
-    "phone",
-    "visa_type",
-    "consulate",
-    "interview_date",
-    "notice_date",
-    "notice_request",
-    "has_petition",
-    "petitioner_name",
-    "case_description",
-]
+# The intake form's questions, in the domain's order.
+DOMAIN_SLOTS = yaml.safe_load((ROOT / "domain.yml").read_text())["forms"]["intake_form"]["required_slots"]
 INTAKE = dict(
     intake_consent="yes",
     person_name="Ravi Kumar",

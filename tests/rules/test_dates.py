@@ -12,6 +12,7 @@ from actions.case_facts import facts_from_tracker
 from bot.rules.dates import find_dates
 from bot.rules.deadline import compute_deadline, one_year_after
 from bot.rules.entities import EntityExtractor
+from bot.rules.names import MONTH_NAMES
 
 TODAY = dt.date(2026, 12, 2)  # a Wednesday
 
@@ -124,21 +125,6 @@ def test_the_rules_year_is_not_a_wait(extractor, text):
 
 
 # --- the property: never a later deadline than the truth -------------------------------
-
-MONTH_NAMES = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
 
 
 def _formats(value: dt.date):

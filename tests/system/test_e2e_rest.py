@@ -14,6 +14,7 @@ from tests.common import smtp_server, wait_until
 pytestmark = pytest.mark.slow
 RASA_PORT, ACTIONS_PORT = 5105, 5155
 TODAY = "2026-06-15"
+KNOWLEDGE = KnowledgeBase.load()
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +58,7 @@ def customs(replies, kind):
 def says(replies, entry_id):
     """The answer gives that knowledge entry: in a text bubble (its short version where it opens
     the answer) or in full among the details one tap away."""
-    entry = KnowledgeBase.load().entry(entry_id)
+    entry = KNOWLEDGE.entry(entry_id)
     details = [item["text"] for found in customs(replies, "details") for item in found["items"]]
     return any(entry.render_short() in t or entry.text in t for t in texts(replies)) or entry.text in details
 
