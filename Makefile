@@ -32,7 +32,7 @@ check: $(STAMP)  ## ruff (lint, format check) and mypy
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-run: $(STAMP) $(MODEL) $(WIDGET_DEPS)  ## Start the assistant on http://localhost:5005 (installs and trains first if needed)
+run: $(STAMP) $(MODEL) $(WIDGET_DEPS)  ## Start the assistant on http://localhost:5005 and the staff dashboard on :8000 (installs and trains first if needed)
 	$(BIN)/python -m scripts.serve
 
 # Two replicas, two action servers and nginx, on the local PostgreSQL and Redis (README).
@@ -80,7 +80,7 @@ bench: $(STAMP) $(MODEL)  ## Latency, throughput, memory and training time
 	$(BIN)/python -m scripts.bench
 
 # Staff command line: make staff ARGS="leads list" (see README).
-staff: $(STAMP)  ## The staff command line: make staff ARGS="leads list"
+staff: $(STAMP)  ## The staff command line: make staff ARGS="leads list" or ARGS="users add EMAIL --role attorney"
 	$(BIN)/python -m bot.backoffice.cli $(ARGS)
 
 # Load at 8, 32 and 64 concurrent applicants: one replica, two, and the `rasa init` bot.

@@ -190,22 +190,48 @@ def purge() -> bool:
     return staff_command("purge", 600)
 
 
+@contextmanager
+def running_dashboard(
+    port: int, env: dict[str, str] | None = None, log: IO | None = None, timeout: float = 60
+) -> Iterator[subprocess.Popen]:
+    """The firm's staff dashboard (bot/staff) on 127.0.0.1:`port`, once it answers; stopped on exit."""
+    process = subprocess.Popen(
+        [str(BIN / "python"), "-m", "bot.staff.app", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+        stdout=log,
+        stderr=subprocess.STDOUT if log else None,
+        start_new_session=True,
+        preexec_fn=stop_with_parent,
+    )
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/health", process, "staff dashboard", timeout, log)
+        yield process
+    finally:
+        stop(process)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rasa-port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
     parser.add_argument("--actions-port", type=int, default=int(os.environ.get("ACTIONS_PORT", 5055)))
+    parser.add_argument("--staff-port", type=int, default=int(os.environ.get("STAFF_PORT", 8000)))
     args = parser.parse_args()
     # Ctrl-C and a plain `kill` both stop the two servers. A shell that starts us in the
     # background sets SIGINT to ignored, and Python then never raises KeyboardInterrupt.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    print("Starting the action server and the Rasa server (about 30 s)...", flush=True)
+    print("Starting the action server, the Rasa server and the staff dashboard (about 30 s)...", flush=True)
     try:
-        with running_servers(args.rasa_port, args.actions_port) as processes:
+        with running_servers(args.rasa_port, args.actions_port) as servers, running_dashboard(args.staff_port) as staff:
+            processes = {**servers, "staff dashboard": staff}
             print(
                 f"\nThe assistant is ready: POST http://localhost:{args.rasa_port}/webhooks/rest/webhook\n"
                 f'  curl -s localhost:{args.rasa_port}/webhooks/rest/webhook -d \'{{"sender": "me", '
-                f'"message": "my ceac status says refused, what now?"}}\'\nPress Ctrl-C to stop both servers.\n',
+                f'"message": "my ceac status says refused, what now?"}}\'\n'
+                f"The staff dashboard: http://localhost:{args.staff_port}/ (an account: "
+                f'make staff ARGS="users add you@example.com --role attorney")\n'
+                "Press Ctrl-C to stop the servers.\n",
                 flush=True,
             )
             next_send = next_purge = time.monotonic()
@@ -218,10 +244,10 @@ def main() -> int:
                     next_purge = time.monotonic() + PURGE_SECONDS
                 time.sleep(1)
             stopped = [name for name, p in processes.items() if p.poll() is not None]
-            print(f"The {' and '.join(stopped)} server stopped; stopping the other.", file=sys.stderr)
+            print(f"The {' and '.join(stopped)} server stopped; stopping the others.", file=sys.stderr)
             return 1
     except KeyboardInterrupt:
-        print("\nStopped both servers.")
+        print("\nStopped the servers.")
         return 0
     except ServerError as error:
         print(f"error: {error}", file=sys.stderr)

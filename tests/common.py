@@ -15,6 +15,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -43,6 +44,45 @@ POSTGRES_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://pos
 
 
 # --- waiting -------------------------------------------------------------------------------
+
+
+# Debian's Chromium as the browser tests drive it (Playwright downloads no browser here).
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@contextmanager
+def chromium() -> Iterator:
+    """Debian's Chromium under Playwright, closed afterwards."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"), args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+def add_staff_account(env: dict[str, str], email: str, role: str, password: str) -> None:
+    """A dashboard account, made with the staff command line as an administrator would."""
+    subprocess.run(
+        [sys.executable, "-m", "bot.backoffice.cli", "users", "add", email, "--role", role],
+        input=password + "\n",
+        text=True,
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+    )
 
 
 def wait_until(condition: Callable[[], T], timeout: float = 30, what: str = "the condition") -> T:
@@ -351,6 +391,21 @@ def throwaway_redis() -> Iterator[ThrowawayRedis]:
 
 
 # --- databases and intake answers ----------------------------------------------------------
+
+
+@contextmanager
+def empty_postgres_database(prefix: str) -> Iterator[str]:
+    """The name of a new, empty database on the machine's PostgreSQL server; dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(f"{POSTGRES_SERVER}/postgres", future=True, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield name
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
 
 
 @contextmanager

@@ -6,6 +6,9 @@
     python -m bot.backoffice.cli leads delete ID
     python -m bot.backoffice.cli send-due                deliver pending notifications and due reminders
     python -m bot.backoffice.cli purge [--older-than-days N]   delete data older than the retention period
+    python -m bot.backoffice.cli users add EMAIL --role attorney|staff   a dashboard account (asks for the password)
+    python -m bot.backoffice.cli users list
+    python -m bot.backoffice.cli users disable EMAIL    ends its sessions too
 
 DATABASE_URL chooses the database (default: var/intake.db), TRACKER_DATABASE_URL the
 conversation transcripts (default: var/conversations.db). The retention period is the
@@ -15,15 +18,18 @@ quotes to applicants.
 
 import argparse
 import datetime as dt
+import getpass
 import logging
 import sys
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.backoffice import log_privacy
+from bot.backoffice.accounts import MIN_PASSWORD_LENGTH, AccountError, Accounts
 from bot.backoffice.db import database_url, make_engine, migrate
 from bot.backoffice.erasure import complete_pending_erasures
 from bot.backoffice.intake import IntakeStore
+from bot.backoffice.models import STAFF_ROLES
 from bot.backoffice.notify import (
     MailConfigError,
     MailSettings,
@@ -67,7 +73,46 @@ def parser() -> argparse.ArgumentParser:
         "period (default: the firm's retention_days)",
     )
     purge.add_argument("--older-than-days", type=positive_int)
+    users = commands.add_parser("users", help="accounts of the staff dashboard")
+    user_commands = users.add_subparsers(dest="action", required=True)
+    add = user_commands.add_parser(
+        "add", help="a new account; asks for the password (or reads one line of standard input when not a terminal)"
+    )
+    add.add_argument("email")
+    add.add_argument("--role", required=True, choices=STAFF_ROLES)
+    user_commands.add_parser("list", help="every account with its role and state")
+    disable = user_commands.add_parser("disable", help="disable an account and end its sessions")
+    disable.add_argument("email")
     return main
+
+
+def read_new_password() -> str:
+    """Typed twice, unseen, at a terminal; one line of standard input otherwise (scripts)."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    password = getpass.getpass(f"Password (at least {MIN_PASSWORD_LENGTH} characters): ")
+    if getpass.getpass("The same password again: ") != password:
+        raise AccountError("the two passwords differ")
+    return password
+
+
+def run_users(args: argparse.Namespace, accounts: Accounts) -> int:
+    if args.action == "add":
+        accounts.add_user(args.email, args.role, read_new_password())
+        print(f"Added {args.role} account {args.email.strip().lower()}.")
+    elif args.action == "list":
+        users = accounts.users()
+        if not users:
+            print("No accounts.")
+        for user in users:
+            state = f"disabled {user.disabled_at:%Y-%m-%d}" if user.disabled_at else "active"
+            print(f"{user.email:<40} {user.role:<9} {state}")
+    elif args.action == "disable":
+        if not accounts.disable(args.email):
+            print(f"error: there is no account {args.email}", file=sys.stderr)
+            return 1
+        print(f"Disabled {args.email}; its sessions are ended.")
+    return 0
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -75,6 +120,8 @@ def run(argv: list[str] | None = None) -> int:
     engine = make_engine(database_url())
     migrate(engine)
     store = IntakeStore(engine)
+    if args.command == "users":
+        return run_users(args, Accounts(engine))
     if args.command == "leads":
         if args.action == "list":
             leads = store.leads()
@@ -143,7 +190,7 @@ def main() -> int:
             file=sys.stderr,
         )
         return 2
-    except MailConfigError as error:
+    except (MailConfigError, AccountError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 

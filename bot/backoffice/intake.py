@@ -15,9 +15,19 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import selectinload
 
 from bot.backoffice.db import session_factory
-from bot.backoffice.models import AddressConfirmation, ErasureRequest, Lead, Notification, Reminder, utcnow
+from bot.backoffice.models import (
+    AddressConfirmation,
+    ErasureRequest,
+    Lead,
+    LeadNote,
+    Notification,
+    Reminder,
+    UnansweredReview,
+    utcnow,
+)
 from bot.rules import clock
 
 logger = logging.getLogger(__name__)
@@ -94,6 +104,7 @@ CSV_COLUMNS = [
     "conversation_id",
     "channel",
     "consent_at",
+    "status",  # last: added with the dashboard, after the columns spreadsheets already map
 ]
 
 
@@ -138,8 +149,25 @@ class IntakeStore:
         return sorted(rows, key=lambda lead: not lead.is_urgent)
 
     def lead(self, lead_id: int) -> Lead | None:
+        """With its notes."""
         with self.session() as session:
-            return cast(Lead | None, session.get(Lead, lead_id))
+            return cast(Lead | None, session.get(Lead, lead_id, options=[selectinload(Lead.notes)]))
+
+    def set_status(self, lead_id: int, status: str) -> str | None:
+        """Sets the staff's status of a lead; returns the one before, or None when there is no such lead."""
+        with self.session.begin() as session:
+            row = session.get(Lead, lead_id)
+            if row is None:
+                return None
+            old, row.status = str(row.status), status
+            return old
+
+    def add_note(self, lead_id: int, author: str, text: str) -> bool:
+        with self.session.begin() as session:
+            if session.get(Lead, lead_id) is None:
+                return False
+            session.add(LeadNote(lead_id=lead_id, author=author, text=text))
+        return True
 
     def delete_lead(self, lead_id: int) -> bool:
         with self.session.begin() as session:
@@ -149,12 +177,13 @@ class IntakeStore:
             session.delete(row)
         return True
 
-    def export_csv(self) -> str:
+    def export_csv(self, leads: Sequence[Lead] | None = None) -> str:
+        """`leads` (default: every lead) as CSV, safe to open in a spreadsheet."""
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(CSV_COLUMNS)
         today = clock.today()
-        for lead in self.leads():
+        for lead in self.leads() if leads is None else leads:
             values = {column: getattr(lead, column) for column in CSV_COLUMNS}
             values["urgency"] = lead.current_urgency(today)  # today's band, not the one at intake
             writer.writerow([_csv_safe(values[column]) for column in CSV_COLUMNS])
@@ -200,6 +229,22 @@ class IntakeStore:
             reminders = session.execute(delete(Reminder).where(Reminder.conversation_id == conversation_id)).rowcount
             session.execute(delete(AddressConfirmation).where(AddressConfirmation.conversation_id == conversation_id))
         return {"leads": leads, "reminders": reminders}
+
+    # --- staff decisions on messages the assistant could not answer -------------------------
+
+    def reviewed_message_keys(self) -> set[str]:
+        with self.session() as session:
+            return set(session.execute(select(UnansweredReview.message_key)).scalars())
+
+    def record_review(self, keys: Iterable[str], decision: str, intent: str | None, reviewer: str) -> None:
+        """One decision per message key; a key decided already keeps its first decision."""
+        with self.session.begin() as session:
+            decided = set(session.execute(select(UnansweredReview.message_key)).scalars())
+            for key in dict.fromkeys(keys):
+                if key not in decided:
+                    session.add(
+                        UnansweredReview(message_key=key, decision=decision, intent=intent, reviewed_by=reviewer)
+                    )
 
     # --- erasure requests -------------------------------------------------------------------
 

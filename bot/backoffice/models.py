@@ -25,6 +25,11 @@ MAX_LENGTHS = {
 }
 
 
+# Where the firm's staff are with a lead (the dashboard sets it).
+LEAD_STATUSES = ("new", "contacted", "booked", "closed")
+STAFF_ROLES = ("attorney", "staff")
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
@@ -54,8 +59,12 @@ class Lead(Base):
     deadline = Column(Date)
     urgency = Column(String(20))  # as it was on the day of intake; see current_urgency
     summary = Column(Text, nullable=False)  # the case summary sent to the attorney
+    status = Column(String(20), nullable=False, default="new", server_default="new")  # set by staff: LEAD_STATUSES
 
     notifications = relationship("Notification", back_populates="lead", cascade="all, delete-orphan")
+    notes = relationship(
+        "LeadNote", back_populates="lead", cascade="all, delete-orphan", passive_deletes=True, order_by="LeadNote.id"
+    )
 
     def current_urgency(self, today: dt.date) -> str | None:
         """The urgency band on `today`: a deadline 60 days out at intake is due within 30 a month later."""
@@ -136,3 +145,84 @@ class ErasureRequest(Base):
     attempts = Column(Integer, nullable=False, default=0)
     last_error = Column(String(500))
     completed_at = Column(DateTime(timezone=True))
+
+
+class LeadNote(Base):
+    """A note a staff member wrote on a lead; deleted with it."""
+
+    __tablename__ = "lead_notes"
+
+    id = Column(Integer, primary_key=True)
+    lead_id = Column(Integer, ForeignKey("leads.id", ondelete="CASCADE"), nullable=False, index=True)
+    author = Column(String(254), nullable=False)  # the staff account's email
+    text = Column(Text, nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+    lead = relationship("Lead", back_populates="notes")
+
+
+class StaffUser(Base):
+    """An account of the firm's dashboard (made with `make staff ARGS="users add ..."`)."""
+
+    __tablename__ = "staff_users"
+
+    id = Column(Integer, primary_key=True)
+    email = Column(String(254), nullable=False, unique=True)  # stored lower-case
+    role = Column(String(20), nullable=False)  # STAFF_ROLES
+    password_hash = Column(String(200), nullable=False)  # argon2id, with its salt and parameters
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    disabled_at = Column(DateTime(timezone=True))
+
+
+class StaffSession(Base):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 is stored,
+    so a copy of the database opens no session."""
+
+    __tablename__ = "staff_sessions"
+
+    id = Column(Integer, primary_key=True)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    user_id = Column(Integer, ForeignKey("staff_users.id", ondelete="CASCADE"), nullable=False, index=True)
+    csrf_token = Column(String(64), nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    expires_at = Column(DateTime(timezone=True), nullable=False)
+
+
+class LoginAttempt(Base):
+    """Every sign-in attempt, for the limits per account and per address."""
+
+    __tablename__ = "login_attempts"
+
+    id = Column(Integer, primary_key=True)
+    email = Column(String(254), nullable=False, index=True)
+    address = Column(String(64), nullable=False, index=True)
+    succeeded = Column(Boolean, nullable=False)
+    at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+
+
+class AuditEvent(Base):
+    """Who viewed, exported, changed or deleted which lead. Holds ids and actions, never the
+    lead's personal data, so it outlives an erased lead."""
+
+    __tablename__ = "audit_events"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+    actor = Column(String(254), nullable=False)  # the staff account's email
+    action = Column(String(40), nullable=False)
+    lead_id = Column(Integer, index=True)  # not a foreign key: the lead may be erased
+    detail = Column(String(300))
+
+
+class UnansweredReview(Base):
+    """A staff decision on a message the assistant could not answer: "should be intent X"
+    (appended to the review file for the next training) or "out of scope"."""
+
+    __tablename__ = "unanswered_reviews"
+
+    id = Column(Integer, primary_key=True)
+    message_key = Column(String(64), nullable=False, unique=True)  # SHA-256 of the normalised text
+    decision = Column(String(20), nullable=False)  # "intent" or "out_of_scope"
+    intent = Column(String(80))
+    reviewed_by = Column(String(254), nullable=False)
+    reviewed_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)

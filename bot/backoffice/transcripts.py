@@ -25,7 +25,7 @@ def tracker_schema() -> str | None:
     return os.environ.get("POSTGRESQL_SCHEMA") or None
 
 
-def _events_table(engine: Engine, schema: str | None) -> str | None:
+def events_table(engine: Engine, schema: str | None) -> str | None:
     """The events table's qualified name, or None before Rasa has created it."""
     if not inspect(engine).has_table("events", schema=schema):
         return None
@@ -35,7 +35,7 @@ def _events_table(engine: Engine, schema: str | None) -> str | None:
 def purge_transcripts(engine: Engine, older_than: dt.timedelta, schema: str | None = None) -> int:
     """Deletes the events of conversations whose last event is older than older_than;
     returns how many conversations were deleted. A database without transcripts yet is fine."""
-    table = _events_table(engine, schema)
+    table = events_table(engine, schema)
     if table is None:
         return 0
     cutoff = (dt.datetime.now(dt.timezone.utc) - older_than).timestamp()
@@ -50,7 +50,7 @@ def purge_transcripts(engine: Engine, older_than: dt.timedelta, schema: str | No
 
 def erase_transcript(engine: Engine, conversation_id: str, schema: str | None = None) -> int:
     """Deletes every stored event of one conversation; returns how many there were."""
-    table = _events_table(engine, schema)
+    table = events_table(engine, schema)
     if table is None:
         return 0
     with engine.begin() as connection:

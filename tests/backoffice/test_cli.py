@@ -17,10 +17,12 @@ def database(tmp_path):
     return f"sqlite:///{tmp_path / 'intake.db'}"
 
 
-def cli(database, *args, **env):
+def cli(database, *args, typed=None, **env):
+    """The command run as a staff member would; `typed` is its standard input."""
     return subprocess.run(
         [sys.executable, "-m", "bot.backoffice.cli", *args],
         cwd=ROOT,
+        input=typed,
         capture_output=True,
         text=True,
         timeout=120,
@@ -148,3 +150,21 @@ async def test_purge_keeps_one_retention_period_for_leads_and_transcripts_and_dr
         ("due@example.com", 30),
         ("due@example.com", 7),
     }
+
+
+def test_staff_accounts_are_made_listed_and_disabled(database):
+    added = cli(database, "users", "add", "Ana@Firm.Example", "--role", "attorney", typed="a long enough password\n")
+    assert (added.returncode, added.stdout.strip()) == (0, "Added attorney account ana@firm.example.")
+    assert "a long enough password" not in added.stdout + added.stderr
+    listed = cli(database, "users", "list")
+    assert listed.stdout.split() == ["ana@firm.example", "attorney", "active"]
+    again = cli(database, "users", "add", "ana@firm.example", "--role", "staff", typed="another long password\n")
+    assert (again.returncode, again.stderr.strip()) == (2, "error: there is already an account for ana@firm.example")
+    short = cli(database, "users", "add", "bo@firm.example", "--role", "staff", typed="short\n")
+    assert (short.returncode, short.stderr.strip()) == (2, "error: the password must have at least 12 characters")
+    assert cli(database, "users", "disable", "ana@firm.example").returncode == 0
+    assert "disabled" in cli(database, "users", "list").stdout
+    missing = cli(database, "users", "disable", "nobody@firm.example")
+    assert (missing.returncode, missing.stderr.strip()) == (1, "error: there is no account nobody@firm.example")
+    role = cli(database, "users", "add", "x@firm.example", "--role", "admin")
+    assert role.returncode == 2 and "invalid choice: 'admin'" in role.stderr

@@ -36,11 +36,57 @@ def test_migrations_create_the_schema_from_empty(engine):
         "reminders",
         "erasure_requests",
         "address_confirmations",
+        "lead_notes",
+        "staff_users",
+        "staff_sessions",
+        "login_attempts",
+        "audit_events",
+        "unanswered_reviews",
         "alembic_version",
     } <= tables
     with engine.connect() as connection:
-        assert connection.execute(text("select version_num from alembic_version")).scalar() == "0004"
+        assert connection.execute(text("select version_num from alembic_version")).scalar() == "0005"
     assert "claimed_at" in {column["name"] for column in inspect(engine).get_columns("notifications")}
+
+
+def test_the_migrations_build_exactly_the_tables_the_models_describe(engine):
+    """A model changed without a migration (or the reverse) fails here, not in production."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from bot.backoffice.models import Base
+
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    # Index names and server defaults are the migrations' own business.
+    assert [d for d in differences if d[0] not in ("add_index", "remove_index")] == []
+
+
+def test_staff_status_and_notes_of_a_lead_and_their_erasure(store):
+    lead_id = store.save_lead(lead(), case_summary(lead()), [])
+    assert store.lead(lead_id).status == "new"
+    assert store.set_status(lead_id, "contacted") == "new"
+    assert store.add_note(lead_id, "staff@firm.example", "Called, no answer.")
+    assert store.add_note(lead_id, "staff@firm.example", "Called again; booked.")
+    found = store.lead(lead_id)
+    assert found.status == "contacted"
+    assert [note.text for note in found.notes] == ["Called, no answer.", "Called again; booked."]
+    assert store.set_status(999, "closed") is None and not store.add_note(999, "x@y.z", "no lead")
+    row = next(csv.DictReader(io.StringIO(store.export_csv([found]))))
+    assert (row["id"], row["status"]) == (str(lead_id), "contacted")
+    store.erase_conversation("conv-1")
+    assert store.lead(lead_id) is None
+    with store.session() as session:
+        assert session.execute(text("select count(*) from lead_notes")).scalar() == 0
+
+
+def test_a_decision_on_an_unanswered_message_is_kept_once(store):
+    store.record_review(["k1", "k2", "k1"], "out_of_scope", None, "staff@firm.example")
+    store.record_review(["k2", "k3"], "intent", "greet", "attorney@firm.example")
+    assert store.reviewed_message_keys() == {"k1", "k2", "k3"}
+    with store.session() as session:
+        rows = session.execute(text("select message_key, decision from unanswered_reviews order by message_key"))
+        assert rows.all() == [("k1", "out_of_scope"), ("k2", "out_of_scope"), ("k3", "intent")]
 
 
 def test_a_lead_is_stored_with_its_notifications(store, engine):

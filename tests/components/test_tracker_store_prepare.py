@@ -1,6 +1,5 @@
 """The tracker database is prepared by one init step, before any Rasa replica starts."""
 
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -10,21 +9,13 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import create_engine, inspect
 
 from components.tracker_store import ErasableSQLTrackerStore, prepare_tracker_database
-from tests.common import POSTGRES_SERVER
+from tests.common import POSTGRES_SERVER, empty_postgres_database
 
 
 @pytest.fixture
 def empty_database():
-    name = f"tracker_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(f"{POSTGRES_SERVER}/postgres", future=True, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
+    with empty_postgres_database("tracker_test") as name:
         yield name
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 async def test_replicas_preparing_at_once_all_succeed_and_rasa_then_uses_the_schema(empty_database, monkeypatch):

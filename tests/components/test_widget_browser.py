@@ -1,12 +1,11 @@
 """The website widget in a real browser (Debian's Chromium driven by Playwright) against the real servers."""
 
-import os
 import re
 
 import pytest
 
 from scripts.serve import running_servers
-from tests.common import ROOT, wait_until
+from tests.common import ROOT, chromium, wait_until
 
 pytestmark = pytest.mark.slow
 RASA_PORT, ACTIONS_PORT = 5145, 5195
@@ -16,16 +15,6 @@ DEMO = f"http://localhost:{RASA_PORT}/webhooks/widget/demo"
 SCREENSHOT = ROOT / "results" / "widget-deadline-card.png"
 PHONE_SCREENSHOT = ROOT / "results" / "widget-phone.png"
 PHONE = {"width": 390, "height": 844}
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="module")
@@ -39,14 +28,8 @@ def servers(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(servers):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"), args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture

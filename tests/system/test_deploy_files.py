@@ -46,12 +46,24 @@ def server_blocks(conf):
     return blocks
 
 
-def test_the_public_nginx_servers_have_no_route_to_the_action_servers_and_use_tls():
+def nginx_servers():
+    """deploy/nginx.conf's server blocks by role: plain HTTP, the bot's HTTPS server (the
+    default one), the staff dashboard's HTTPS server (by its host name), the internal listener."""
     blocks = server_blocks((DEPLOY / "nginx.conf").read_text())
-    plain = [b for b in blocks if re.search(r"listen 80;", b)]
-    secure = [b for b in blocks if re.search(r"listen 443 ssl;", b)]
-    internal = [b for b in blocks if re.search(r"listen 8081;", b)]
-    assert len(plain) == len(secure) == len(internal) == 1
+    roles = {
+        "plain": [b for b in blocks if re.search(r"listen 80;", b)],
+        "public": [b for b in blocks if re.search(r"listen 443 ssl default_server;", b)],
+        "staff": [b for b in blocks if re.search(r"listen 443 ssl;", b) and "server_name" in b],
+        "internal": [b for b in blocks if re.search(r"listen 8081;", b)],
+    }
+    assert {name: len(found) for name, found in roles.items()} == dict.fromkeys(roles, 1)
+    assert len(blocks) == len(roles)  # no other server
+    return {name: found[0] for name, found in roles.items()}
+
+
+def test_the_public_nginx_servers_have_no_route_to_the_action_servers_and_use_tls():
+    servers = nginx_servers()
+    plain, secure, internal = [servers["plain"]], [servers["public"]], [servers["internal"]]
     assert "return 301 https://" in plain[0] and "proxy_pass" not in plain[0]
     assert "actions" not in secure[0]
     assert "proxy_pass http://actions/" in internal[0]
@@ -132,3 +144,195 @@ def test_kubernetes_answers_politely_when_no_action_server_does():
     reply = re.search(r"return 200 '(.*)';", conf).group(1)
     assert reply == re.search(r"return 200 '(.*)';", (DEPLOY / "nginx.conf").read_text()).group(1)
     assert json.loads(reply)["events"] == [] and "try again shortly" in json.loads(reply)["responses"][0]["text"]
+
+
+# The staff dashboard (bot/staff): its own host name and certificate, never the bot's server.
+STAFF_COMMAND = ["python", "-m", "bot.staff.app", "--host", "0.0.0.0", "--port", "8000"]
+
+
+def kubernetes_documents():
+    """Every manifest of deploy/kubernetes (they are applied together)."""
+    return [
+        document
+        for path in sorted((DEPLOY / "kubernetes").glob("*.yaml"))
+        for document in yaml.safe_load_all(path.read_text())
+        if document
+    ]
+
+
+def nginx_directives(block, name):
+    """The arguments of each `name ...;` directive in an nginx block."""
+    return re.findall(rf"(?m)^\s*{name}\s+([^;{{}}]*);", block)
+
+
+def test_the_staff_dashboard_has_its_own_nginx_server_with_tls_on_its_own_host_name():
+    conf = (DEPLOY / "nginx.conf").read_text()
+    servers = nginx_servers()
+    staff, public = servers["staff"], servers["public"]
+    [host] = nginx_directives(staff, "server_name")
+    assert host and host != "_" and " " not in host and "example-firm.com" in host
+    # The same TLS as the bot's server, with a certificate of its own host name.
+    assert nginx_directives(staff, "ssl_protocols") == nginx_directives(public, "ssl_protocols") == ["TLSv1.2 TLSv1.3"]
+    for directive in ("ssl_certificate", "ssl_certificate_key"):
+        [path] = nginx_directives(staff, directive)
+        assert path.startswith("/etc/nginx/certs/") and path not in nginx_directives(public, directive)
+    # Only the dashboard behind it, told the browser's host, address and scheme.
+    assert set(nginx_directives(staff, "proxy_pass")) == {"http://staff"}
+    assert re.search(r"upstream staff \{ server staff:8000; \}", conf)
+    # X-Real-IP: the dashboard's own sign-in limits per address; nginx sets it, the client cannot.
+    for header in (
+        "Host $host",
+        "X-Real-IP $remote_addr",
+        "X-Forwarded-For $proxy_add_x_forwarded_for",
+        "X-Forwarded-Proto $scheme",
+    ):
+        assert f"proxy_set_header {header};" in staff
+    assert nginx_directives(staff, "client_max_body_size") == ["1m"]
+    # The dashboard's Cache-Control: no-store passes unchanged: no cache, no header of nginx's own.
+    assert not re.search(r"\b(proxy_cache|proxy_hide_header|proxy_ignore_headers|add_header|expires)\b", staff)
+    # Sign-ins: POSTs to /login limited per address (other methods map to an empty key, not
+    # counted); a location with limit_req of its own inherits none, so both limits are named there.
+    assert 'map $request_method $staff_login_key { POST $binary_remote_addr; default ""; }' in conf
+    assert "limit_req_zone $staff_login_key zone=staff_login:10m rate=10r/m;" in conf
+    login = staff[staff.index("location = /login {") :]
+    login = login[: login.index("}")]
+    assert {"zone=per_address burst=50 nodelay", "zone=staff_login burst=5 nodelay"} == set(
+        nginx_directives(login, "limit_req")
+    )
+    assert nginx_directives(login, "proxy_pass") == ["http://staff"]
+    assert "limit_req zone=per_address burst=50 nodelay;" in staff[: staff.index("location")]
+
+
+def test_the_bot_servers_never_route_to_the_staff_dashboard():
+    servers = nginx_servers()
+    for name in ("public", "plain", "internal"):
+        assert "staff" not in servers[name], name
+    # The bot's server is the default one, so the staff server answers only for its own name
+    # (never for the bot's, nor for a bare address), in whatever order the servers are written.
+    assert "server_name" not in servers["public"]
+    assert re.search(r"listen 443 ssl;", servers["staff"]) and "default_server" not in servers["staff"]
+    # Plain HTTP answers every host name, the staff one too, with nothing but a redirect to HTTPS.
+    assert "server_name" not in servers["plain"]
+    assert re.findall(r"(?m)^\s*(?:location|return)\b.*$", servers["plain"]) == [
+        "    location / { return 301 https://$host$request_uri; }"
+    ]
+    # And the staff server reaches nothing of the bot's.
+    assert not re.search(r"\b(rasa|actions|socket\.io|webhooks)\b", servers["staff"])
+
+
+def test_compose_runs_the_staff_dashboard_unpublished_healthchecked_and_not_as_root():
+    services = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text())["services"]
+    staff = services["staff"]
+    assert staff["command"] == STAFF_COMMAND
+    assert staff["build"] == services["actions"]["build"]  # the same image
+    # Reached only through nginx: no port of its own on the host.
+    assert "ports" not in staff and staff["expose"] == ["8000"]
+    assert services["nginx"]["ports"] == ["80:80", "443:443"]
+    assert "staff" in services["nginx"]["depends_on"]  # nginx resolves its upstreams when it starts
+    test = staff["healthcheck"]["test"]
+    assert test[0] == "CMD" and "http://127.0.0.1:8000/health" in test[-1]
+    # Never root: the image's USER, and the service's own.
+    user = re.findall(r"(?m)^USER\s+(\S+)", (DEPLOY / "Dockerfile").read_text())[-1]
+    assert user not in ("root", "0") and not user.startswith(("root:", "0:"))
+    assert staff["user"] == user
+    # The same databases as the other services, by the same secrets.
+    environment = staff["environment"]
+    for name in ("DATABASE_URL", "TRACKER_DATABASE_URL", "POSTGRESQL_SCHEMA"):
+        assert environment[name] == services["purge"]["environment"][name], name
+    assert "${POSTGRES_PASSWORD}" in environment["DATABASE_URL"]
+    assert staff["depends_on"]["tracker-init"] == {"condition": "service_completed_successfully"}
+
+
+def test_kubernetes_runs_the_staff_dashboard_probed_on_health_and_not_as_root():
+    documents = kubernetes_documents()
+    deployments = {d["metadata"]["name"]: d for d in documents if d["kind"] == "Deployment"}
+    pod = deployments["staff"]["spec"]["template"]["spec"]
+    [container] = pod["containers"]
+    assert container["args"] == STAFF_COMMAND
+    assert container["image"] == deployments["rasa"]["spec"]["template"]["spec"]["containers"][0]["image"]
+    assert container["ports"] == [{"containerPort": 8000}]
+    for probe in ("readinessProbe", "livenessProbe"):
+        assert container[probe]["httpGet"] == {"path": "/health", "port": 8000}, probe
+    assert pod["securityContext"]["runAsNonRoot"] is True and pod["securityContext"]["runAsUser"] != 0
+    for each in pod["containers"] + pod.get("initContainers", []):
+        assert each["securityContext"]["allowPrivilegeEscalation"] is False, each["name"]
+        assert "runAsUser" not in each["securityContext"] and "privileged" not in each["securityContext"]
+    assert container["envFrom"] == [{"secretRef": {"name": "assistant-secrets"}}]
+    env = {e["name"]: e["value"] for e in container["env"]}
+    rasa_env = {
+        e["name"]: e.get("value") for e in deployments["rasa"]["spec"]["template"]["spec"]["containers"][0]["env"]
+    }
+    assert env["POSTGRESQL_SCHEMA"] == rasa_env["POSTGRESQL_SCHEMA"]
+
+
+def test_kubernetes_reaches_the_staff_dashboard_only_through_its_own_tls_host():
+    documents = kubernetes_documents()
+    services = {d["metadata"]["name"]: d for d in documents if d["kind"] == "Service"}
+    assert services["staff"]["spec"].get("type", "ClusterIP") == "ClusterIP"
+    assert services["staff"]["spec"]["selector"] == {"app": "staff"}
+    assert not {"externalIPs", "loadBalancerIP"} & set(services["staff"]["spec"])
+    [staff_host] = nginx_directives(nginx_servers()["staff"], "server_name")
+    staff_ingresses = []
+    for ingress in (d for d in documents if d["kind"] == "Ingress"):
+        # A default backend answers every host name and path no rule takes: never the dashboard.
+        assert ingress["spec"].get("defaultBackend", {}).get("service", {}).get("name") != "staff"
+        tls_hosts = {host for tls in ingress["spec"].get("tls", []) for host in tls["hosts"]}
+        for rule in ingress["spec"]["rules"]:
+            backends = {path["backend"]["service"]["name"] for path in rule["http"]["paths"]}
+            # A rule without a host answers every host name: it must not lead to the dashboard.
+            if "staff" in backends or rule.get("host") == staff_host:
+                assert backends == {"staff"} and rule.get("host") == staff_host, ingress["metadata"]["name"]
+                assert staff_host in tls_hosts, ingress["metadata"]["name"]
+                assert tls_hosts == {staff_host}  # its own certificate, not the bot's
+                staff_ingresses.append(ingress)
+    assert staff_ingresses
+    bot = next(d for d in documents if d["kind"] == "Ingress" and d["metadata"]["name"] == "assistant")
+    assert staff_host not in {rule["host"] for rule in bot["spec"]["rules"]}
+    assert {tls["secretName"] for i in staff_ingresses for tls in i["spec"]["tls"]}.isdisjoint(
+        tls["secretName"] for tls in bot["spec"]["tls"]
+    )
+    # Only the Ingress controller's pods may open a connection to the dashboard's (and no
+    # policy for every pod of the namespace lets others in as well).
+    [policy] = [
+        d
+        for d in documents
+        if d["kind"] == "NetworkPolicy" and d["spec"]["podSelector"] in ({}, {"matchLabels": {"app": "staff"}})
+    ]
+    assert policy["spec"]["podSelector"] == {"matchLabels": {"app": "staff"}}
+    assert policy["spec"]["policyTypes"] == ["Ingress"]
+    [rule] = policy["spec"]["ingress"]
+    assert rule["ports"] == [{"protocol": "TCP", "port": 8000}]
+    assert rule["from"] == [
+        {
+            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}},
+            "podSelector": {"matchLabels": {"app.kubernetes.io/name": "ingress-nginx"}},
+        }
+    ]
+
+
+def test_the_dashboards_review_file_is_on_a_volume_its_user_can_write():
+    # Messages staff file for the next training round go to NLU_REVIEW_FILE: the image's /app
+    # belongs to root, and a container's own files are lost when it is replaced.
+    dockerfile = (DEPLOY / "Dockerfile").read_text()
+    user = re.findall(r"(?m)^USER\s+(\S+)", dockerfile)[-1]
+    compose = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text())
+    staff = compose["services"]["staff"]
+    folder = staff["environment"]["NLU_REVIEW_FILE"].rsplit("/", 1)[0]
+    [volume] = [v for v in staff["volumes"] if v.split(":")[1] == folder]
+    assert volume.split(":")[0] in compose["volumes"]  # a named volume: it starts with the folder's owner
+    assert re.search(rf"(?m)^RUN mkdir -p {folder.removeprefix('/app/')} && chown {user} ", dockerfile)
+    assert dockerfile.index("chown") < dockerfile.index(f"USER {user}")
+    assert re.search(r"(?m)^WORKDIR /app$", dockerfile)
+    documents = kubernetes_documents()
+    pod = next(d for d in documents if d["kind"] == "Deployment" and d["metadata"]["name"] == "staff")["spec"]
+    [container] = pod["template"]["spec"]["containers"]
+    env = {e["name"]: e["value"] for e in container["env"]}
+    assert env["NLU_REVIEW_FILE"].rsplit("/", 1)[0] == folder
+    [mount] = [m for m in container["volumeMounts"] if m["mountPath"] == folder]
+    [volume] = [v for v in pod["template"]["spec"]["volumes"] if v["name"] == mount["name"]]
+    claims = {d["metadata"]["name"]: d for d in documents if d["kind"] == "PersistentVolumeClaim"}
+    claim = claims[volume["persistentVolumeClaim"]["claimName"]]
+    assert pod["template"]["spec"]["securityContext"]["fsGroup"] == int(user)
+    # One pod at a time on a ReadWriteOnce volume: no second replica, no overlap when updated.
+    if claim["spec"]["accessModes"] == ["ReadWriteOnce"]:
+        assert pod["replicas"] == 1 and pod["strategy"] == {"type": "Recreate"}

@@ -1,4 +1,5 @@
-"""Dependencies go one way: rules engine <- back office <- Rasa adapters (actions, components).
+"""Dependencies go one way: rules engine <- back office <- Rasa adapters (actions, components)
+and the staff dashboard.
 
 Read from the source (every import statement, also those inside functions), so that a
 shortcut such as the engine importing the database, or an action importing Rasa's own
@@ -15,8 +16,10 @@ from tests.common import ROOT
 RASA = ("rasa", "rasa_sdk")
 # Each package and the top-level modules its code must never import.
 FORBIDDEN = {
-    "bot/rules": ("bot.backoffice", "actions", "components", "scripts", "sqlalchemy", "alembic", *RASA),
-    "bot/backoffice": ("actions", "components", "scripts", *RASA),
+    "bot/rules": ("bot.backoffice", "bot.staff", "actions", "components", "scripts", "sqlalchemy", "alembic", *RASA),
+    "bot/backoffice": ("bot.staff", "actions", "components", "scripts", *RASA),
+    # The dashboard reads the tracker store's tables itself: it runs without Rasa.
+    "bot/staff": ("actions", "components", "scripts", *RASA),
     "actions": ("components", "scripts", "rasa"),  # rasa-sdk only: the action server runs without Rasa
     "components": ("actions", "scripts"),
 }

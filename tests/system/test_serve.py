@@ -1,4 +1,5 @@
-"""`make run`'s server script: both servers come up together and Ctrl-C stops both."""
+"""`make run`'s server script: the assistant's two servers and the staff dashboard come up
+together and Ctrl-C stops them all."""
 
 import os
 import signal
@@ -21,10 +22,20 @@ def port_open(port):
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
-def test_both_servers_start_and_ctrl_c_or_kill_stops_both(stop_signal):
+def test_the_servers_start_and_ctrl_c_or_kill_stops_them_all(stop_signal):
     # Started with SIGINT ignored, as a shell starts a background job: Ctrl-C must still work.
     process = subprocess.Popen(
-        [sys.executable, "-m", "scripts.serve", "--rasa-port", "5305", "--actions-port", "5355"],
+        [
+            sys.executable,
+            "-m",
+            "scripts.serve",
+            "--rasa-port",
+            "5305",
+            "--actions-port",
+            "5355",
+            "--staff-port",
+            "5375",
+        ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -42,7 +53,8 @@ def test_both_servers_start_and_ctrl_c_or_kill_stops_both(stop_signal):
         # Keep reading: a full pipe would block the servers' logging and so their shutdown.
         reader = threading.Thread(target=lambda: output.extend(process.stdout), daemon=True)
         reader.start()
-        assert port_open(5305) and port_open(5355)
+        assert "The staff dashboard: http://localhost:5375/" in "".join(output)
+        assert port_open(5305) and port_open(5355) and port_open(5375)
         # The retention purge runs at start (and daily).
         wait_until(
             lambda: "conversation transcripts older than" in "".join(output),
@@ -54,7 +66,9 @@ def test_both_servers_start_and_ctrl_c_or_kill_stops_both(stop_signal):
             assert process.wait(timeout=60) == 0
         except subprocess.TimeoutExpired:
             pytest.fail(f"{stop_signal.name} did not stop the servers within 60 s:\n" + "".join(output)[-3000:])
-        wait_until(lambda: not port_open(5305) and not port_open(5355), timeout=10, what="both ports closed")
+        wait_until(
+            lambda: not any(port_open(port) for port in (5305, 5355, 5375)), timeout=10, what="every port closed"
+        )
     finally:
         if process.poll() is None:
             process.kill()
@@ -62,7 +76,17 @@ def test_both_servers_start_and_ctrl_c_or_kill_stops_both(stop_signal):
 
 def test_the_servers_stop_when_make_run_is_killed_outright():
     process = subprocess.Popen(
-        [sys.executable, "-m", "scripts.serve", "--rasa-port", "5306", "--actions-port", "5356"],
+        [
+            sys.executable,
+            "-m",
+            "scripts.serve",
+            "--rasa-port",
+            "5306",
+            "--actions-port",
+            "5356",
+            "--staff-port",
+            "5376",
+        ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -75,11 +99,11 @@ def test_the_servers_stop_when_make_run_is_killed_outright():
         if "The assistant is ready" in line:
             break
     threading.Thread(target=lambda: output.extend(process.stdout), daemon=True).start()
-    assert port_open(5306) and port_open(5356), "".join(output)[-3000:]
+    assert port_open(5306) and port_open(5356) and port_open(5376), "".join(output)[-3000:]
     process.kill()  # SIGKILL: no handler runs, as when a terminal is closed hard
     process.wait(timeout=10)
     wait_until(
-        lambda: not port_open(5306) and not port_open(5356),
+        lambda: not any(port_open(port) for port in (5306, 5356, 5376)),
         timeout=30,
         what="the servers stopping with make run (else they hold its ports)",
     )

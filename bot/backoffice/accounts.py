@@ -1,0 +1,182 @@
+"""Staff accounts, sign-in and sessions of the dashboard, and its audit log.
+
+Passwords are hashed with argon2id (argon2-cffi's defaults, salt and parameters in the
+hash). Sign-in attempts are stored, so the limits per account and per address hold
+across restarts and replicas. A session is a random token in an HttpOnly cookie; the
+database keeps only its SHA-256, with the CSRF token every form of that session carries.
+"""
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from typing import cast
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, select
+from sqlalchemy.engine import Engine
+
+from bot.backoffice.db import session_factory
+from bot.backoffice.models import STAFF_ROLES, AuditEvent, LoginAttempt, StaffSession, StaffUser, utcnow
+
+SESSION_HOURS = 8  # a working day; then sign in again
+MIN_PASSWORD_LENGTH = 12
+# Failed sign-ins within the window lock the account (whoever tries) or the address
+# (whichever account it tries) until the window has passed.
+ATTEMPT_WINDOW = dt.timedelta(minutes=15)
+MAX_FAILURES_PER_ACCOUNT = 5
+MAX_FAILURES_PER_ADDRESS = 20
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+_hasher = PasswordHasher()
+# Verified against when the account does not exist, so a wrong email costs the same time
+# as a wrong password and does not tell which accounts exist.
+_UNKNOWN_ACCOUNT_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+class AccountError(ValueError):
+    """A request the accounts cannot carry out; the message says why, for the person."""
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    email: str
+    role: str
+    csrf_token: str
+
+    @property
+    def is_attorney(self) -> bool:
+        return self.role == "attorney"
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    token: str | None = None  # the new session's cookie value when it succeeded
+    locked_minutes: int = 0  # > 0: too many failures, try again after this
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+class Accounts:
+    def __init__(self, engine: Engine) -> None:
+        self.session = session_factory(engine)
+
+    # --- accounts (the command line makes them) ------------------------------------------
+
+    def add_user(self, email: str, role: str, password: str) -> None:
+        email = normalise_email(email)
+        if not EMAIL.match(email) or len(email) > 254:
+            raise AccountError(f"{email!r} is not an email address")
+        if role not in STAFF_ROLES:
+            raise AccountError(f"the role must be one of: {', '.join(STAFF_ROLES)}")
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+        with self.session.begin() as session:
+            if session.execute(select(StaffUser.id).where(StaffUser.email == email)).first():
+                raise AccountError(f"there is already an account for {email}")
+            session.add(StaffUser(email=email, role=role, password_hash=_hasher.hash(password)))
+
+    def users(self) -> list[StaffUser]:
+        with self.session() as session:
+            return cast(list[StaffUser], session.execute(select(StaffUser).order_by(StaffUser.email)).scalars().all())
+
+    def disable(self, email: str) -> bool:
+        """Disables the account and ends its sessions; False when there is no such account."""
+        with self.session.begin() as session:
+            user = session.execute(select(StaffUser).where(StaffUser.email == normalise_email(email))).scalar()
+            if user is None:
+                return False
+            user.disabled_at = user.disabled_at or utcnow()
+            session.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
+        return True
+
+    # --- sign-in and sessions --------------------------------------------------------------
+
+    def sign_in(self, email: str, password: str, address: str) -> SignInResult:
+        email = normalise_email(email)[:254]
+        now = utcnow()
+        with self.session.begin() as session:
+            since = now - ATTEMPT_WINDOW
+            failures = select(func.count(LoginAttempt.id)).where(
+                LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since
+            )
+            by_account = session.execute(failures.where(LoginAttempt.email == email)).scalar() or 0
+            by_address = session.execute(failures.where(LoginAttempt.address == address)).scalar() or 0
+            if by_account >= MAX_FAILURES_PER_ACCOUNT or by_address >= MAX_FAILURES_PER_ADDRESS:
+                # Refused without checking the password: guessing on goes nowhere.
+                session.add(LoginAttempt(email=email, address=address, succeeded=False, at=now))
+                return SignInResult(locked_minutes=int(ATTEMPT_WINDOW.total_seconds() // 60))
+            user = session.execute(select(StaffUser).where(StaffUser.email == email)).scalar()
+            valid = _verify(user.password_hash if user else _UNKNOWN_ACCOUNT_HASH, password)
+            valid = valid and user is not None and user.disabled_at is None
+            session.add(LoginAttempt(email=email, address=address, succeeded=valid, at=now))
+            # Old attempts and sessions are of no use to anyone.
+            session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - dt.timedelta(days=1)))
+            session.execute(delete(StaffSession).where(StaffSession.expires_at < now))
+            if not valid or user is None:
+                return SignInResult()
+            if _hasher.check_needs_rehash(user.password_hash):
+                user.password_hash = _hasher.hash(password)
+            token = secrets.token_urlsafe(32)
+            session.add(
+                StaffSession(
+                    token_hash=_token_hash(token),
+                    user_id=user.id,
+                    csrf_token=secrets.token_urlsafe(32),
+                    created_at=now,
+                    expires_at=now + dt.timedelta(hours=SESSION_HOURS),
+                )
+            )
+            return SignInResult(token=token)
+
+    def signed_in(self, token: str | None) -> SignedIn | None:
+        """The person behind a session cookie, or None (no, unknown or expired session, disabled account)."""
+        if not token:
+            return None
+        with self.session() as session:
+            row = session.execute(
+                select(StaffSession, StaffUser)
+                .join(StaffUser, StaffUser.id == StaffSession.user_id)
+                .where(StaffSession.token_hash == _token_hash(token))
+            ).first()
+        if row is None:
+            return None
+        staff_session, user = row
+        expires_at = staff_session.expires_at
+        if expires_at.tzinfo is None:  # SQLite returns naive UTC
+            expires_at = expires_at.replace(tzinfo=dt.timezone.utc)
+        if expires_at <= utcnow() or user.disabled_at is not None:
+            return None
+        return SignedIn(email=user.email, role=user.role, csrf_token=staff_session.csrf_token)
+
+    def sign_out(self, token: str | None) -> None:
+        if token:
+            with self.session.begin() as session:
+                session.execute(delete(StaffSession).where(StaffSession.token_hash == _token_hash(token)))
+
+    # --- the audit log -----------------------------------------------------------------------
+
+    def record(self, actor: str, action: str, lead_id: int | None = None, detail: str | None = None) -> None:
+        """One line of the audit log: ids and actions only, never a lead's personal data."""
+        with self.session.begin() as session:
+            session.add(AuditEvent(actor=actor, action=action, lead_id=lead_id, detail=(detail or None)))
+
+    def audit_log(self, limit: int = 500) -> list[AuditEvent]:
+        with self.session() as session:
+            query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+            return cast(list[AuditEvent], session.execute(query).scalars().all())
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return bool(_hasher.verify(password_hash, password))
+    except (VerificationError, InvalidHashError):
+        return False

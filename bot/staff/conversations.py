@@ -1,0 +1,136 @@
+"""Conversations as the staff see them, read straight from Rasa's SQL tracker store.
+
+Each row of the events table is one event of one conversation (`sender_id`), its
+`data` the JSON of the event. Only two kinds become messages: "user" (the applicant)
+and "bot" (the assistant). A database where Rasa has not created the table yet
+simply has no conversations.
+"""
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.engine import Engine
+
+from bot.backoffice.transcripts import events_table
+
+APPLICANT = "applicant"
+ASSISTANT = "assistant"
+# The intent Rasa's FallbackClassifier gives a message it is not sure about.
+FALLBACK_INTENT = "nlu_fallback"
+# Conversation ids are "<channel>-<id>" (components/channels); anything else is "other".
+CHANNELS = ("rest", "widget", "slack", "telegram")
+OTHER_CHANNEL = "other"
+
+
+@dataclass(frozen=True)
+class Message:
+    conversation_id: str
+    at: dt.datetime  # UTC
+    sender: str  # APPLICANT or ASSISTANT
+    text: str
+    intent: str | None = None
+    confidence: float | None = None
+    # An applicant's most likely real intent, also when the FallbackClassifier stepped in.
+    best_guess: str | None = None
+    best_guess_confidence: float | None = None
+    custom: dict[str, Any] | None = None  # an assistant message's custom payload (cards)
+
+
+class StoredEvent(NamedTuple):
+    conversation_id: str
+    at: dt.datetime  # UTC
+    event: dict[str, Any]  # the event's as_dict(): {"event": "user", "text": ..., ...}
+
+
+def channel_of(conversation_id: str) -> str:
+    """The channel a conversation came in on: the text before the first "-"."""
+    channel = conversation_id.partition("-")[0]
+    # Only the channels' own prefixes: a bare id could be anything a client sent.
+    return channel if channel in CHANNELS and "-" in conversation_id else OTHER_CHANNEL
+
+
+def _utc(when: dt.datetime) -> dt.datetime:
+    return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _best_guess(parse_data: dict[str, Any]) -> tuple[str | None, float | None]:
+    """The first ranked intent that is not the fallback (the ranking is best first)."""
+    ranking = parse_data.get("intent_ranking") or [parse_data.get("intent") or {}]
+    for intent in ranking:
+        name = intent.get("name")
+        if name and name != FALLBACK_INTENT:
+            return name, _number(intent.get("confidence"))
+    return None, None
+
+
+def message_from(stored: StoredEvent) -> Message | None:
+    """The message an event is, or None: other events, and assistant events with nothing to show."""
+    conversation_id, at, event = stored
+    if event.get("event") == "user":
+        parse_data = event.get("parse_data") or {}
+        intent = parse_data.get("intent") or {}
+        best_guess, best_guess_confidence = _best_guess(parse_data)
+        return Message(
+            conversation_id,
+            at,
+            APPLICANT,
+            event.get("text") or "",
+            intent.get("name") or None,
+            _number(intent.get("confidence")),
+            best_guess,
+            best_guess_confidence,
+        )
+    if event.get("event") == "bot":
+        custom = (event.get("data") or {}).get("custom")
+        custom = custom if isinstance(custom, dict) else None
+        if not event.get("text") and custom is None:
+            return None  # e.g. buttons only, or an empty utterance
+        return Message(conversation_id, at, ASSISTANT, event.get("text") or "", custom=custom)
+    return None
+
+
+def _read(engine: Engine, schema: str | None, types: tuple[str, ...], where: str, **params: Any) -> list[StoredEvent]:
+    """Events of those types matching a WHERE clause, in the order they were stored."""
+    table = events_table(engine, schema)
+    if table is None:
+        return []
+    query = text(f"SELECT sender_id, timestamp, data FROM {table} WHERE type_name IN :types AND {where} ORDER BY id")
+    with engine.connect() as connection:
+        rows = connection.execute(
+            query.bindparams(bindparam("types", expanding=True)), {"types": list(types), **params}
+        )
+        return [
+            StoredEvent(sender_id, dt.datetime.fromtimestamp(timestamp, tz=dt.timezone.utc), json.loads(data))
+            for sender_id, timestamp, data in rows
+        ]
+
+
+def transcript(engine: Engine, conversation_id: str, schema: str | None = None) -> list[Message]:
+    """A conversation's messages in the order they were said."""
+    events = _read(engine, schema, ("user", "bot"), "sender_id = :sender", sender=conversation_id)
+    return [message for message in map(message_from, events) if message is not None]
+
+
+def applicant_messages(engine: Engine, since: dt.datetime, schema: str | None = None) -> list[Message]:
+    """Every applicant message at or after `since`, oldest first."""
+    events = _read(engine, schema, ("user",), "timestamp >= :since", since=_utc(since).timestamp())
+    return [message for message in map(message_from, events) if message is not None]
+
+
+def conversation_events(
+    engine: Engine,
+    since: dt.datetime,
+    until: dt.datetime,
+    types: tuple[str, ...] = ("user", "slot", "active_loop"),
+    schema: str | None = None,
+) -> list[StoredEvent]:
+    """The events of those types from `since` up to (not including) `until`, oldest first."""
+    since_ts, until_ts = _utc(since).timestamp(), _utc(until).timestamp()
+    return _read(engine, schema, types, "timestamp >= :since AND timestamp < :until", since=since_ts, until=until_ts)

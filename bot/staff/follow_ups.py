@@ -1,0 +1,57 @@
+"""What the staff owe applicants: callbacks due, reminders scheduled and sent, notifications to the
+firm that failed and will be retried."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from bot.backoffice.intake import MAX_REMINDER_ATTEMPTS, IntakeStore
+from bot.backoffice.models import Lead, Notification, Reminder
+from bot.rules.firm import FirmProfile
+
+
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """SQLite gives back naive datetimes; every stored time is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def callback_due(requested_at: dt.datetime, firm: FirmProfile) -> dt.datetime:
+    """When the callback the assistant promised is due: callback_within_hours after the request
+    during office hours, counted from the next opening when it came while the office was closed
+    (what the applicant was told)."""
+    requested_at = as_utc(requested_at)
+    opening = firm.next_opening(requested_at)
+    start = requested_at if opening is None else opening.astimezone(dt.timezone.utc)
+    return start + dt.timedelta(hours=firm.callback_within_hours)
+
+
+@dataclass(frozen=True)
+class Callback:
+    lead: Lead
+    due: dt.datetime
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class FollowUps:
+    callbacks: list[Callback]  # open callback requests, soonest due first
+    reminders_scheduled: list[Reminder]
+    reminders_sent: list[Reminder]
+    reminders_given_up: list[Reminder]
+    notifications_failing: list[Notification]  # not delivered yet after at least one attempt
+
+
+def follow_ups(store: IntakeStore, firm: FirmProfile, now: dt.datetime) -> FollowUps:
+    callbacks = [
+        Callback(lead, due, overdue=due < now)
+        for lead in store.leads()
+        if lead.kind == "callback" and lead.status == "new"
+        for due in [callback_due(lead.created_at, firm)]
+    ]
+    reminders = store.reminders()
+    return FollowUps(
+        callbacks=sorted(callbacks, key=lambda callback: callback.due),
+        reminders_scheduled=[r for r in reminders if r.sent_at is None and r.attempts < MAX_REMINDER_ATTEMPTS],
+        reminders_sent=[r for r in reminders if r.sent_at is not None],
+        reminders_given_up=[r for r in reminders if r.sent_at is None and r.attempts >= MAX_REMINDER_ATTEMPTS],
+        notifications_failing=[n for n in store.pending_notifications() if n.attempts > 0],
+    )

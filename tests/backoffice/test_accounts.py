@@ -1,0 +1,126 @@
+"""Staff accounts of the dashboard against real databases: passwords, sign-in limits, sessions, audit log."""
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import text, update
+
+from bot.backoffice.accounts import (
+    MAX_FAILURES_PER_ACCOUNT,
+    MAX_FAILURES_PER_ADDRESS,
+    AccountError,
+    Accounts,
+)
+from bot.backoffice.models import StaffSession, StaffUser
+from tests.common import fresh_database
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def accounts(request, tmp_path):
+    with fresh_database(request.param, tmp_path) as engine:
+        yield Accounts(engine)
+
+
+def test_a_password_is_stored_only_as_an_argon2id_hash(accounts):
+    accounts.add_user(" Attorney@Firm.Example ", "attorney", PASSWORD)
+    [user] = accounts.users()
+    assert user.email == "attorney@firm.example" and user.role == "attorney"
+    assert user.password_hash.startswith("$argon2id$") and PASSWORD not in user.password_hash
+
+
+@pytest.mark.parametrize(
+    "email,role,password,message",
+    [
+        ("not-an-email", "staff", PASSWORD, "is not an email address"),
+        ("a@firm.example", "admin", PASSWORD, "the role must be one of: attorney, staff"),
+        ("a@firm.example", "staff", "short", "at least 12 characters"),
+    ],
+)
+def test_bad_accounts_are_refused_with_the_reason(accounts, email, role, password, message):
+    with pytest.raises(AccountError, match=message):
+        accounts.add_user(email, role, password)
+    assert accounts.users() == []
+
+
+def test_an_email_has_one_account(accounts):
+    accounts.add_user("a@firm.example", "staff", PASSWORD)
+    with pytest.raises(AccountError, match="already an account"):
+        accounts.add_user("A@firm.example", "attorney", PASSWORD)
+
+
+def test_sign_in_opens_a_session_that_knows_its_person_and_csrf_token(accounts):
+    accounts.add_user("a@firm.example", "staff", PASSWORD)
+    assert accounts.sign_in("a@firm.example", "wrong password!", "10.0.0.1").token is None
+    assert accounts.sign_in("nobody@firm.example", PASSWORD, "10.0.0.1").token is None
+    result = accounts.sign_in("A@firm.example", PASSWORD, "10.0.0.1")
+    person = accounts.signed_in(result.token)
+    assert (person.email, person.role, person.is_attorney) == ("a@firm.example", "staff", False)
+    assert len(person.csrf_token) >= 40
+    other = accounts.signed_in(accounts.sign_in("a@firm.example", PASSWORD, "10.0.0.1").token)
+    assert other.csrf_token != person.csrf_token  # one token per session
+    assert accounts.signed_in("made-up") is None and accounts.signed_in(None) is None
+    accounts.sign_out(result.token)
+    assert accounts.signed_in(result.token) is None
+
+
+def test_the_database_never_holds_a_session_token_itself(accounts):
+    accounts.add_user("a@firm.example", "staff", PASSWORD)
+    token = accounts.sign_in("a@firm.example", PASSWORD, "10.0.0.1").token
+    with accounts.session() as session:
+        stored = session.execute(text("select token_hash from staff_sessions")).scalar()
+    assert token not in stored and len(stored) == 64
+
+
+def test_an_expired_session_or_a_disabled_account_opens_nothing(accounts):
+    accounts.add_user("a@firm.example", "staff", PASSWORD)
+    accounts.add_user("b@firm.example", "staff", PASSWORD)
+    expired = accounts.sign_in("a@firm.example", PASSWORD, "10.0.0.1").token
+    with accounts.session.begin() as session:
+        session.execute(update(StaffSession).values(expires_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(1)))
+    assert accounts.signed_in(expired) is None
+    token = accounts.sign_in("b@firm.example", PASSWORD, "10.0.0.1").token
+    assert accounts.disable("b@firm.example") and not accounts.disable("nobody@firm.example")
+    assert accounts.signed_in(token) is None
+    assert accounts.sign_in("b@firm.example", PASSWORD, "10.0.0.1").token is None
+
+
+def test_repeated_failures_lock_the_account_whatever_the_address(accounts):
+    accounts.add_user("a@firm.example", "staff", PASSWORD)
+    for attempt in range(MAX_FAILURES_PER_ACCOUNT):
+        result = accounts.sign_in("a@firm.example", "wrong password!", f"10.0.0.{attempt}")
+        assert result.token is None and result.locked_minutes == 0
+    locked = accounts.sign_in("a@firm.example", PASSWORD, "10.9.9.9")
+    assert (locked.token, locked.locked_minutes) == (None, 15)
+    # When the window has passed, the right password works again.
+    with accounts.session.begin() as session:
+        session.execute(text("update login_attempts set at = :old"), {"old": dt.datetime(2020, 1, 1)})
+    assert accounts.sign_in("a@firm.example", PASSWORD, "10.9.9.9").token
+
+
+def test_one_address_trying_many_accounts_is_stopped(accounts):
+    accounts.add_user("a@firm.example", "staff", PASSWORD)
+    for attempt in range(MAX_FAILURES_PER_ADDRESS):
+        accounts.sign_in(f"guess{attempt}@firm.example", "wrong password!", "10.6.6.6")
+    assert accounts.sign_in("a@firm.example", PASSWORD, "10.6.6.6").locked_minutes == 15
+    assert accounts.sign_in("a@firm.example", PASSWORD, "10.0.0.1").token  # from elsewhere: fine
+
+
+def test_the_audit_log_keeps_actions_newest_first(accounts):
+    accounts.record("a@firm.example", "viewed", 7)
+    accounts.record("b@firm.example", "exported", detail="3 leads")
+    assert [(e.actor, e.action, e.lead_id, e.detail) for e in accounts.audit_log()] == [
+        ("b@firm.example", "exported", None, "3 leads"),
+        ("a@firm.example", "viewed", 7, None),
+    ]
+
+
+def test_users_are_listed_by_email(accounts):
+    accounts.add_user("b@firm.example", "staff", PASSWORD)
+    accounts.add_user("a@firm.example", "attorney", PASSWORD)
+    assert [(u.email, u.role) for u in accounts.users()] == [
+        ("a@firm.example", "attorney"),
+        ("b@firm.example", "staff"),
+    ]
+    assert all(isinstance(u, StaffUser) for u in accounts.users())

@@ -1,0 +1,148 @@
+"""The staff dashboard over plain HTTP (no browser, no assistant): the real app on a free port with a
+real SQLite database, for what a browser test cannot see or would spend long on."""
+
+import html
+import http.cookiejar
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from bot.backoffice.db import make_engine, migrate
+from bot.backoffice.intake import IntakeStore
+from bot.backoffice.summary import case_summary
+from scripts.serve import running_dashboard
+from tests.common import add_staff_account, lead, unused_port
+
+PASSWORD = "correct horse battery staple"
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+class Browser:
+    """Cookies kept, redirects not followed: each answer is seen as sent."""
+
+    def __init__(self, base):
+        self.base, self.cookies = base, http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(NoRedirect, urllib.request.HTTPCookieProcessor(self.cookies))
+
+    def request(self, path, form=None, headers=None):
+        data = urllib.parse.urlencode(form, doseq=True).encode() if form is not None else None
+        request = urllib.request.Request(self.base + path, data=data, headers=headers or {})
+        try:
+            with self.opener.open(request, timeout=30) as response:
+                return response.status, response.headers, html.unescape(response.read().decode())
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers, html.unescape(error.read().decode())
+
+    def sign_in(self, email, password=PASSWORD, next_path=None, headers=None):
+        _, _, page = self.request("/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+        form = {"csrf": token, "email": email, "password": password}
+        if next_path is not None:
+            form["next"] = next_path
+        return self.request("/login", form, headers)
+
+    def csrf(self, path="/leads"):
+        return re.search(r'name="csrf" value="([^"]+)"', self.request(path)[2]).group(1)
+
+
+@pytest.fixture(scope="module")
+def dashboard(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("dashboard-http")
+    env = {
+        "BOT_TODAY": "2026-06-15",
+        "DATABASE_URL": f"sqlite:///{workdir / 'intake.db'}",
+        "TRACKER_DATABASE_URL": f"sqlite:///{workdir / 'conversations.db'}",
+        "NLU_REVIEW_FILE": str(workdir / "review.yml"),
+    }
+    engine = make_engine(env["DATABASE_URL"])
+    migrate(engine)
+    answers = lead(conversation_id="rest-a", person_name="Ravi Kumar")
+    IntakeStore(engine).save_lead(answers, case_summary(answers), [])
+    for email in ("a@firm.example", "b@firm.example", "c@firm.example", "d@firm.example"):
+        add_staff_account(env, email, "attorney", PASSWORD)
+    port = unused_port()
+    with open(workdir / "dashboard.log", "w") as log, running_dashboard(port, env=env, log=log):
+        yield f"http://127.0.0.1:{port}", engine
+
+
+def test_every_answer_is_uncacheable_and_framed_by_no_one(dashboard):
+    base, _ = dashboard
+    for path in ["/login", "/leads", "/health", "/no-such-page"]:
+        _, headers, _ = Browser(base).request(path)
+        assert headers["Cache-Control"] == "no-store", path
+        assert headers["X-Frame-Options"] == "DENY" and "script-src" not in headers["Content-Security-Policy"]
+        assert "default-src 'none'" in headers["Content-Security-Policy"]
+
+
+def test_signing_in_never_sends_the_browser_off_site(dashboard):
+    base, _ = dashboard
+    for target in ["https://evil.example/", "//evil.example/", "/\\evil.example/"]:
+        status, headers, _ = Browser(base).sign_in("a@firm.example", next_path=target)
+        assert (status, headers["Location"]) == (302, "/leads"), target
+    status, headers, _ = Browser(base).sign_in("a@firm.example", next_path="/follow-ups")
+    assert (status, headers["Location"]) == (302, "/follow-ups")
+
+
+def test_the_session_cookie_is_secure_on_any_host_but_localhost(dashboard):
+    base, _ = dashboard
+    status, headers, _ = Browser(base).sign_in("a@firm.example")
+    local = headers["Set-Cookie"]
+    assert status == 302 and "HttpOnly" in local and "SameSite=Strict" in local and "Secure" not in local
+    _, headers, _ = Browser(base).sign_in("a@firm.example", headers={"Host": "staff.firm.example"})
+    cookies = headers.get_all("Set-Cookie")
+    session = next(cookie for cookie in cookies if cookie.startswith("staff_session="))
+    assert "Secure" in session and headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_a_form_from_an_old_or_another_session_is_refused(dashboard):
+    base, engine = dashboard
+    first, second = Browser(base), Browser(base)
+    first.sign_in("a@firm.example")
+    second.sign_in("a@firm.example")
+    lead_id = IntakeStore(engine).leads()[0].id
+    status, _, page = first.request(f"/leads/{lead_id}/status", {"status": "closed", "csrf": second.csrf()})
+    assert status == 403 and "This form has expired" in page
+    assert IntakeStore(engine).lead(lead_id).status == "new"
+    # Signing out is a form too: a page elsewhere cannot sign staff out.
+    assert first.request("/logout", {})[0] == 403
+    assert first.request("/leads")[0] == 200
+    assert first.request("/logout", {"csrf": first.csrf()})[0] == 302
+    assert first.request("/leads")[0] == 302
+
+
+def test_the_limit_per_address_counts_the_client_behind_a_proxy_on_this_machine(dashboard):
+    """nginx passes the client's address in X-Real-IP: guesses from one client lock that client,
+    not every member of staff behind the same proxy."""
+    base, _ = dashboard
+    for attempt in range(20):
+        Browser(base).sign_in(f"guess{attempt}@firm.example", "wrong password!", headers={"X-Real-IP": "203.0.113.9"})
+    status, _, page = Browser(base).sign_in("c@firm.example", headers={"X-Real-IP": "203.0.113.9"})
+    assert status == 429 and "Too many failed attempts" in page
+    assert Browser(base).sign_in("c@firm.example", headers={"X-Real-IP": "198.51.100.7"})[0] == 302
+
+
+def test_bad_input_gets_a_clear_answer(dashboard):
+    base, engine = dashboard
+    browser = Browser(base)
+    browser.sign_in("d@firm.example")
+    lead_id = IntakeStore(engine).leads()[0].id
+    token = browser.csrf()
+    status, _, page = browser.request(f"/leads/{lead_id}/status", {"status": "won", "csrf": token})
+    assert status == 400 and "is not a lead status" in page
+    status, _, page = browser.request(f"/leads/{lead_id}/notes", {"note": "x" * 4001, "csrf": token})
+    assert status == 400 and "at most 4000 characters" in page
+    assert browser.request("/leads/99999")[0] == 404
+    assert browser.request("/leads/99999/status", {"status": "closed", "csrf": token})[0] == 404
+    status, _, page = browser.request(
+        "/unanswered/review", {"decision": "intent", "intent": "no_such", "text": "hi", "csrf": token}
+    )
+    assert status == 400 and "Choose one of the assistant's intents" in page
+    assert browser.request("/analytics?from=yesterday")[0] == 200
+    assert browser.request("/unanswered?days=lots")[0] == 200

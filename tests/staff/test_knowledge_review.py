@@ -1,0 +1,102 @@
+"""The knowledge base's review list: what is overdue, what is due soon, and in which order."""
+
+import datetime as dt
+
+from bot.rules.knowledge import KnowledgeBase
+from bot.staff.knowledge_review import DUE_SOON, OK, OVERDUE, REVIEW_EVERY_DAYS, review_rows
+
+TODAY = dt.date(2026, 6, 15)
+
+SOURCES = """\
+sources:
+  fam_9_306_2:
+    title: "9 FAM 306.2 (306.2-2(A)): overcoming a 221(g) refusal"
+    url: https://fam.state.gov/fam/09FAM/09FAM030602.html
+    reliability: official
+  forum_trackitt:
+    title: "Trackitt forum: 221(g) timelines reported by applicants"
+    url: https://www.trackitt.com/usa-discussion-forums/221g
+    reliability: forum
+"""
+
+
+def entry(entry_id: str, reviewed: dt.date, sources: str = "[fam_9_306_2]") -> str:
+    return f"""\
+  - id: {entry_id}
+    text: >-
+      A 221(g) refusal is often temporary. Respond fully and quickly to any
+      request from the post.
+    sources: {sources}
+    reviewed: {reviewed.isoformat()}
+"""
+
+
+def reviewed_days_before_due(days_left: int) -> dt.date:
+    """The `reviewed` date that makes an entry due `days_left` days from TODAY."""
+    return TODAY + dt.timedelta(days=days_left - REVIEW_EVERY_DAYS)
+
+
+def knowledge_base(tmp_path) -> KnowledgeBase:
+    """A knowledge base in the real files' format, its entries in no particular order."""
+    (tmp_path / "sources.yml").write_text(SOURCES)
+    (tmp_path / "general.yml").write_text(
+        "# General tips.\nentries:\n"
+        + entry("fresh", TODAY)
+        + entry("due_in_30_days", reviewed_days_before_due(30), "[fam_9_306_2, forum_trackitt]")
+        + entry("overdue_by_1_day", reviewed_days_before_due(-1))
+    )
+    (tmp_path / "deadlines.yml").write_text(
+        "entries:\n"
+        + entry("due_in_31_days", reviewed_days_before_due(31))
+        + entry("overdue_by_40_days", reviewed_days_before_due(-40), "[forum_trackitt]")
+        + entry("due_today", reviewed_days_before_due(0))
+    )
+    return KnowledgeBase.load(tmp_path, TODAY)
+
+
+def test_overdue_entries_come_first_most_overdue_first_then_due_soon_then_the_rest(tmp_path):
+    rows = review_rows(TODAY, REVIEW_EVERY_DAYS, knowledge_base(tmp_path))
+    assert [(row.entry_id, row.state, row.days_left) for row in rows] == [
+        ("overdue_by_40_days", OVERDUE, -40),
+        ("overdue_by_1_day", OVERDUE, -1),
+        ("due_today", DUE_SOON, 0),
+        ("due_in_30_days", DUE_SOON, 30),  # exactly 30 days before it is due
+        ("due_in_31_days", OK, 31),
+        ("fresh", OK, 180),
+    ]
+    assert [row.state for row in rows] == ["overdue", "overdue", "due soon", "due soon", "ok", "ok"]
+
+
+def test_a_row_has_the_entrys_sources_with_their_reliability_and_its_dates(tmp_path):
+    rows = {row.entry_id: row for row in review_rows(TODAY, REVIEW_EVERY_DAYS, knowledge_base(tmp_path))}
+    due_soon = rows["due_in_30_days"]
+    assert [(source.id, source.reliability) for source in due_soon.sources] == [
+        ("fam_9_306_2", "official"),
+        ("forum_trackitt", "forum"),
+    ]
+    assert due_soon.reviewed == dt.date(2026, 1, 16)  # 180 days before it is due
+    assert due_soon.due == dt.date(2026, 7, 15)
+    assert due_soon.file == "general.yml"
+    assert due_soon.text.startswith("A 221(g) refusal is often temporary.")
+
+
+def test_the_review_interval_is_the_callers(tmp_path):
+    knowledge = knowledge_base(tmp_path)
+    yearly = {row.entry_id: row.state for row in review_rows(TODAY, 365, knowledge)}
+    assert yearly == {
+        "overdue_by_40_days": OK,  # reviewed 220 days ago: 145 days left
+        "overdue_by_1_day": OK,
+        "due_today": OK,
+        "due_in_30_days": OK,
+        "due_in_31_days": OK,
+        "fresh": OK,
+    }
+    monthly = review_rows(TODAY, 30, knowledge)
+    assert [row.entry_id for row in monthly if row.state != OVERDUE] == ["fresh"]
+
+
+def test_without_a_knowledge_base_given_the_assistants_own_is_listed():
+    rows = review_rows(TODAY)
+    assert {row.entry_id for row in rows} == set(KnowledgeBase.load().entries)
+    assert [row.due for row in rows] == sorted(row.due for row in rows)
+    assert all(row.sources for row in rows)

@@ -1,0 +1,267 @@
+"""Unanswered messages: which they are, how they are grouped, and the review file for training."""
+
+import datetime as dt
+import fcntl
+import hashlib
+import random
+import threading
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.staff.conversations import APPLICANT, ASSISTANT, Message
+from bot.staff.unanswered import (
+    REVIEW_BELOW,
+    TRAINING_DATA_DIR,
+    append_for_review,
+    group_messages,
+    is_unanswered,
+    message_key,
+    needs_review,
+)
+from tests.common import wait_until
+
+START = dt.datetime(2026, 6, 10, 9, 0, tzinfo=dt.timezone.utc)
+WHEN = dt.datetime(2026, 6, 15, 14, 30, tzinfo=dt.timezone.utc)
+
+
+def asked(text, minutes=0, best_guess=None, intent="nlu_fallback", confidence=0.5, conversation="widget-1"):
+    return Message(
+        conversation,
+        START + dt.timedelta(minutes=minutes),
+        APPLICANT,
+        text,
+        intent,
+        confidence,
+        best_guess,
+        0.4 if best_guess else None,
+    )
+
+
+# --- which messages ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("intent", "confidence", "unanswered"),
+    [
+        ("nlu_fallback", 0.5, True),
+        ("nlu_fallback", 0.9, True),  # the classifier stepped in, whatever the number
+        ("ask_deadline", 0.59, True),
+        ("ask_deadline", REVIEW_BELOW, False),  # below the threshold, not at it
+        ("ask_deadline", 0.97, False),
+        (None, None, True),  # no intent at all
+        ("ask_deadline", None, False),
+    ],
+)
+def test_a_message_is_unanswered_when_it_fell_back_or_was_not_confident(intent, confidence, unanswered):
+    assert is_unanswered(asked("some question", intent=intent, confidence=confidence), REVIEW_BELOW) is unanswered
+
+
+def test_the_threshold_is_the_callers_and_assistant_messages_are_never_unanswered():
+    doubtful = asked("is it the notice date or the interview", intent="ask_deadline", confidence=0.65)
+    assert not is_unanswered(doubtful, 0.6)
+    assert is_unanswered(doubtful, 0.7)
+    reply = Message("widget-1", START, ASSISTANT, "Sorry, could you rephrase?")
+    assert not is_unanswered(reply, 0.6)
+
+
+def test_out_of_scope_messages_need_review_but_are_not_fallbacks():
+    """The assistant understood them and could only decline: the firm may want to cover some."""
+    declined = asked("can you do my taxes", intent="out_of_scope", confidence=0.99)
+    assert needs_review(declined) and not is_unanswered(declined)
+    assert needs_review(asked("hmm", intent="nlu_fallback", confidence=0.5))
+    assert not needs_review(asked("when is my deadline", intent="ask_deadline", confidence=0.97))
+    assert not needs_review(Message("widget-1", START, ASSISTANT, "Out of scope", intent="out_of_scope"))
+
+
+def test_the_message_key_ignores_case_and_spacing_only():
+    assert message_key("  What is   a 221(g)?\n") == message_key("what is a 221(G)?")
+    assert message_key("what is a 221(g)?") == hashlib.sha256(b"what is a 221(g)?").hexdigest()
+    assert message_key("what is a 221(g)?") != message_key("what is a 221(g)")
+
+
+# --- grouping --------------------------------------------------------------------------------------
+
+PROCESSING = [
+    asked("How long does administrative processing take?", 0, "ask_processing_time"),
+    asked("how long will administrative processing take", 5, "ask_processing_time"),
+    asked("Administrative processing: how long does it usually take??", 9, "ask_status_meaning"),
+    asked("how long does administrative processing take?", 12, "ask_processing_time", conversation="rest-9"),
+]
+TRAVEL = [
+    asked("Can I travel to Canada while I wait?", 3, "out_of_scope"),
+    asked("can i travel to canada while i am waiting", 20, None),
+]
+PASSPORT = [asked("My passport expired, do I need a new one", 7, "ask_documents")]
+
+
+def test_similar_phrasings_are_one_group_and_unrelated_questions_are_apart():
+    groups = group_messages(PROCESSING + TRAVEL + PASSPORT)
+    assert [sorted(message.text for message in group.messages) for group in groups] == [
+        sorted(message.text for message in PROCESSING),
+        sorted(message.text for message in TRAVEL),
+        sorted(message.text for message in PASSPORT),
+    ]
+    assert [group.count for group in groups] == [4, 2, 1]
+
+
+def test_a_group_is_named_after_its_commonest_phrasing_and_the_commonest_guess():
+    processing = group_messages(PROCESSING + TRAVEL)[0]
+    assert processing.representative == "How long does administrative processing take?"  # twice, as first written
+    assert processing.best_guess == "ask_processing_time"
+    assert processing.texts == [
+        "How long does administrative processing take?",
+        "how long will administrative processing take",
+        "Administrative processing: how long does it usually take??",
+    ]
+    assert processing.keys == [message_key(text) for text in processing.texts]
+    assert [message.at for message in processing.messages] == sorted(message.at for message in PROCESSING)
+    assert processing.latest == START + dt.timedelta(minutes=12)
+    assert group_messages([asked("what now?")])[0].best_guess is None
+
+
+def test_identical_texts_are_always_one_group_even_without_meaningful_words():
+    groups = group_messages([asked("Hi", 0), asked("hi", 1), asked("  HI ", 2), asked("hello", 3), asked("123", 4)])
+    assert [(group.representative, group.count) for group in groups] == [("Hi", 3), ("123", 1), ("hello", 1)]
+    assert groups[0].keys == [message_key("hi")]
+
+
+def test_equal_sized_groups_come_most_recent_first():
+    older = asked("is the embassy open on saturday", 1)
+    newer = asked("what documents does the consulate want", 30)
+    middle = asked("my passport expired", 10)
+    assert [group.representative for group in group_messages([older, newer, middle])] == [
+        newer.text,
+        middle.text,
+        older.text,
+    ]
+
+
+def test_how_similar_phrasings_must_be_is_the_callers():
+    close = [asked("how long does administrative processing take", 0), asked("administrative processing take", 1)]
+    assert len(group_messages(close, similarity=0.5)) == 1  # 3 of 4 words shared
+    assert len(group_messages(close, similarity=0.8)) == 2
+
+
+def test_grouping_does_not_depend_on_the_order_of_the_messages():
+    messages = PROCESSING + TRAVEL + PASSPORT
+    expected = group_messages(messages)
+    for seed in range(5):
+        shuffled = messages[:]
+        random.Random(seed).shuffle(shuffled)
+        assert group_messages(shuffled) == expected
+    assert group_messages([]) == []
+
+
+# --- the review file ---------------------------------------------------------------------------
+
+AWKWARD = [
+    'He said "come back in 90 days": is that the deadline?',
+    "line one\nline two\n\nline four",
+    "- I have a 221(g)",
+    "# not a comment",
+    "key: value",
+    "it's the 'blue' form",
+    "trailing spaces   ",
+    "   leading spaces",
+    "null",
+    "yes",
+    "1.5",
+    "2026-06-01",
+    "---",
+    "...",
+    "tab\there & back\\slash, {braces} [brackets] *star !bang |pipe >gt %percent @at `tick`",
+    "ümlaut, 中文, emoji 😀, a line\u2028separator",
+    "control \x07 bell and \x7f delete",
+]
+
+
+def test_awkward_texts_read_back_exactly_from_the_review_file(tmp_path):
+    path = tmp_path / "review" / "nlu_for_review.yml"
+    for number, message in enumerate(AWKWARD):
+        append_for_review(path, message, "ask_deadline", f"maria{number}@firm.example: paralegal", WHEN)
+    content = path.read_text(encoding="utf-8")
+    assert content.startswith("# ") and content.count("Rasa does not read this file") == 1
+    items = yaml.safe_load(content)
+    assert [item["text"] for item in items] == AWKWARD
+    assert items[0] == {
+        "intent": "ask_deadline",
+        "text": AWKWARD[0],
+        "reviewed_by": "maria0@firm.example: paralegal",
+        "reviewed_at": "2026-06-15T14:30:00+00:00",
+    }
+
+
+def test_an_append_after_a_hand_edit_without_a_final_newline_still_reads(tmp_path):
+    path = tmp_path / "nlu_for_review.yml"
+    path.write_text('# checked by J.\n- intent: greet\n  text: "hello"', encoding="utf-8")
+    append_for_review(path, "good morning", "greet", "maria@firm.example", WHEN)
+    assert [item["text"] for item in yaml.safe_load(path.read_text(encoding="utf-8"))] == ["hello", "good morning"]
+
+
+def test_two_threads_appending_at_once_lose_nothing(tmp_path):
+    path = tmp_path / "nlu_for_review.yml"
+    start = threading.Barrier(2)
+    failures = []
+
+    def append_many(reviewer):
+        try:
+            start.wait()
+            for number in range(150):
+                append_for_review(
+                    path, f'{reviewer} question {number}: "why?"\n- really', "ask_options", reviewer, WHEN
+                )
+        except Exception as error:  # reported by the assertion below
+            failures.append(error)
+
+    threads = [threading.Thread(target=append_many, args=(name,)) for name in ("ana", "ben")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    content = path.read_text(encoding="utf-8")
+    assert content.count("Rasa does not read this file") == 1
+    texts = [item["text"] for item in yaml.safe_load(content)]
+    assert sorted(texts) == sorted(
+        f'{name} question {number}: "why?"\n- really' for name in ("ana", "ben") for number in range(150)
+    )
+
+
+def someone_waits_to_lock(path: Path) -> bool:
+    """Whether a process waits for a lock on the file (Linux lists waiting requests with "->")."""
+    inode = f":{path.stat().st_ino}"
+    for line in Path("/proc/locks").read_text().splitlines():
+        fields = line.split()
+        if "->" in fields and fields[-3].endswith(inode):
+            return True
+    return False
+
+
+def test_an_append_waits_while_another_writer_holds_the_files_lock(tmp_path):
+    path = tmp_path / "nlu_for_review.yml"
+    path.write_text("# the review file\n", encoding="utf-8")
+    with open(path, "a", encoding="utf-8") as other_writer:
+        fcntl.flock(other_writer, fcntl.LOCK_EX)
+        appending = threading.Thread(
+            target=append_for_review, args=(path, "how long?", "ask_processing_time", "ana", WHEN)
+        )
+        appending.start()
+        wait_until(lambda: someone_waits_to_lock(path), timeout=10, what="the append waiting for the lock")
+        other_writer.write("# written by the other writer\n")
+        other_writer.flush()
+        fcntl.flock(other_writer, fcntl.LOCK_UN)
+    appending.join()
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[:3] == ["# the review file", "# written by the other writer", '- intent: "ask_processing_time"']
+
+
+def test_the_review_file_is_never_put_where_rasa_trains(tmp_path):
+    inside = TRAINING_DATA_DIR / "nlu" / "reviewed.yml"
+    with pytest.raises(ValueError, match="must not be in"):
+        append_for_review(inside, "how long?", "ask_processing_time", "maria@firm.example", WHEN)
+    assert not inside.exists()
+    with pytest.raises(ValueError, match="needs its text and an intent"):
+        append_for_review(tmp_path / "review.yml", "   ", "ask_processing_time", "maria@firm.example", WHEN)
+    assert not (tmp_path / "review.yml").exists()
