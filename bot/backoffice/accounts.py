@@ -8,6 +8,7 @@ database keeps only its SHA-256, with the CSRF token every form of that session 
 
 import datetime as dt
 import hashlib
+import math
 import re
 import secrets
 from dataclasses import dataclass
@@ -15,18 +16,21 @@ from typing import cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Engine
 
 from bot.backoffice.db import session_factory
-from bot.backoffice.models import STAFF_ROLES, AuditEvent, LoginAttempt, StaffSession, StaffUser, utcnow
+from bot.backoffice.models import STAFF_ROLES, AuditEvent, LoginAttempt, StaffSession, StaffUser, as_utc, utcnow
 
 SESSION_HOURS = 8  # a working day; then sign in again
 MIN_PASSWORD_LENGTH = 12
-# Failed sign-ins within the window lock the account (whoever tries) or the address
-# (whichever account it tries) until the window has passed.
+# Failed sign-ins within the window lock an account from one address, an account from
+# everywhere (guessing spread over many addresses) or an address (trying many accounts),
+# until enough of them have left the window. The first limit is low and the others high,
+# so that someone guessing cannot lock the owner out from the owner's own address.
 ATTEMPT_WINDOW = dt.timedelta(minutes=15)
-MAX_FAILURES_PER_ACCOUNT = 5
+MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS = 5
+MAX_FAILURES_PER_ACCOUNT = 20
 MAX_FAILURES_PER_ADDRESS = 20
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -101,31 +105,36 @@ class Accounts:
     # --- sign-in and sessions --------------------------------------------------------------
 
     def sign_in(self, email: str, password: str, address: str) -> SignInResult:
+        """The attempt is stored (as a failure) before its password is checked, so guesses sent
+        at once cannot outrun the count; an attempt refused by a limit is not stored, so
+        retrying while locked does not prolong the lock."""
         email = normalise_email(email)[:254]
         now = utcnow()
         with self.session.begin() as session:
-            since = now - ATTEMPT_WINDOW
-            failures = select(func.count(LoginAttempt.id)).where(
-                LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since
-            )
-            by_account = session.execute(failures.where(LoginAttempt.email == email)).scalar() or 0
-            by_address = session.execute(failures.where(LoginAttempt.address == address)).scalar() or 0
-            if by_account >= MAX_FAILURES_PER_ACCOUNT or by_address >= MAX_FAILURES_PER_ADDRESS:
-                # Refused without checking the password: guessing on goes nowhere.
-                session.add(LoginAttempt(email=email, address=address, succeeded=False, at=now))
-                return SignInResult(locked_minutes=int(ATTEMPT_WINDOW.total_seconds() // 60))
+            attempt = LoginAttempt(email=email, address=address, succeeded=False, at=now)
+            session.add(attempt)
+            session.flush()  # assigns attempt.id
+            attempt_id = int(attempt.id)
+        locked_minutes = self._locked_minutes(email, address, attempt_id, now)
+        if locked_minutes:
+            with self.session.begin() as session:
+                session.execute(delete(LoginAttempt).where(LoginAttempt.id == attempt_id))
+            return SignInResult(locked_minutes=locked_minutes)
+        with self.session.begin() as session:
             user = session.execute(select(StaffUser).where(StaffUser.email == email)).scalar()
-            valid = _verify(user.password_hash if user else _UNKNOWN_ACCOUNT_HASH, password)
-            valid = valid and user is not None and user.disabled_at is None
-            session.add(LoginAttempt(email=email, address=address, succeeded=valid, at=now))
+        valid = _verify(user.password_hash if user else _UNKNOWN_ACCOUNT_HASH, password)
+        if not valid or user is None or user.disabled_at is not None:
+            return SignInResult()
+        token = secrets.token_urlsafe(32)
+        with self.session.begin() as session:
+            session.execute(update(LoginAttempt).where(LoginAttempt.id == attempt_id).values(succeeded=True))
+            if _hasher.check_needs_rehash(user.password_hash):
+                session.execute(
+                    update(StaffUser).where(StaffUser.id == user.id).values(password_hash=_hasher.hash(password))
+                )
             # Old attempts and sessions are of no use to anyone.
             session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - dt.timedelta(days=1)))
             session.execute(delete(StaffSession).where(StaffSession.expires_at < now))
-            if not valid or user is None:
-                return SignInResult()
-            if _hasher.check_needs_rehash(user.password_hash):
-                user.password_hash = _hasher.hash(password)
-            token = secrets.token_urlsafe(32)
             session.add(
                 StaffSession(
                     token_hash=_token_hash(token),
@@ -135,7 +144,38 @@ class Accounts:
                     expires_at=now + dt.timedelta(hours=SESSION_HOURS),
                 )
             )
-            return SignInResult(token=token)
+        return SignInResult(token=token)
+
+    def _locked_minutes(self, email: str, address: str, attempt_id: int, now: dt.datetime) -> int:
+        """0, or the minutes until an earlier failure leaves the window, for the limit this attempt
+        is over. Counts the failures stored before this attempt (a pending one counts as failed)."""
+        limits = [
+            (LoginAttempt.email == email, MAX_FAILURES_PER_ACCOUNT),
+            (LoginAttempt.address == address, MAX_FAILURES_PER_ADDRESS),
+            ((LoginAttempt.email == email) & (LoginAttempt.address == address), MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS),
+        ]
+        wait = dt.timedelta(0)
+        with self.session() as session:
+            for condition, limit in limits:
+                times = (
+                    session.execute(
+                        select(LoginAttempt.at)
+                        .where(
+                            condition,
+                            LoginAttempt.succeeded.is_(False),
+                            LoginAttempt.id < attempt_id,
+                            LoginAttempt.at >= now - ATTEMPT_WINDOW,
+                        )
+                        .order_by(LoginAttempt.at)
+                    )
+                    .scalars()
+                    .all()
+                )
+                if len(times) >= limit:
+                    # Under the limit again once all but limit - 1 of them have left the window.
+                    frees_at = as_utc(times[len(times) - limit]) + ATTEMPT_WINDOW
+                    wait = max(wait, frees_at - now)
+        return math.ceil(wait.total_seconds() / 60) if wait > dt.timedelta(0) else 0
 
     def signed_in(self, token: str | None) -> SignedIn | None:
         """The person behind a session cookie, or None (no, unknown or expired session, disabled account)."""
@@ -150,10 +190,7 @@ class Accounts:
         if row is None:
             return None
         staff_session, user = row
-        expires_at = staff_session.expires_at
-        if expires_at.tzinfo is None:  # SQLite returns naive UTC
-            expires_at = expires_at.replace(tzinfo=dt.timezone.utc)
-        if expires_at <= utcnow() or user.disabled_at is not None:
+        if as_utc(staff_session.expires_at) <= utcnow() or user.disabled_at is not None:
             return None
         return SignedIn(email=user.email, role=user.role, csrf_token=staff_session.csrf_token)
 

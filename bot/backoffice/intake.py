@@ -14,12 +14,15 @@ from dataclasses import dataclass, field, fields
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import selectinload
 
 from bot.backoffice.db import session_factory
 from bot.backoffice.models import (
     AddressConfirmation,
+    AuditEvent,
     ErasureRequest,
     Lead,
     LeadNote,
@@ -53,6 +56,14 @@ _Claimable = TypeVar("_Claimable", Notification, Reminder, AddressConfirmation)
 
 class LimitReached(Exception):
     """A request over one of the limits above; nothing was stored."""
+
+
+class StatusChanged(Exception):
+    """Someone else changed a lead's status since the page was shown; nothing was changed."""
+
+    def __init__(self, current: str) -> None:
+        super().__init__(f"the status is now {current}")
+        self.current = current
 
 
 @dataclass
@@ -153,21 +164,40 @@ class IntakeStore:
         with self.session() as session:
             return cast(Lead | None, session.get(Lead, lead_id, options=[selectinload(Lead.notes)]))
 
-    def set_status(self, lead_id: int, status: str) -> str | None:
-        """Sets the staff's status of a lead; returns the one before, or None when there is no such lead."""
+    def set_status(self, lead_id: int, status: str, actor: str, expected: str) -> str | None:
+        """Sets the staff's status of a lead if it is still `expected` (what the person saw), with
+        its audit line; returns the one before, None when there is no such lead. Raises
+        StatusChanged when someone else changed it meanwhile."""
         with self.session.begin() as session:
-            row = session.get(Lead, lead_id)
-            if row is None:
-                return None
-            old, row.status = str(row.status), status
-            return old
+            changed = session.execute(
+                update(Lead).where(Lead.id == lead_id, Lead.status == expected).values(status=status)
+            ).rowcount
+            if not changed:
+                current = session.execute(select(Lead.status).where(Lead.id == lead_id)).scalar()
+                if current is None:
+                    return None
+                if current != status:
+                    raise StatusChanged(current)
+                return str(current)  # someone set the same status meanwhile: nothing to do
+            if expected != status:
+                session.add(
+                    AuditEvent(actor=actor, action="changed status", lead_id=lead_id, detail=f"{expected} -> {status}")
+                )
+        return expected
 
     def add_note(self, lead_id: int, author: str, text: str) -> bool:
+        """The note and its audit line; False when there is no such lead."""
         with self.session.begin() as session:
             if session.get(Lead, lead_id) is None:
                 return False
             session.add(LeadNote(lead_id=lead_id, author=author, text=text))
+            session.add(AuditEvent(actor=author, action="added note", lead_id=lead_id))
         return True
+
+    def record_export(self, actor: str, lead_ids: Iterable[int]) -> None:
+        """An audit line per exported lead: who took whose data out."""
+        with self.session.begin() as session:
+            session.add_all(AuditEvent(actor=actor, action="exported", lead_id=lead_id) for lead_id in lead_ids)
 
     def delete_lead(self, lead_id: int) -> bool:
         with self.session.begin() as session:
@@ -215,6 +245,8 @@ class IntakeStore:
                 )
                 .execution_options(synchronize_session=False)
             )
+            # Applicants' words filed for review are kept no longer than the rest of their data.
+            session.execute(delete(UnansweredReview).where(UnansweredReview.reviewed_at < cutoff))
         return {"leads": leads, "reminders": reminders}
 
     def erase_conversation(self, conversation_id: str) -> dict[str, int]:
@@ -228,6 +260,7 @@ class IntakeStore:
             leads = session.execute(delete(Lead).where(Lead.conversation_id == conversation_id)).rowcount
             reminders = session.execute(delete(Reminder).where(Reminder.conversation_id == conversation_id)).rowcount
             session.execute(delete(AddressConfirmation).where(AddressConfirmation.conversation_id == conversation_id))
+            session.execute(delete(UnansweredReview).where(UnansweredReview.conversation_id == conversation_id))
         return {"leads": leads, "reminders": reminders}
 
     # --- staff decisions on messages the assistant could not answer -------------------------
@@ -236,15 +269,45 @@ class IntakeStore:
         with self.session() as session:
             return set(session.execute(select(UnansweredReview.message_key)).scalars())
 
-    def record_review(self, keys: Iterable[str], decision: str, intent: str | None, reviewer: str) -> None:
-        """One decision per message key; a key decided already keeps its first decision."""
+    def record_review(
+        self, messages: Iterable[tuple[str, str, str]], decision: str, intent: str | None, reviewer: str
+    ) -> int:
+        """Files (message key, conversation id, text) triples with the decision; returns how many
+        were new. A message already decided keeps its first decision (also when two people
+        decide at once)."""
+        rows = [
+            {
+                "message_key": key,
+                "conversation_id": conversation_id,
+                "text": text,
+                "decision": decision,
+                "intent": intent,
+                "reviewed_by": reviewer,
+                "reviewed_at": utcnow(),
+            }
+            for key, conversation_id, text in dict.fromkeys(messages)
+        ]
+        if not rows:
+            return 0
+        dialect = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[self.engine.dialect.name]
         with self.session.begin() as session:
-            decided = set(session.execute(select(UnansweredReview.message_key)).scalars())
-            for key in dict.fromkeys(keys):
-                if key not in decided:
-                    session.add(
-                        UnansweredReview(message_key=key, decision=decision, intent=intent, reviewed_by=reviewer)
-                    )
+            decided = select(UnansweredReview.message_key)
+            fresh = [row for row in rows if row["message_key"] not in set(session.execute(decided).scalars())]
+            if not fresh:
+                return 0
+            statement = dialect(UnansweredReview).values(fresh).on_conflict_do_nothing()
+            return int(session.execute(statement).rowcount)
+
+    def messages_for_training(self) -> list[UnansweredReview]:
+        """The review file's entries: each phrasing staff marked with the intent it should have had, once."""
+        with self.session() as session:
+            query = (
+                select(UnansweredReview)
+                .where(UnansweredReview.decision == "intent")
+                .order_by(UnansweredReview.reviewed_at, UnansweredReview.id)
+            )
+            rows = session.execute(query).scalars().all()
+        return list({row.message_key: row for row in reversed(rows)}.values())[::-1]
 
     # --- erasure requests -------------------------------------------------------------------
 
@@ -493,8 +556,9 @@ def _expired() -> dt.datetime:
 
 
 def _csv_safe(value: object) -> str:
-    """Text that a spreadsheet would run as a formula (=, +, -, @) is prefixed with a quote."""
+    """Text that a spreadsheet would run as a formula (=, +, -, @, or a tab or carriage return
+    before one) is prefixed with a quote."""
     if value is None:
         return ""
     text = value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

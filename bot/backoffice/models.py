@@ -34,6 +34,11 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """SQLite gives back naive datetimes; every stored time is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
 class Lead(Base):
     """A consultation intake or a callback request, stored only with the applicant's consent."""
 
@@ -215,13 +220,17 @@ class AuditEvent(Base):
 
 
 class UnansweredReview(Base):
-    """A staff decision on a message the assistant could not answer: "should be intent X"
-    (appended to the review file for the next training) or "out of scope"."""
+    """A staff decision on a message the assistant could not answer: "should be intent X" (for
+    the review file of the next training) or "out of scope". One row per conversation the words
+    came from, so that erasing a conversation removes its words here too."""
 
     __tablename__ = "unanswered_reviews"
+    __table_args__ = (UniqueConstraint("message_key", "conversation_id"),)
 
     id = Column(Integer, primary_key=True)
-    message_key = Column(String(64), nullable=False, unique=True)  # SHA-256 of the normalised text
+    message_key = Column(String(64), nullable=False, index=True)  # SHA-256 of the normalised text
+    conversation_id = Column(String(255), nullable=False, index=True)
+    text = Column(Text, nullable=False)
     decision = Column(String(20), nullable=False)  # "intent" or "out_of_scope"
     intent = Column(String(80))
     reviewed_by = Column(String(254), nullable=False)

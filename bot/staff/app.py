@@ -22,25 +22,27 @@ from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Sanic
 from sanic.request import Request
 from sanic.response import BaseHTTPResponse, HTTPResponse, html, raw, redirect, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.backoffice import log_privacy
 from bot.backoffice.accounts import Accounts, SignedIn
-from bot.backoffice.db import ROOT, database_url, make_engine, migrate
+from bot.backoffice.db import database_url, make_engine, migrate
 from bot.backoffice.erasure import erase
-from bot.backoffice.intake import IntakeStore
-from bot.backoffice.models import LEAD_STATUSES, Lead, utcnow
+from bot.backoffice.intake import IntakeStore, StatusChanged
+from bot.backoffice.models import LEAD_STATUSES, Lead, as_utc, utcnow
 from bot.backoffice.transcripts import tracker_database_url, tracker_schema
 from bot.rules import clock
 from bot.rules.deadline import URGENT
 from bot.rules.firm import FirmProfile, load_firm
 from bot.staff import analytics, conversations, knowledge_review, unanswered
-from bot.staff.follow_ups import as_utc, follow_ups
+from bot.staff.follow_ups import follow_ups
 from bot.staff.lead_list import URGENCY_CHOICES, LeadFilter, filtered
 
 HERE = Path(__file__).resolve().parent
@@ -48,6 +50,7 @@ SESSION_COOKIE = "staff_session"
 LOGIN_CSRF_COOKIE = "staff_login_csrf"
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]", "::1")
 MAX_NOTE_LENGTH = 4000
+MAX_ANALYTICS_DAYS = 366  # a year at a time: longer ranges cost seconds and megabytes
 NOTE_PREVIEW_LIMIT = 200
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
@@ -63,7 +66,10 @@ SECURITY_HEADERS = {
 logger = logging.getLogger(__name__)
 
 
-def trusted_proxies(value: str | None) -> tuple[IPv4Network | IPv6Network, ...]:
+Proxies = tuple[IPv4Network | IPv6Network, ...]
+
+
+def trusted_proxies(value: str | None) -> Proxies:
     """STAFF_TRUSTED_PROXIES: the addresses (or networks) of the proxies in front, whose X-Real-IP
     names the client (deploy/nginx.conf sets it). Default: a proxy on this machine only."""
     return tuple(
@@ -80,13 +86,15 @@ class Dashboard:
     transcripts: Engine
     transcript_schema: str | None
     firm: FirmProfile
-    review_file: Path
-    proxies: tuple[IPv4Network | IPv6Network, ...] = trusted_proxies(None)
+    proxies: Proxies = trusted_proxies(None)
     templates: Environment = field(
         default_factory=lambda: Environment(
             loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True)
         )
     )
+
+    def __post_init__(self) -> None:
+        self.templates.filters["web_link"] = web_link
 
     @classmethod
     def from_environment(cls) -> "Dashboard":
@@ -98,7 +106,6 @@ class Dashboard:
             transcripts=make_engine(tracker_database_url()),
             transcript_schema=tracker_schema(),
             firm=load_firm(),
-            review_file=Path(os.environ.get("NLU_REVIEW_FILE") or ROOT / "var" / "nlu-review.yml"),
             proxies=trusted_proxies(os.environ.get("STAFF_TRUSTED_PROXIES")),
         )
 
@@ -110,31 +117,49 @@ class Dashboard:
 View = Callable[..., HTTPResponse]
 
 
-def _is_local(request: Request) -> bool:
-    return request.host.rsplit(":", 1)[0] in LOCAL_HOSTS if request.host else False
+def _from_proxy(request: Request, proxies: Proxies) -> bool:
+    """Whether the request came through a proxy in STAFF_TRUSTED_PROXIES, whose headers are believed."""
+    try:
+        return any(ip_address(request.ip or "") in network for network in proxies)
+    except ValueError:
+        return False
 
 
-def _set_cookie(response: HTTPResponse, request: Request, name: str, value: str, max_age: int) -> None:
+def _over_tls(request: Request, proxies: Proxies) -> bool:
+    """Whether the browser reached us over https: a trusted proxy says so, or the host name is not
+    this machine's (http://localhost is the only address served without TLS)."""
+    if _from_proxy(request, proxies) and request.headers.get("x-forwarded-proto", "").lower() == "https":
+        return True
+    return not request.host or request.host.rsplit(":", 1)[0] not in LOCAL_HOSTS
+
+
+def _set_cookie(
+    response: HTTPResponse, request: Request, proxies: Proxies, name: str, value: str, max_age: int
+) -> None:
     response.cookies[name] = value
     cookie = response.cookies[name]
     cookie["httponly"] = True
     cookie["samesite"] = "Strict"
     cookie["path"] = "/"
     cookie["max-age"] = max_age
-    if not _is_local(request):  # http://localhost has no TLS; everywhere else is https
+    if _over_tls(request, proxies):
         cookie["secure"] = True
 
 
-def _client_address(request: Request, proxies: tuple[IPv4Network | IPv6Network, ...]) -> str:
+def _client_address(request: Request, proxies: Proxies) -> str:
     """The address sign-in attempts are counted by: the client's, not the proxy's, or every
     member of staff would share one limit (and one lockout)."""
     peer = request.ip or "unknown"
+    forwarded = request.headers.get("x-real-ip", "").strip() if _from_proxy(request, proxies) else ""
     try:
-        from_proxy = any(ip_address(peer) in network for network in proxies)
-    except ValueError:
-        from_proxy = False
-    forwarded = request.headers.get("x-real-ip", "").strip() if from_proxy else ""
-    return (forwarded or peer)[:64]
+        return str(ip_address(forwarded))
+    except ValueError:  # absent, or not an address: the proxy's own address counts
+        return peer[:64]
+
+
+def _same_token(given: str, expected: str) -> bool:
+    """Constant-time; any characters (compare_digest refuses non-ASCII text)."""
+    return bool(expected) and secrets.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 
 
 def _forbidden(dashboard: Dashboard, user: SignedIn | None, message: str) -> HTTPResponse:
@@ -155,11 +180,10 @@ def create_app(dashboard: Dashboard, name: str = "staff_dashboard") -> Sanic:
                 user = dashboard.accounts.signed_in(request.cookies.get(SESSION_COOKIE))
                 if user is None:
                     if request.method == "GET":
-                        return redirect("/login?" + urlencode({"next": request.path}))
+                        asked = request.path + (f"?{request.query_string}" if request.query_string else "")
+                        return redirect("/login?" + urlencode({"next": asked}))
                     return redirect("/login")
-                if request.method == "POST" and not secrets.compare_digest(
-                    (request.form or {}).get("csrf", ""), user.csrf_token
-                ):
+                if request.method == "POST" and not _same_token((request.form or {}).get("csrf", ""), user.csrf_token):
                     return _forbidden(dashboard, user, "This form has expired. Go back, reload the page and try again.")
                 if attorneys_only and not user.is_attorney:
                     return _forbidden(dashboard, user, "Only attorneys can see this page.")
@@ -176,7 +200,7 @@ def create_app(dashboard: Dashboard, name: str = "staff_dashboard") -> Sanic:
     async def protect(request: Request, response: BaseHTTPResponse) -> None:
         for header, value in SECURITY_HEADERS.items():
             response.headers.setdefault(header, value)
-        if not _is_local(request):  # served over TLS (deploy/nginx.conf): browsers keep to https
+        if _over_tls(request, dashboard.proxies):  # browsers keep to https from now on
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
 
     app.register_middleware(protect, "response")
@@ -203,6 +227,7 @@ def create_app(dashboard: Dashboard, name: str = "staff_dashboard") -> Sanic:
     page("/follow-ups")(follow_ups_page)
     page("/unanswered")(unanswered_page)
     page("/unanswered/review", methods=("POST",))(unanswered_review_page)
+    page("/unanswered/review-file.yml")(review_file_page)
     page("/knowledge")(knowledge_page)
     page("/analytics")(analytics_page)
     page("/audit", attorneys_only=True)(audit_page)
@@ -232,7 +257,7 @@ def login_page(request: Request, dashboard: Dashboard) -> HTTPResponse:
         return _login_form(request, dashboard, next_path, error="", status=200)
     form = request.form or {}
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not expected or not secrets.compare_digest(form.get("csrf", ""), expected):
+    if not _same_token(form.get("csrf", ""), expected):
         return _login_form(request, dashboard, next_path, "The form had expired. Please sign in again.", 403)
     result = dashboard.accounts.sign_in(
         form.get("email", ""), form.get("password", ""), _client_address(request, dashboard.proxies)
@@ -243,8 +268,8 @@ def login_page(request: Request, dashboard: Dashboard) -> HTTPResponse:
     if result.token is None:
         return _login_form(request, dashboard, next_path, "Wrong email or password.", 401)
     response = redirect(next_path)
-    _set_cookie(response, request, SESSION_COOKIE, result.token, 8 * 3600)
-    _set_cookie(response, request, LOGIN_CSRF_COOKIE, "", 0)  # spent
+    _set_cookie(response, request, dashboard.proxies, SESSION_COOKIE, result.token, 8 * 3600)
+    _set_cookie(response, request, dashboard.proxies, LOGIN_CSRF_COOKIE, "", 0)  # spent
     return response
 
 
@@ -254,18 +279,18 @@ def _login_form(request: Request, dashboard: Dashboard, next_path: str, error: s
     response = dashboard.render(
         "login.html", None, status=status, csrf=token, next_path=next_path, error=error, email=email[:254]
     )
-    _set_cookie(response, request, LOGIN_CSRF_COOKIE, token, 3600)
+    _set_cookie(response, request, dashboard.proxies, LOGIN_CSRF_COOKIE, token, 3600)
     return response
 
 
 def logout_page(request: Request, dashboard: Dashboard) -> HTTPResponse:
     token = request.cookies.get(SESSION_COOKIE)
     user = dashboard.accounts.signed_in(token)
-    if user is not None and not secrets.compare_digest((request.form or {}).get("csrf", ""), user.csrf_token):
+    if user is not None and not _same_token((request.form or {}).get("csrf", ""), user.csrf_token):
         return _forbidden(dashboard, user, "This form has expired. Go back, reload the page and try again.")
     dashboard.accounts.sign_out(token)
     response = redirect("/login")
-    _set_cookie(response, request, SESSION_COOKIE, "", 0)
+    _set_cookie(response, request, dashboard.proxies, SESSION_COOKIE, "", 0)
     return response
 
 
@@ -305,9 +330,7 @@ def leads_page(request: Request, dashboard: Dashboard, user: SignedIn) -> HTTPRe
 def export_page(request: Request, dashboard: Dashboard, user: SignedIn) -> HTTPResponse:
     lead_filter, _problems = LeadFilter.from_query(_query(request))
     shown = filtered(dashboard.store.leads(), lead_filter, clock.today())
-    dashboard.accounts.record(
-        user.email, "exported", detail=f"{len(shown)} leads{' (filtered)' if lead_filter.is_set else ''}"
-    )
+    dashboard.store.record_export(user.email, [lead.id for lead in shown])
     body = dashboard.store.export_csv(shown)
     filename = f"leads-{clock.today().isoformat()}.csv"
     return raw(
@@ -333,7 +356,13 @@ def lead_page(request: Request, dashboard: Dashboard, user: SignedIn, lead_id: i
     if isinstance(lead, HTTPResponse):
         return lead
     dashboard.accounts.record(user.email, "viewed", lead_id)
-    messages = conversations.transcript(dashboard.transcripts, lead.conversation_id, dashboard.transcript_schema)
+    try:
+        messages: list[conversations.Message] | None = conversations.transcript(
+            dashboard.transcripts, lead.conversation_id, dashboard.transcript_schema
+        )
+    except SQLAlchemyError as error:  # the rest of the page is still of use
+        logger.warning("Transcript of lead %s unavailable: %s", lead.id, type(error).__name__)
+        messages = None
     today = clock.today()
     return dashboard.render(
         "lead.html",
@@ -345,7 +374,7 @@ def lead_page(request: Request, dashboard: Dashboard, user: SignedIn, lead_id: i
         urgent=URGENT,
         statuses=LEAD_STATUSES,
         messages=messages,
-        sources=_sources_cited(messages),
+        sources=_sources_cited(messages or []),
         saved=request.args.get("saved", ""),
         max_note_length=MAX_NOTE_LENGTH,
     )
@@ -356,9 +385,17 @@ def _sources_cited(messages: list[conversations.Message]) -> list[dict[str, str]
     seen: dict[str, dict[str, str]] = {}
     for message in messages:
         if message.custom and message.custom.get("type") == "sources":
-            for source in message.custom.get("sources") or []:
-                seen.setdefault(str(source.get("url")), {k: str(v) for k, v in source.items()})
+            listed = message.custom.get("sources")
+            for source in listed if isinstance(listed, list) else []:
+                if isinstance(source, dict) and source.get("title"):
+                    seen.setdefault(str(source.get("url")), {k: str(v) for k, v in source.items()})
     return list(seen.values())
+
+
+def web_link(url: object) -> str | None:
+    """The URL when it is an http(s) address, else None: stored data never becomes a javascript: link."""
+    text = str(url or "").strip()
+    return text if text.lower().startswith(("https://", "http://")) else None
 
 
 def status_page(request: Request, dashboard: Dashboard, user: SignedIn, lead_id: int) -> HTTPResponse:
@@ -367,11 +404,14 @@ def status_page(request: Request, dashboard: Dashboard, user: SignedIn, lead_id:
         return dashboard.render(
             "error.html", user, status=400, title="Unknown status", message=f"{status!r} is not a lead status."
         )
-    old = dashboard.store.set_status(lead_id, status)
+    expected = (request.form or {}).get("expected", "")  # the status the page showed
+    try:
+        old = dashboard.store.set_status(lead_id, status, user.email, expected)
+    except StatusChanged as changed:
+        message = f"Someone changed this lead's status to {changed.current!r} meanwhile; yours was not saved."
+        return dashboard.render("error.html", user, status=409, title="Changed meanwhile", message=message)
     if old is None:
         return _no_such_lead(dashboard, user, lead_id)
-    if old != status:
-        dashboard.accounts.record(user.email, "changed status", lead_id, f"{old} -> {status}")
     return redirect(f"/leads/{lead_id}?saved=status")
 
 
@@ -387,7 +427,6 @@ def note_page(request: Request, dashboard: Dashboard, user: SignedIn, lead_id: i
         )
     if not dashboard.store.add_note(lead_id, user.email, note):
         return _no_such_lead(dashboard, user, lead_id)
-    dashboard.accounts.record(user.email, "added note", lead_id)
     return redirect(f"/leads/{lead_id}?saved=note")
 
 
@@ -415,55 +454,77 @@ def erase_page(request: Request, dashboard: Dashboard, user: SignedIn, lead_id: 
 def follow_ups_page(request: Request, dashboard: Dashboard, user: SignedIn) -> HTTPResponse:
     found = follow_ups(dashboard.store, dashboard.firm, utcnow())
     leads_by_conversation = {lead.conversation_id: lead.id for lead in dashboard.store.leads()}
-    return dashboard.render("follow_ups.html", user, found=found, leads=leads_by_conversation, as_utc=as_utc)
+    return dashboard.render(
+        "follow_ups.html", user, found=found, leads=leads_by_conversation, zone=ZoneInfo(dashboard.firm.office_timezone)
+    )
 
 
-def _unanswered_since(request: Request) -> tuple[int, dt.datetime]:
+def _days(value: str | None) -> int:
+    """The unanswered page's period: 1 to 365 days, 30 unless asked otherwise."""
     try:
-        days = max(1, min(365, int(request.args.get("days", "30"))))
+        return max(1, min(365, int(value or "30")))
     except ValueError:
-        days = 30
-    return days, utcnow() - dt.timedelta(days=days)
+        return 30
+
+
+def _waiting_for_review(dashboard: Dashboard, days: int) -> list[conversations.Message]:
+    since = utcnow() - dt.timedelta(days=days)
+    messages = conversations.applicant_messages(dashboard.transcripts, since, dashboard.transcript_schema)
+    return unanswered.to_review(messages, dashboard.store.reviewed_message_keys())
 
 
 def unanswered_page(request: Request, dashboard: Dashboard, user: SignedIn) -> HTTPResponse:
-    days, since = _unanswered_since(request)
-    messages = conversations.applicant_messages(dashboard.transcripts, since, dashboard.transcript_schema)
-    decided = dashboard.store.reviewed_message_keys()
-    open_messages = [
-        message
-        for message in messages
-        if unanswered.needs_review(message) and unanswered.message_key(message.text) not in decided
-    ]
+    days = _days(request.args.get("days"))
+    waiting = _waiting_for_review(dashboard, days)
     return dashboard.render(
         "unanswered.html",
         user,
-        groups=unanswered.group_messages(open_messages),
+        groups=unanswered.group_messages(waiting),
+        capped=len(waiting) >= unanswered.MAX_GROUPED,
         days=days,
         intents=analytics.domain_intents(),
         threshold=unanswered.REVIEW_BELOW,
         saved=request.args.get("saved", ""),
+        filed=len(dashboard.store.messages_for_training()),
     )
 
 
 def unanswered_review_page(request: Request, dashboard: Dashboard, user: SignedIn) -> HTTPResponse:
+    """A decision on a group: the form names its messages by key; their words and conversations
+    are looked up here, never taken from the browser."""
     form = request.form or {}
-    decision = form.get("decision", "")
-    intent = form.get("intent", "")
-    texts = [text for text in (request.form.getlist("text") if request.form else None) or [] if text.strip()]
-    if decision not in ("intent", "out_of_scope") or not texts:
+    decision, intent, days = form.get("decision", ""), form.get("intent", ""), _days(form.get("days"))
+    keys = set(request.form.getlist("key") or []) if request.form else set()
+    if decision not in ("intent", "out_of_scope") or not keys:
         return dashboard.render("error.html", user, status=400, title="Not saved", message="Choose a decision.")
     if decision == "intent" and intent not in analytics.domain_intents():
         return dashboard.render(
             "error.html", user, status=400, title="Not saved", message="Choose one of the assistant's intents."
         )
-    if decision == "intent":
-        for message_text in texts:  # for the next training, after a person checks the file; never trains itself
-            unanswered.append_for_review(dashboard.review_file, message_text, intent, user.email, utcnow())
-    dashboard.store.record_review([unanswered.message_key(t) for t in texts], decision, intent or None, user.email)
-    detail = f"{len(texts)} messages: {'should be ' + intent if decision == 'intent' else 'out of scope'}"
+    filed = [
+        (key, message.conversation_id, message.text)
+        for message in _waiting_for_review(dashboard, days)
+        for key in [unanswered.message_key(message.text)]
+        if key in keys
+    ]
+    new = dashboard.store.record_review(filed, decision, intent if decision == "intent" else None, user.email)
+    detail = f"{new} messages: {'should be ' + intent if decision == 'intent' else 'out of scope'}"
     dashboard.accounts.record(user.email, "reviewed unanswered", detail=detail)
-    return redirect("/unanswered?saved=1")
+    return redirect(f"/unanswered?days={days}&saved=1")
+
+
+def review_file_page(request: Request, dashboard: Dashboard, user: SignedIn) -> HTTPResponse:
+    """The review file for the next training, made from the database (where erasure reaches it)."""
+    entries = [
+        unanswered.FiledMessage(row.intent, row.text, row.reviewed_by, as_utc(row.reviewed_at))
+        for row in dashboard.store.messages_for_training()
+    ]
+    dashboard.accounts.record(user.email, "downloaded review file", detail=f"{len(entries)} messages")
+    return raw(
+        unanswered.review_file(entries).encode("utf-8"),
+        content_type="application/yaml; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="nlu-review.yml"'},
+    )
 
 
 def knowledge_page(request: Request, dashboard: Dashboard, user: SignedIn) -> HTTPResponse:
@@ -477,12 +538,17 @@ def analytics_page(request: Request, dashboard: Dashboard, user: SignedIn) -> HT
     try:
         start = dt.date.fromisoformat(request.args.get("from") or (today - dt.timedelta(days=29)).isoformat())
         end = dt.date.fromisoformat(request.args.get("to") or today.isoformat())
-    except ValueError:
+    except (ValueError, OverflowError):
         problems.append("A date was not YYYY-MM-DD: showing the last 30 days.")
         start, end = today - dt.timedelta(days=29), today
     if end < start:
         start, end = end, start
-    leads = [(as_utc(lead.created_at).date(), lead.current_urgency(today)) for lead in dashboard.store.leads()]
+    end = min(end, today + dt.timedelta(days=MAX_ANALYTICS_DAYS))  # nothing is stored later than today
+    if (end - start).days >= MAX_ANALYTICS_DAYS:
+        problems.append(f"At most {MAX_ANALYTICS_DAYS} days at a time: showing the {MAX_ANALYTICS_DAYS} up to {end}.")
+        start = end - dt.timedelta(days=MAX_ANALYTICS_DAYS - 1)
+    # Urgency as it was at intake: a past day's count does not change as deadlines pass.
+    leads = [(as_utc(lead.created_at).date(), lead.urgency) for lead in dashboard.store.leads()]
     figures = analytics.read_figures(dashboard.transcripts, start, end, leads, dashboard.transcript_schema)
     return dashboard.render(
         "analytics.html",

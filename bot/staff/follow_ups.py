@@ -3,25 +3,29 @@ firm that failed and will be retried."""
 
 import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from bot.backoffice.intake import MAX_REMINDER_ATTEMPTS, IntakeStore
-from bot.backoffice.models import Lead, Notification, Reminder
+from bot.backoffice.models import Lead, Notification, Reminder, as_utc
 from bot.rules.firm import FirmProfile
 
 
-def as_utc(moment: dt.datetime) -> dt.datetime:
-    """SQLite gives back naive datetimes; every stored time is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
-
-
 def callback_due(requested_at: dt.datetime, firm: FirmProfile) -> dt.datetime:
-    """When the callback the assistant promised is due: callback_within_hours after the request
-    during office hours, counted from the next opening when it came while the office was closed
-    (what the applicant was told)."""
-    requested_at = as_utc(requested_at)
-    opening = firm.next_opening(requested_at)
-    start = requested_at if opening is None else opening.astimezone(dt.timezone.utc)
-    return start + dt.timedelta(hours=firm.callback_within_hours)
+    """When the callback the assistant promised is due: callback_within_hours of office hours
+    after the request (what the applicant was told), counted from the next opening when it came
+    while the office was closed, and going on at the next opening when the day ends first."""
+    zone = ZoneInfo(firm.office_timezone)
+    moment = as_utc(requested_at).astimezone(zone)
+    left = dt.timedelta(hours=firm.callback_within_hours)
+    while True:
+        opening = firm.next_opening(moment)
+        if opening is not None:
+            moment = opening
+        closes = dt.datetime.combine(moment.date(), firm.office_close, tzinfo=zone)
+        if moment + left <= closes:
+            return (moment + left).astimezone(dt.timezone.utc)
+        left -= closes - moment
+        moment = closes
 
 
 @dataclass(frozen=True)

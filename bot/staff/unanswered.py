@@ -1,33 +1,29 @@
 """Applicant messages the assistant could not answer, grouped so that staff review each question once.
 
 A message is unanswered when the FallbackClassifier stepped in or its intent was
-not confident enough. Similar phrasings are grouped by the words they share. A staff
-member can file a message for training: it goes to a review file that Rasa never
-reads, and an attorney or developer moves it into the training data after checking it.
+not confident enough; one out of the assistant's scope needs review too. Similar
+phrasings are grouped by the words they share. A staff member can file a message for
+training: it goes to the review file, which Rasa never reads; an attorney or developer
+moves it into the training data after checking it.
 """
 
 import datetime as dt
-import fcntl
 import hashlib
 import re
 from collections import Counter
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import yaml
 
-from bot.backoffice.db import ROOT
 from bot.staff.conversations import APPLICANT, FALLBACK_INTENT, Message
 
 # Below this intent confidence the dashboard lists a message for review.
 REVIEW_BELOW = 0.6
-# Rasa trains on everything in data/: the review file must stay out of it.
-TRAINING_DATA_DIR = ROOT / "data"
-REVIEW_FILE = ROOT / "var" / "nlu_for_review.yml"
 REVIEW_FILE_HEADER = """\
 # Applicant messages that staff filed from the dashboard, each with the intent it should have had.
-# Rasa does not read this file. Before the next training an attorney or developer checks each
-# item and copies the good ones into data/nlu/ as examples of their intent.
+# Not training data: keep it out of data/. Before the next training an attorney or developer
+# checks each item and copies the good ones into data/nlu/ as examples of their intent.
 """
 # Words too common to tell two questions apart (and the ends of "don't", "I'm", "we've").
 # One string: seventy quoted one-word strings would read worse.
@@ -58,6 +54,16 @@ OUT_OF_SCOPE_INTENT = "out_of_scope"
 def needs_review(message: Message, threshold: float = REVIEW_BELOW) -> bool:
     """A message the assistant could not answer: not understood (see is_unanswered) or out of its scope."""
     return is_unanswered(message, threshold) or (message.sender == APPLICANT and message.intent == OUT_OF_SCOPE_INTENT)
+
+
+# Grouping compares each phrasing with every group so far: the page groups the newest this many.
+MAX_GROUPED = 2000
+
+
+def to_review(messages: Sequence[Message], decided: Collection[str], threshold: float = REVIEW_BELOW) -> list[Message]:
+    """The newest messages (at most MAX_GROUPED) that need review and have no staff decision yet."""
+    waiting = [m for m in messages if needs_review(m, threshold) and message_key(m.text) not in decided]
+    return sorted(waiting, key=lambda m: m.at, reverse=True)[:MAX_GROUPED]
 
 
 def normalise(text: str) -> str:
@@ -144,27 +150,28 @@ def _yaml_string(value: str) -> str:
     return str(yaml.safe_dump(value, default_style='"', allow_unicode=True, width=1_000_000)).rstrip("\n")
 
 
-def append_for_review(path: Path, text: str, intent: str, reviewer: str, when: dt.datetime) -> None:
-    """Adds a message and the intent a staff member gave it to the review file (created with a
-    header on first use). Appends by concurrent requests never interleave."""
-    if not text.strip() or not intent.strip():
-        raise ValueError("a message filed for review needs its text and an intent")
-    if path.resolve().is_relative_to(TRAINING_DATA_DIR.resolve()):
-        raise ValueError(f"the review file must not be in {TRAINING_DATA_DIR}: Rasa would train on it unchecked")
-    item = (
-        f"- intent: {_yaml_string(intent)}\n"
-        f"  text: {_yaml_string(text)}\n"
-        f"  reviewed_by: {_yaml_string(reviewer)}\n"
-        f"  reviewed_at: {_yaml_string(when.isoformat(timespec='seconds'))}\n"
+@dataclass(frozen=True)
+class FiledMessage:
+    """One entry of the review file."""
+
+    intent: str
+    text: str
+    reviewed_by: str
+    reviewed_at: dt.datetime
+
+
+def review_file(entries: Sequence[FiledMessage]) -> str:
+    """The review file: the messages staff filed, each with the intent it should have had. It is
+    made from the database on each download (so erasure and retention reach the applicants'
+    words) and is not a training file: a person moves the good entries into data/nlu/."""
+    return (
+        REVIEW_FILE_HEADER
+        + "".join(
+            f"- intent: {_yaml_string(entry.intent)}\n"
+            f"  text: {_yaml_string(entry.text)}\n"
+            f"  reviewed_by: {_yaml_string(entry.reviewed_by)}\n"
+            f"  reviewed_at: {_yaml_string(entry.reviewed_at.isoformat(timespec='seconds'))}\n"
+            for entry in entries
+        )
+        + ("" if entries else "[]\n")
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+b") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed
-        size = handle.seek(0, 2)
-        if size == 0:
-            item = REVIEW_FILE_HEADER + item
-        else:
-            handle.seek(size - 1)
-            if handle.read(1) != b"\n":  # someone edited it and left no final newline
-                item = "\n" + item
-        handle.write(item.encode("utf-8"))

@@ -3,18 +3,33 @@
 import csv
 import datetime as dt
 import io
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import OperationalError
 
-from bot.backoffice.intake import IntakeStore
+from bot.backoffice.intake import IntakeStore, StatusChanged
 from bot.backoffice.models import Lead, Notification
 from bot.backoffice.summary import case_summary
 from bot.rules import clock
 from tests.common import CONSENT, confirmed, fresh_database, lead, refusing_port, wait_until
 
 TODAY = dt.date(2026, 6, 15)
+
+
+def migrate_down(engine, revision):
+    from alembic import command
+    from alembic.config import Config
+
+    from bot.backoffice.db import MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -62,16 +77,27 @@ def test_the_migrations_build_exactly_the_tables_the_models_describe(engine):
     assert [d for d in differences if d[0] not in ("add_index", "remove_index")] == []
 
 
-def test_staff_status_and_notes_of_a_lead_and_their_erasure(store):
+def audit_rows(store):
+    with store.session() as session:
+        return session.execute(text("select actor, action, lead_id, detail from audit_events order by id")).all()
+
+
+def test_staff_status_and_notes_of_a_lead_are_audited_with_them_and_erased_with_it(store):
     lead_id = store.save_lead(lead(), case_summary(lead()), [])
     assert store.lead(lead_id).status == "new"
-    assert store.set_status(lead_id, "contacted") == "new"
+    assert store.set_status(lead_id, "contacted", "staff@firm.example", expected="new") == "new"
     assert store.add_note(lead_id, "staff@firm.example", "Called, no answer.")
     assert store.add_note(lead_id, "staff@firm.example", "Called again; booked.")
     found = store.lead(lead_id)
     assert found.status == "contacted"
     assert [note.text for note in found.notes] == ["Called, no answer.", "Called again; booked."]
-    assert store.set_status(999, "closed") is None and not store.add_note(999, "x@y.z", "no lead")
+    assert store.set_status(999, "closed", "x@y.z", expected="new") is None
+    assert not store.add_note(999, "x@y.z", "no lead")
+    assert audit_rows(store) == [
+        ("staff@firm.example", "changed status", lead_id, "new -> contacted"),
+        ("staff@firm.example", "added note", lead_id, None),
+        ("staff@firm.example", "added note", lead_id, None),
+    ]
     row = next(csv.DictReader(io.StringIO(store.export_csv([found]))))
     assert (row["id"], row["status"]) == (str(lead_id), "contacted")
     store.erase_conversation("conv-1")
@@ -80,13 +106,53 @@ def test_staff_status_and_notes_of_a_lead_and_their_erasure(store):
         assert session.execute(text("select count(*) from lead_notes")).scalar() == 0
 
 
-def test_a_decision_on_an_unanswered_message_is_kept_once(store):
-    store.record_review(["k1", "k2", "k1"], "out_of_scope", None, "staff@firm.example")
-    store.record_review(["k2", "k3"], "intent", "greet", "attorney@firm.example")
+def test_a_status_changed_meanwhile_by_someone_else_is_not_overwritten(store):
+    lead_id = store.save_lead(lead(), case_summary(lead()), [])
+    assert store.set_status(lead_id, "contacted", "ana@firm.example", expected="new") == "new"
+    with pytest.raises(StatusChanged) as changed:
+        store.set_status(lead_id, "closed", "bo@firm.example", expected="new")
+    assert changed.value.current == "contacted"
+    assert store.lead(lead_id).status == "contacted"
+    assert [row[0] for row in audit_rows(store)] == ["ana@firm.example"]
+
+
+def test_an_export_is_audited_lead_by_lead(store):
+    first = store.save_lead(lead(), "s", [])
+    second = store.save_lead(lead(conversation_id="conv-2"), "s", [])
+    store.record_export("ana@firm.example", [first, second])
+    assert audit_rows(store) == [
+        ("ana@firm.example", "exported", first, None),
+        ("ana@firm.example", "exported", second, None),
+    ]
+
+
+def test_messages_filed_for_review_are_kept_once_and_erased_with_their_conversation(store):
+    filed = [("k1", "conv-1", "my name is Jane Roe"), ("k1", "conv-2", "my name is Jane Roe"), ("k2", "conv-1", "hi")]
+    assert store.record_review(filed, "intent", "greet", "ana@firm.example") == 3
+    assert store.record_review([*filed, ("k3", "conv-3", "x")], "out_of_scope", None, "bo@firm.example") == 1
     assert store.reviewed_message_keys() == {"k1", "k2", "k3"}
-    with store.session() as session:
-        rows = session.execute(text("select message_key, decision from unanswered_reviews order by message_key"))
-        assert rows.all() == [("k1", "out_of_scope"), ("k2", "out_of_scope"), ("k3", "intent")]
+    assert [(r.text, r.intent) for r in store.messages_for_training()] == [
+        ("my name is Jane Roe", "greet"),
+        ("hi", "greet"),
+    ]
+    store.erase_conversation("conv-1")
+    assert [r.text for r in store.messages_for_training()] == ["my name is Jane Roe"]  # conv-2 said it too
+    store.erase_conversation("conv-2")
+    assert store.messages_for_training() == [] and store.reviewed_message_keys() == {"k3"}
+    assert store.purge(dt.timedelta(days=0)) and store.reviewed_message_keys() == set()
+
+
+def test_filing_the_same_messages_at_once_stores_each_once(store):
+    filed = [(f"k{n}", "conv-1", f"text {n}") for n in range(5)]
+    start = threading.Barrier(8)
+
+    def file(_):
+        start.wait()
+        return store.record_review(filed, "out_of_scope", None, "ana@firm.example")
+
+    with ThreadPoolExecutor(8) as pool:
+        assert sum(pool.map(file, range(8))) == 5
+    assert store.reviewed_message_keys() == {f"k{n}" for n in range(5)}
 
 
 def test_a_lead_is_stored_with_its_notifications(store, engine):
@@ -141,9 +207,28 @@ def test_a_lead_without_deadline_is_never_urgent(store):
 
 def test_export_is_csv_and_defuses_spreadsheet_formulas(store):
     store.save_lead(lead(person_name='=HYPERLINK("http://evil")'), "s", [])
+    store.save_lead(
+        lead(conversation_id="conv-2", person_name="\t=1+2", petitioner_name="\r=cmd|' /C calc'!A0"), "s", []
+    )
     rows = list(csv.DictReader(io.StringIO(store.export_csv())))
-    assert rows[0]["person_name"] == '\'=HYPERLINK("http://evil")'
-    assert rows[0]["email"] == "ravi@example.com"
+    assert rows[1]["person_name"] == '\'=HYPERLINK("http://evil")'
+    assert rows[1]["email"] == "ravi@example.com"
+    # A tab or carriage return first is read as a formula too.
+    assert (rows[0]["person_name"], rows[0]["petitioner_name"]) == ("'\t=1+2", "'\r=cmd|' /C calc'!A0")
+
+
+def test_the_dashboard_migration_downgrades_without_losing_notifications(tmp_path):
+    """SQLite rebuilds the leads table to drop a column; with foreign keys on, that must not
+    cascade into the notifications of every lead."""
+    from bot.backoffice.db import make_engine, migrate
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'intake.db'}")
+    migrate(engine)
+    IntakeStore(engine).save_lead(lead(), "s", ["email"])
+    migrate_down(engine, "0004")
+    with engine.connect() as connection:
+        assert connection.execute(text("select count(*) from notifications")).scalar() == 1
+        assert connection.execute(text("select count(*) from leads")).scalar() == 1
 
 
 def test_delete_and_erase_a_conversation(store, engine):

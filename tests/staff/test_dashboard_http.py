@@ -1,6 +1,7 @@
 """The staff dashboard over plain HTTP (no browser, no assistant): the real app on a free port with a
 real SQLite database, for what a browser test cannot see or would spend long on."""
 
+import datetime as dt
 import html
 import http.cookiejar
 import re
@@ -13,8 +14,10 @@ import pytest
 from bot.backoffice.db import make_engine, migrate
 from bot.backoffice.intake import IntakeStore
 from bot.backoffice.summary import case_summary
+from bot.staff.app import _sources_cited, web_link
+from bot.staff.conversations import Message
 from scripts.serve import running_dashboard
-from tests.common import add_staff_account, lead, unused_port
+from tests.common import add_staff_account, lead, refusing_port, unused_port
 
 PASSWORD = "correct horse battery staple"
 
@@ -59,12 +62,14 @@ def dashboard(tmp_path_factory):
         "BOT_TODAY": "2026-06-15",
         "DATABASE_URL": f"sqlite:///{workdir / 'intake.db'}",
         "TRACKER_DATABASE_URL": f"sqlite:///{workdir / 'conversations.db'}",
-        "NLU_REVIEW_FILE": str(workdir / "review.yml"),
     }
     engine = make_engine(env["DATABASE_URL"])
     migrate(engine)
     answers = lead(conversation_id="rest-a", person_name="Ravi Kumar")
     IntakeStore(engine).save_lead(answers, case_summary(answers), [])
+    # Urgent on the day of intake; with BOT_TODAY far before its deadline, "later" now.
+    was_urgent = lead(conversation_id="rest-b", person_name="Mei Chen", urgency="within_30_days")
+    IntakeStore(engine).save_lead(was_urgent, case_summary(was_urgent), [])
     for email in ("a@firm.example", "b@firm.example", "c@firm.example", "d@firm.example"):
         add_staff_account(env, email, "attorney", PASSWORD)
     port = unused_port()
@@ -141,8 +146,110 @@ def test_bad_input_gets_a_clear_answer(dashboard):
     assert browser.request("/leads/99999")[0] == 404
     assert browser.request("/leads/99999/status", {"status": "closed", "csrf": token})[0] == 404
     status, _, page = browser.request(
-        "/unanswered/review", {"decision": "intent", "intent": "no_such", "text": "hi", "csrf": token}
+        "/unanswered/review", {"decision": "intent", "intent": "no_such", "key": "k", "csrf": token}
     )
     assert status == 400 and "Choose one of the assistant's intents" in page
     assert browser.request("/analytics?from=yesterday")[0] == 200
+    status, _, page = browser.request("/analytics?from=0001-01-01&to=9999-12-31")
+    assert status == 200 and "At most 366 days at a time" in page
     assert browser.request("/unanswered?days=lots")[0] == 200
+
+
+def test_an_x_real_ip_that_is_not_an_address_is_not_believed(dashboard):
+    base, engine = dashboard
+    Browser(base).sign_in("nobody@firm.example", "wrong password!", headers={"X-Real-IP": "not-an-ip, 1.2.3.4"})
+    with engine.connect() as connection:
+        addresses = connection.exec_driver_sql(
+            "select address from login_attempts where email = 'nobody@firm.example'"
+        ).scalars()
+        assert list(addresses) == ["127.0.0.1"]
+
+
+def test_a_csrf_token_with_any_characters_is_refused_politely(dashboard):
+    base, engine = dashboard
+    browser = Browser(base)
+    browser.sign_in("d@firm.example")
+    lead_id = IntakeStore(engine).leads()[0].id
+    assert browser.request(f"/leads/{lead_id}/status", {"status": "closed", "csrf": "é"})[0] == 403
+    _, _, page = Browser(base).request("/login")
+    assert Browser(base).request("/login", {"csrf": "é", "email": "x@y.z", "password": "p"})[0] == 403
+
+
+def test_signing_in_returns_to_the_filtered_page_asked_for(dashboard):
+    base, _ = dashboard
+    browser = Browser(base)
+    status, headers, _ = browser.request("/leads?channel=telegram&q=ravi")
+    assert (status, headers["Location"]) == (302, "/login?next=%2Fleads%3Fchannel%3Dtelegram%26q%3Dravi")
+    _, _, page = browser.request(headers["Location"])
+    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    next_path = re.search(r'name="next" value="([^"]+)"', page).group(1)
+    form = {"csrf": token, "email": "a@firm.example", "password": PASSWORD, "next": next_path}
+    status, headers, _ = browser.request("/login", form)
+    assert (status, headers["Location"]) == (302, "/leads?channel=telegram&q=ravi")
+
+
+def test_the_cookie_is_secure_when_the_proxy_in_front_says_https_whatever_the_host(dashboard):
+    """A proxy that passes its own Host (127.0.0.1) must not make the session cookie plain-text."""
+    base, _ = dashboard
+    _, headers, _ = Browser(base).sign_in("a@firm.example", headers={"X-Forwarded-Proto": "https"})
+    session = next(cookie for cookie in headers.get_all("Set-Cookie") if cookie.startswith("staff_session="))
+    assert "Secure" in session
+
+
+def test_urgent_cases_per_day_count_the_urgency_at_intake(dashboard):
+    """A past day's count does not change as deadlines come and go."""
+    base, _ = dashboard
+    browser = Browser(base)
+    browser.sign_in("b@firm.example")
+    today = dt.date.today()  # the day the leads were stored (the machine's date)
+    _, _, page = browser.request(f"/analytics?from={today}&to={today}")
+    urgent = page[page.index("Urgent cases per day") :]
+    assert f"<td>{today}</td><td>1</td>" in urgent  # "rest-b": urgent at intake, later today
+
+
+def test_only_web_addresses_become_links():
+    assert web_link("https://travel.state.gov/x") == "https://travel.state.gov/x"
+    assert web_link(" HTTP://example.org ") == "HTTP://example.org"
+    for unsafe in ["javascript:alert(1)", " javascript:alert(1)", "data:text/html,x", "//evil.example", None, 42]:
+        assert web_link(unsafe) is None
+
+
+def test_the_sources_cited_survive_cards_of_any_shape():
+    at = dt.datetime(2026, 6, 15, tzinfo=dt.timezone.utc)
+    messages = [
+        Message("rest-a", at, "assistant", "", custom={"type": "sources", "sources": "not a list"}),
+        Message("rest-a", at, "assistant", "", custom={"type": "sources", "sources": ["text", {"url": "x"}]}),
+        Message("rest-a", at, "assistant", "", custom={"type": "sources", "sources": [{"title": "9 FAM", "url": "u"}]}),
+    ]
+    assert _sources_cited(messages) == [{"title": "9 FAM", "url": "u"}]
+
+
+@pytest.fixture(scope="module")
+def dashboard_without_transcripts(tmp_path_factory):
+    """The dashboard while the transcripts' database does not answer."""
+    workdir = tmp_path_factory.mktemp("dashboard-no-tracker")
+    with refusing_port() as port_of_nothing:
+        env = {
+            "DATABASE_URL": f"sqlite:///{workdir / 'intake.db'}",
+            "TRACKER_DATABASE_URL": f"postgresql://postgres@127.0.0.1:{port_of_nothing}/rasa",
+        }
+        engine = make_engine(env["DATABASE_URL"])
+        migrate(engine)
+        answers = lead(conversation_id="rest-a")
+        IntakeStore(engine).save_lead(answers, case_summary(answers), [])
+        add_staff_account(env, "a@firm.example", "attorney", PASSWORD)
+        port = unused_port()
+        with open(workdir / "dashboard.log", "w") as log, running_dashboard(port, env=env, log=log):
+            yield f"http://127.0.0.1:{port}", engine
+
+
+def test_a_lead_can_be_worked_on_while_its_transcript_cannot_be_read(dashboard_without_transcripts):
+    base, engine = dashboard_without_transcripts
+    browser = Browser(base)
+    browser.sign_in("a@firm.example")
+    lead_id = IntakeStore(engine).leads()[0].id
+    status, _, page = browser.request(f"/leads/{lead_id}")
+    assert status == 200 and "could not be read just now" in page and "Summary sent to the attorney" in page
+    form = {"status": "contacted", "expected": "new", "csrf": browser.csrf(f"/leads/{lead_id}")}
+    assert browser.request(f"/leads/{lead_id}/status", form)[0] == 302
+    assert IntakeStore(engine).lead(lead_id).status == "contacted"

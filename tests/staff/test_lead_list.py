@@ -36,7 +36,7 @@ def leads(store):
         deadline=None,
         kind="callback",
     )
-    store.set_status(1, "booked")
+    store.set_status(1, "booked", "ana@firm.example", expected="new")
     return store.leads()
 
 
@@ -81,13 +81,19 @@ def test_a_callback_is_due_within_the_promised_office_hours():
     assert callback_due(saturday, firm) == monday_9am + dt.timedelta(hours=2)
     naive_from_sqlite = dt.datetime(2026, 6, 20, 15, 0)
     assert callback_due(naive_from_sqlite, firm) == monday_9am + dt.timedelta(hours=2)
+    # Office hours only: Friday 16:30 leaves half an hour that day, the rest on Monday.
+    friday_4_30pm = dt.datetime(2026, 6, 19, 20, 30, tzinfo=dt.timezone.utc)
+    assert callback_due(friday_4_30pm, firm) == monday_9am + dt.timedelta(hours=1, minutes=30)
+    # Across the change to daylight saving time (8 March 2026 in New York).
+    friday_before = dt.datetime(2026, 3, 6, 21, 30, tzinfo=dt.timezone.utc)  # 16:30 EST
+    assert callback_due(friday_before, firm) == dt.datetime(2026, 3, 9, 14, 30, tzinfo=dt.timezone.utc)  # 10:30 EDT
 
 
 def test_follow_ups_list_open_callbacks_and_failing_notifications(store, leads):
     firm = load_firm({})
     found = follow_ups(store, firm, dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=10))
     assert [(c.lead.person_name, c.overdue) for c in found.callbacks] == [("Ana Souza", True)]
-    store.set_status(3, "contacted")
+    store.set_status(3, "contacted", "ana@firm.example", expected="new")
     assert follow_ups(store, firm, dt.datetime.now(dt.timezone.utc)).callbacks == []
     answers = lead(conversation_id="c4")
     lead_id = store.save_lead(answers, case_summary(answers), ["email"])

@@ -1,26 +1,24 @@
 """Unanswered messages: which they are, how they are grouped, and the review file for training."""
 
 import datetime as dt
-import fcntl
 import hashlib
 import random
-import threading
-from pathlib import Path
 
 import pytest
 import yaml
 
 from bot.staff.conversations import APPLICANT, ASSISTANT, Message
 from bot.staff.unanswered import (
+    MAX_GROUPED,
     REVIEW_BELOW,
-    TRAINING_DATA_DIR,
-    append_for_review,
+    FiledMessage,
     group_messages,
     is_unanswered,
     message_key,
     needs_review,
+    review_file,
+    to_review,
 )
-from tests.common import wait_until
 
 START = dt.datetime(2026, 6, 10, 9, 0, tzinfo=dt.timezone.utc)
 WHEN = dt.datetime(2026, 6, 15, 14, 30, tzinfo=dt.timezone.utc)
@@ -177,12 +175,13 @@ AWKWARD = [
 ]
 
 
-def test_awkward_texts_read_back_exactly_from_the_review_file(tmp_path):
-    path = tmp_path / "review" / "nlu_for_review.yml"
-    for number, message in enumerate(AWKWARD):
-        append_for_review(path, message, "ask_deadline", f"maria{number}@firm.example: paralegal", WHEN)
-    content = path.read_text(encoding="utf-8")
-    assert content.startswith("# ") and content.count("Rasa does not read this file") == 1
+def test_awkward_texts_read_back_exactly_from_the_review_file():
+    entries = [
+        FiledMessage("ask_deadline", message, f"maria{number}@firm.example: paralegal", WHEN)
+        for number, message in enumerate(AWKWARD)
+    ]
+    content = review_file(entries)
+    assert content.startswith("# ") and "Not training data" in content
     items = yaml.safe_load(content)
     assert [item["text"] for item in items] == AWKWARD
     assert items[0] == {
@@ -191,77 +190,13 @@ def test_awkward_texts_read_back_exactly_from_the_review_file(tmp_path):
         "reviewed_by": "maria0@firm.example: paralegal",
         "reviewed_at": "2026-06-15T14:30:00+00:00",
     }
+    assert yaml.safe_load(review_file([])) == []
 
 
-def test_an_append_after_a_hand_edit_without_a_final_newline_still_reads(tmp_path):
-    path = tmp_path / "nlu_for_review.yml"
-    path.write_text('# checked by J.\n- intent: greet\n  text: "hello"', encoding="utf-8")
-    append_for_review(path, "good morning", "greet", "maria@firm.example", WHEN)
-    assert [item["text"] for item in yaml.safe_load(path.read_text(encoding="utf-8"))] == ["hello", "good morning"]
-
-
-def test_two_threads_appending_at_once_lose_nothing(tmp_path):
-    path = tmp_path / "nlu_for_review.yml"
-    start = threading.Barrier(2)
-    failures = []
-
-    def append_many(reviewer):
-        try:
-            start.wait()
-            for number in range(150):
-                append_for_review(
-                    path, f'{reviewer} question {number}: "why?"\n- really', "ask_options", reviewer, WHEN
-                )
-        except Exception as error:  # reported by the assertion below
-            failures.append(error)
-
-    threads = [threading.Thread(target=append_many, args=(name,)) for name in ("ana", "ben")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
-    content = path.read_text(encoding="utf-8")
-    assert content.count("Rasa does not read this file") == 1
-    texts = [item["text"] for item in yaml.safe_load(content)]
-    assert sorted(texts) == sorted(
-        f'{name} question {number}: "why?"\n- really' for name in ("ana", "ben") for number in range(150)
-    )
-
-
-def someone_waits_to_lock(path: Path) -> bool:
-    """Whether a process waits for a lock on the file (Linux lists waiting requests with "->")."""
-    inode = f":{path.stat().st_ino}"
-    for line in Path("/proc/locks").read_text().splitlines():
-        fields = line.split()
-        if "->" in fields and fields[-3].endswith(inode):
-            return True
-    return False
-
-
-def test_an_append_waits_while_another_writer_holds_the_files_lock(tmp_path):
-    path = tmp_path / "nlu_for_review.yml"
-    path.write_text("# the review file\n", encoding="utf-8")
-    with open(path, "a", encoding="utf-8") as other_writer:
-        fcntl.flock(other_writer, fcntl.LOCK_EX)
-        appending = threading.Thread(
-            target=append_for_review, args=(path, "how long?", "ask_processing_time", "ana", WHEN)
-        )
-        appending.start()
-        wait_until(lambda: someone_waits_to_lock(path), timeout=10, what="the append waiting for the lock")
-        other_writer.write("# written by the other writer\n")
-        other_writer.flush()
-        fcntl.flock(other_writer, fcntl.LOCK_UN)
-    appending.join()
-    lines = path.read_text(encoding="utf-8").splitlines()
-    assert lines[:3] == ["# the review file", "# written by the other writer", '- intent: "ask_processing_time"']
-
-
-def test_the_review_file_is_never_put_where_rasa_trains(tmp_path):
-    inside = TRAINING_DATA_DIR / "nlu" / "reviewed.yml"
-    with pytest.raises(ValueError, match="must not be in"):
-        append_for_review(inside, "how long?", "ask_processing_time", "maria@firm.example", WHEN)
-    assert not inside.exists()
-    with pytest.raises(ValueError, match="needs its text and an intent"):
-        append_for_review(tmp_path / "review.yml", "   ", "ask_processing_time", "maria@firm.example", WHEN)
-    assert not (tmp_path / "review.yml").exists()
+def test_only_the_newest_messages_waiting_for_a_decision_are_grouped():
+    messages = [asked(f"question {n}", minutes=n) for n in range(5)]
+    decided = {message_key("question 4")}
+    waiting = to_review(messages + [asked("fine", intent="ask_deadline", confidence=0.99)], decided)
+    assert [m.text for m in waiting] == ["question 3", "question 2", "question 1", "question 0"]
+    many = [asked(f"q{n}", minutes=n, intent="out_of_scope", confidence=1.0) for n in range(MAX_GROUPED + 5)]
+    assert len(to_review(many, set())) == MAX_GROUPED and to_review(many, set())[0].text == f"q{MAX_GROUPED + 4}"

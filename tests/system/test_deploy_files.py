@@ -1,8 +1,10 @@
 """The deployment files keep the action server private (no Docker or Kubernetes here,
 so their shape is checked as text and YAML; make run-cluster runs the same nginx rules)."""
 
+import ipaddress
 import json
 import re
+from urllib.parse import urlsplit
 
 import yaml
 from rasa.core.utils import read_endpoints_from_path
@@ -176,9 +178,11 @@ def test_the_staff_dashboard_has_its_own_nginx_server_with_tls_on_its_own_host_n
     for directive in ("ssl_certificate", "ssl_certificate_key"):
         [path] = nginx_directives(staff, directive)
         assert path.startswith("/etc/nginx/certs/") and path not in nginx_directives(public, directive)
-    # Only the dashboard behind it, told the browser's host, address and scheme.
-    assert set(nginx_directives(staff, "proxy_pass")) == {"http://staff"}
-    assert re.search(r"upstream staff \{ server staff:8000; \}", conf)
+    # Only the dashboard behind it (found per request: see the test below), told the browser's
+    # host, address and scheme.
+    variable, upstream = nginx_staff_upstream()
+    assert set(nginx_directives(staff, "proxy_pass")) == {variable}
+    assert urlsplit(upstream).port == 8000 and urlsplit(upstream).hostname.startswith("staff")
     # X-Real-IP: the dashboard's own sign-in limits per address; nginx sets it, the client cannot.
     for header in (
         "Host $host",
@@ -199,7 +203,7 @@ def test_the_staff_dashboard_has_its_own_nginx_server_with_tls_on_its_own_host_n
     assert {"zone=per_address burst=50 nodelay", "zone=staff_login burst=5 nodelay"} == set(
         nginx_directives(login, "limit_req")
     )
-    assert nginx_directives(login, "proxy_pass") == ["http://staff"]
+    assert nginx_directives(login, "proxy_pass") == [variable]
     assert "limit_req zone=per_address burst=50 nodelay;" in staff[: staff.index("location")]
 
 
@@ -228,7 +232,7 @@ def test_compose_runs_the_staff_dashboard_unpublished_healthchecked_and_not_as_r
     # Reached only through nginx: no port of its own on the host.
     assert "ports" not in staff and staff["expose"] == ["8000"]
     assert services["nginx"]["ports"] == ["80:80", "443:443"]
-    assert "staff" in services["nginx"]["depends_on"]  # nginx resolves its upstreams when it starts
+    assert "staff" not in services["nginx"]["depends_on"]  # the bot's nginx starts without it
     test = staff["healthcheck"]["test"]
     assert test[0] == "CMD" and "http://127.0.0.1:8000/health" in test[-1]
     # Never root: the image's USER, and the service's own.
@@ -241,6 +245,95 @@ def test_compose_runs_the_staff_dashboard_unpublished_healthchecked_and_not_as_r
         assert environment[name] == services["purge"]["environment"][name], name
     assert "${POSTGRES_PASSWORD}" in environment["DATABASE_URL"]
     assert staff["depends_on"]["tracker-init"] == {"condition": "service_completed_successfully"}
+
+
+def compose_networks(service):
+    """The networks of a compose service, each with its settings (a service that names none is
+    on "default", the project's network, as are postgres, rasa and the action servers)."""
+    networks = service.get("networks", ["default"])
+    if isinstance(networks, list):
+        return {name: {} for name in networks}
+    return {name: settings or {} for name, settings in networks.items()}
+
+
+def nginx_staff_upstream():
+    """The staff server's `set $variable http://...;`: what its proxy_pass names, found per request."""
+    staff = nginx_servers()["staff"]
+    [variable] = set(nginx_directives(staff, "proxy_pass"))
+    [value] = [v.split()[1] for v in nginx_directives(staff, "set") if v.split()[0] == variable]
+    return variable, value
+
+
+def test_the_staff_dashboard_trusts_x_real_ip_only_from_nginx_on_a_network_of_their_own():
+    # Whoever the dashboard trusts can name any client address in X-Real-IP (and so escape the
+    # sign-in limits per address): nginx only, never rasa, the action servers or the others.
+    compose = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text())
+    services = compose["services"]
+    trusted = [
+        ipaddress.ip_network(part.strip(), strict=False)
+        for part in services["staff"]["environment"]["STAFF_TRUSTED_PROXIES"].split(",")
+    ]
+    broader = [str(network) for network in trusted if network.num_addresses > 1]
+    assert not broader, f"STAFF_TRUSTED_PROXIES trusts whole networks: {broader}"
+    networks = {name: compose_networks(service) for name, service in services.items()}
+    members = {}
+    for name, joined in networks.items():
+        for network in joined:
+            members.setdefault(network, set()).add(name)
+    [proxy_network] = [network for network, names in members.items() if names == {"nginx", "staff"}]
+    for name in ("rasa", "actions", "postgres", "redis"):
+        assert proxy_network not in networks[name], name
+    # nginx's own fixed address there, in the network's subnet and outside the range Docker
+    # hands out by itself (or the staff container, now started without nginx, could take it).
+    address = ipaddress.ip_address(networks["nginx"][proxy_network]["ipv4_address"])
+    [pool] = compose["networks"][proxy_network]["ipam"]["config"]
+    assert address in ipaddress.ip_network(pool["subnet"])
+    assert "ip_range" in pool and address not in ipaddress.ip_network(pool["ip_range"])
+    assert trusted == [ipaddress.ip_network(address)]
+    # The dashboard still reaches its database, on the network it shares with postgres.
+    assert set(networks["staff"]) & set(networks["postgres"])
+    # nginx must connect from that address: it finds the dashboard by a name that only the
+    # proxy network answers (the service name "staff" is on both networks they share, and
+    # a connection over the other one would come from an address the dashboard does not trust).
+    _, upstream = nginx_staff_upstream()
+    host = urlsplit(upstream).hostname
+    assert host in networks["staff"][proxy_network].get("aliases", [])
+    assert host not in services
+    for name, joined in networks.items():
+        for network, settings in joined.items():
+            if (name, network) != ("staff", proxy_network):
+                assert host not in settings.get("aliases", []), (name, network)
+
+
+def test_the_bot_nginx_starts_without_the_staff_dashboard():
+    # nginx resolves an upstream's names once, when it starts, and does not start when one is
+    # not found: a name in a variable is resolved per request, by the resolver, so the bot's
+    # nginx starts (and serves the bot) whether or not the dashboard's container is up.
+    conf = (DEPLOY / "nginx.conf").read_text()
+    staff = nginx_servers()["staff"]
+    passes = nginx_directives(staff, "proxy_pass")
+    assert passes and all(p.startswith("$") for p in passes), passes
+    variable, upstream = nginx_staff_upstream()
+    # No URI part: with a variable, nginx passes the request's URI as the client sent it, as
+    # `proxy_pass http://staff;` did (for /login as for every page).
+    assert re.fullmatch(r"http://[a-z][a-z0-9-]*:8000", upstream), upstream
+    host = urlsplit(upstream).hostname
+    for servers in re.findall(r"\bupstream\s+\S+\s*\{([^}]*)\}", conf):
+        assert not re.search(rf"\bserver\s+{host}\b", servers), servers
+    # The resolver: Docker's own DNS, answers kept briefly (a restarted container's new
+    # address is found), IPv4 only (the compose networks have no IPv6).
+    outside_servers = conf
+    for block in server_blocks(conf):
+        outside_servers = outside_servers.replace(block, "")
+    [resolver] = nginx_directives(staff, "resolver") or nginx_directives(outside_servers, "resolver")
+    arguments = resolver.split()
+    assert arguments[0] == "127.0.0.11" and "ipv6=off" in arguments
+    [valid] = [a for a in arguments if a.startswith("valid=")]
+    assert re.fullmatch(r"valid=\d+s", valid) and int(valid[6:-1]) <= 30
+    # And compose starts nginx without waiting for the dashboard.
+    depends_on = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text())["services"]["nginx"]["depends_on"]
+    assert "staff" not in depends_on
+    assert {"rasa", "actions"} <= set(depends_on)
 
 
 def test_kubernetes_runs_the_staff_dashboard_probed_on_health_and_not_as_root():
@@ -308,31 +401,3 @@ def test_kubernetes_reaches_the_staff_dashboard_only_through_its_own_tls_host():
             "podSelector": {"matchLabels": {"app.kubernetes.io/name": "ingress-nginx"}},
         }
     ]
-
-
-def test_the_dashboards_review_file_is_on_a_volume_its_user_can_write():
-    # Messages staff file for the next training round go to NLU_REVIEW_FILE: the image's /app
-    # belongs to root, and a container's own files are lost when it is replaced.
-    dockerfile = (DEPLOY / "Dockerfile").read_text()
-    user = re.findall(r"(?m)^USER\s+(\S+)", dockerfile)[-1]
-    compose = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text())
-    staff = compose["services"]["staff"]
-    folder = staff["environment"]["NLU_REVIEW_FILE"].rsplit("/", 1)[0]
-    [volume] = [v for v in staff["volumes"] if v.split(":")[1] == folder]
-    assert volume.split(":")[0] in compose["volumes"]  # a named volume: it starts with the folder's owner
-    assert re.search(rf"(?m)^RUN mkdir -p {folder.removeprefix('/app/')} && chown {user} ", dockerfile)
-    assert dockerfile.index("chown") < dockerfile.index(f"USER {user}")
-    assert re.search(r"(?m)^WORKDIR /app$", dockerfile)
-    documents = kubernetes_documents()
-    pod = next(d for d in documents if d["kind"] == "Deployment" and d["metadata"]["name"] == "staff")["spec"]
-    [container] = pod["template"]["spec"]["containers"]
-    env = {e["name"]: e["value"] for e in container["env"]}
-    assert env["NLU_REVIEW_FILE"].rsplit("/", 1)[0] == folder
-    [mount] = [m for m in container["volumeMounts"] if m["mountPath"] == folder]
-    [volume] = [v for v in pod["template"]["spec"]["volumes"] if v["name"] == mount["name"]]
-    claims = {d["metadata"]["name"]: d for d in documents if d["kind"] == "PersistentVolumeClaim"}
-    claim = claims[volume["persistentVolumeClaim"]["claimName"]]
-    assert pod["template"]["spec"]["securityContext"]["fsGroup"] == int(user)
-    # One pod at a time on a ReadWriteOnce volume: no second replica, no overlap when updated.
-    if claim["spec"]["accessModes"] == ["ReadWriteOnce"]:
-        assert pod["replicas"] == 1 and pod["strategy"] == {"type": "Recreate"}

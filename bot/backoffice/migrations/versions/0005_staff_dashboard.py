@@ -71,12 +71,17 @@ def upgrade() -> None:
     op.create_table(
         "unanswered_reviews",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("message_key", sa.String(64), nullable=False, unique=True),
+        sa.Column("message_key", sa.String(64), nullable=False),
+        sa.Column("conversation_id", sa.String(255), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
         sa.Column("decision", sa.String(20), nullable=False),
         sa.Column("intent", sa.String(80)),
         sa.Column("reviewed_by", sa.String(254), nullable=False),
         sa.Column("reviewed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.UniqueConstraint("message_key", "conversation_id"),
     )
+    op.create_index("ix_unanswered_reviews_message_key", "unanswered_reviews", ["message_key"])
+    op.create_index("ix_unanswered_reviews_conversation_id", "unanswered_reviews", ["conversation_id"])
 
 
 def downgrade() -> None:
@@ -89,5 +94,12 @@ def downgrade() -> None:
         "lead_notes",
     ):
         op.drop_table(table)
+    # SQLite drops a column by rebuilding the table: with foreign keys on, dropping the old
+    # leads table would delete every notification (ON DELETE CASCADE).
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        op.execute("PRAGMA foreign_keys=OFF")
     with op.batch_alter_table("leads") as leads:
         leads.drop_column("status")
+    if sqlite:
+        op.execute("PRAGMA foreign_keys=ON")
