@@ -32,7 +32,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.backoffice import log_privacy
-from bot.backoffice.accounts import Accounts, SignedIn
+from bot.backoffice.accounts import SESSION_HOURS, Accounts, SignedIn
 from bot.backoffice.db import database_url, make_engine, migrate
 from bot.backoffice.erasure import erase
 from bot.backoffice.intake import IntakeStore, StatusChanged
@@ -51,14 +51,13 @@ LOGIN_CSRF_COOKIE = "staff_login_csrf"
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]", "::1")
 MAX_NOTE_LENGTH = 4000
 MAX_ANALYTICS_DAYS = 366  # a year at a time: longer ranges cost seconds and megabytes
-NOTE_PREVIEW_LIMIT = 200
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "Pragma": "no-cache",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
-    # Charts are inline SVG; no script runs anywhere.
+    # No script runs anywhere; the charts are images (data: URLs), styles come from /static only.
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'"
     ),
@@ -268,7 +267,7 @@ def login_page(request: Request, dashboard: Dashboard) -> HTTPResponse:
     if result.token is None:
         return _login_form(request, dashboard, next_path, "Wrong email or password.", 401)
     response = redirect(next_path)
-    _set_cookie(response, request, dashboard.proxies, SESSION_COOKIE, result.token, 8 * 3600)
+    _set_cookie(response, request, dashboard.proxies, SESSION_COOKIE, result.token, SESSION_HOURS * 3600)
     _set_cookie(response, request, dashboard.proxies, LOGIN_CSRF_COOKIE, "", 0)  # spent
     return response
 
