@@ -76,7 +76,7 @@ eval: $(STAMP)  ## NLU scores on the test, dev and old held-out sets
 golden: $(STAMP)  ## Rewrite the golden engine answers after a deliberate change (review the diff)
 	UPDATE_GOLDEN=1 $(BIN)/pytest -q tests/rules/test_golden_answers.py
 
-bench: $(STAMP) $(MODEL)  ## Latency, throughput, memory and training time
+bench: $(STAMP) $(MODEL)  ## Latency, throughput and memory beside the `rasa init` example bot, training time
 	$(BIN)/python -m scripts.bench
 
 # Staff command line: make staff ARGS="leads list" (see README).

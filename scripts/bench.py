@@ -1,57 +1,46 @@
-"""`make bench`: speed and memory of the assistant, printed as figures.
+"""`make bench`: speed and memory of the assistant beside the `rasa init` example bot, printed as figures.
 
-- time from starting both servers to the first answer;
-- REST latency p50/p95/p99 over 200 sequential messages (custom actions included);
-- throughput and latency with 8 concurrent conversations;
-- resident memory of the Rasa server and the action server;
-- answer lengths as a phone reader meets them (scripts/answer_lengths.py);
-- training time from scratch (skip with --no-training).
+Both bots run on this machine in this run, trained with the project's Rasa, and get the same
+client and the same load over REST: 4-message conversations, 240 messages one at a time,
+then 8 senders at once. Printed: p50/p95 latency and throughput at 1 and 8 concurrent for
+each bot and the ratios (ours / example), resident memory, time from start to the first
+answer, the answer-length report (scripts/answer_lengths.py) and the training time from
+scratch (skip with --no-training). A plot goes to results/bench.png, the numbers to
+results/bench.json.
 """
 
 import argparse
+import json
+import os
 import statistics
 import subprocess
 import tempfile
 import threading
 import time
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from scripts import answer_lengths
-from scripts.serve import BIN, ROOT, rest_reply, running_servers
+from scripts.serve import BIN, ROOT, rest_reply, running_servers, stop, wait_until_up
 
-RASA_PORT, ACTIONS_PORT = 5205, 5255
-# A realistic mix: status, 221(g), deadline (with a date), follow-ups, small talk.
-MESSAGES = [
+RASA_PORT, ACTIONS_PORT, EXAMPLE_PORT = 5205, 5255, 5265
+RESULTS = ROOT / "results"
+# The load both bots get: each conversation sends these four (a greeting, two questions, thanks).
+CONVERSATION = [
     "hi",
     "my ceac status says refused, what now?",
-    "what is administrative processing",
     "got a 221g letter dated 3 March 2026, when is my deadline?",
-    "and what if i miss it?",
-    "stuck in AP for 47 days in mumbai, is that normal?",
-    "which documents do i need to submit and where",
-    "can i appeal a 221g or contact my congressman",
-    "i got 214b, can i just send more documents?",
     "thanks",
 ]
+SEQUENTIAL_CONVERSATIONS = 60  # 240 messages, one at a time
+CONCURRENT_SENDERS, CONVERSATIONS_PER_SENDER = 8, 8  # 256 messages, 8 at a time
 
 
 def percentile(values, fraction):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
-
-
-def replies_to(sender, message):
-    replies = rest_reply(RASA_PORT, sender, message, timeout=120)
-    if not replies:
-        raise RuntimeError(f"no reply to {message!r}")
-    return replies
-
-
-def say(sender, message):
-    """Seconds from sending the message to the whole reply."""
-    started = time.perf_counter()
-    replies_to(sender, message)
-    return time.perf_counter() - started
 
 
 def rss_mb(pid):
@@ -75,15 +64,75 @@ def run_concurrently(work, count):
     return time.perf_counter() - began
 
 
-def describe(name, latencies):
+def figures(latencies, wall):
     ms = [1000 * x for x in latencies]
-    print(
-        f"{name}: n={len(ms)}  p50 {percentile(ms, 0.5):.1f} ms  p95 {percentile(ms, 0.95):.1f} ms  "
-        f"p99 {percentile(ms, 0.99):.1f} ms  mean {statistics.mean(ms):.1f} ms"
-    )
+    return {
+        "messages": len(ms),
+        "p50": percentile(ms, 0.5),
+        "p95": percentile(ms, 0.95),
+        "p99": percentile(ms, 0.99),
+        "mean": statistics.mean(ms),
+        "throughput": len(ms) / wall,
+    }
 
 
-def bench_servers(workdir: Path):
+def measure(port: int, name: str) -> dict:
+    """The load on the bot at `port`: {"1": figures, "8": figures}."""
+
+    def say(sender, message):
+        started = time.perf_counter()
+        if not rest_reply(port, sender, message, timeout=120):
+            raise RuntimeError(f"{name}: no reply to {message!r}")
+        return time.perf_counter() - started
+
+    for message in CONVERSATION:  # warm-up: first-use costs are not what this measures
+        say(f"{name}-warmup", message)
+    began = time.perf_counter()
+    sequential = [say(f"{name}-seq-{n}", message) for n in range(SEQUENTIAL_CONVERSATIONS) for message in CONVERSATION]
+    result = {"1": figures(sequential, time.perf_counter() - began)}
+    latencies, lock = [], threading.Lock()
+
+    def sender(number):
+        for conversation in range(CONVERSATIONS_PER_SENDER):
+            for message in CONVERSATION:
+                elapsed = say(f"{name}-conc-{number}-{conversation}", message)
+                with lock:
+                    latencies.append(elapsed)
+
+    result["8"] = figures(latencies, run_concurrently(sender, CONCURRENT_SENDERS))
+    return result
+
+
+@contextmanager
+def running_example_bot(port: int) -> Iterator[subprocess.Popen]:
+    """The `rasa init` example bot, created and trained in a temporary folder with the project's Rasa."""
+    with tempfile.TemporaryDirectory(prefix="rasa-init-") as directory:
+        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "RASA_TELEMETRY_ENABLED": "false"}
+        print("Creating and training the `rasa init` example bot (about a minute)...", flush=True)
+        subprocess.run(
+            [str(BIN / "rasa"), "init", "--no-prompt", "--init-dir", directory],
+            cwd=directory,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        process = subprocess.Popen(
+            [str(BIN / "rasa"), "run", "--port", str(port)],
+            cwd=directory,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            wait_until_up(f"http://localhost:{port}/webhooks/rest/", process, "example bot", 300, None)
+            yield process
+        finally:
+            stop(process)
+
+
+def bench_ours(workdir: Path) -> tuple[dict, dict]:
     started = time.perf_counter()
     with (
         open(workdir / "servers.log", "w") as log,
@@ -96,30 +145,62 @@ def bench_servers(workdir: Path):
             env={"BOT_TODAY": "2026-06-15", "MESSAGES_PER_ADDRESS_PER_MINUTE": "0"},
         ) as processes,
     ):
-        say("bench-first", "hello")
-        print(f"Start to first answer: {time.perf_counter() - started:.1f} s")
-        say("bench-warmup", MESSAGES[3])
-
-        sequential = [say(f"bench-seq-{i // len(MESSAGES)}", MESSAGES[i % len(MESSAGES)]) for i in range(200)]
-        describe("Sequential, 200 messages", sequential)
-
-        latencies, lock = [], threading.Lock()
-
-        def conversation(number):
-            for i in range(25):
-                elapsed = say(f"bench-conc-{number}", MESSAGES[i % len(MESSAGES)])
-                with lock:
-                    latencies.append(elapsed)
-
-        wall = run_concurrently(conversation, 8)
-        describe("8 concurrent conversations, 200 messages", latencies)
-        print(f"Throughput with 8 concurrent conversations: {len(latencies) / wall:.1f} messages/s")
-        for name, process in processes.items():
-            print(f"Resident memory, {name} server: {rss_mb(process.pid):.0f} MB")
-        print(answer_lengths.report(answer_lengths.measure(replies_to)))
+        rest_reply(RASA_PORT, "bench-first", "hello", timeout=120)
+        first_answer = time.perf_counter() - started
+        result = measure(RASA_PORT, "ours")
+        memory = {f"{name} server": rss_mb(process.pid) for name, process in processes.items()}
+        lengths = answer_lengths.report(answer_lengths.measure(lambda s, m: rest_reply(RASA_PORT, s, m, timeout=120)))
+    return result, {"memory": memory, "first_answer_s": first_answer, "answer_lengths": lengths}
 
 
-def bench_training(workdir: Path):
+def bench_example() -> tuple[dict, dict]:
+    with running_example_bot(EXAMPLE_PORT) as process:
+        result = measure(EXAMPLE_PORT, "example")
+        return result, {"memory": {"Rasa server": rss_mb(process.pid)}}
+
+
+def report(results: dict, extras: dict) -> None:
+    print(f"\nSame load for both: {len(CONVERSATION)}-message conversations over REST.")
+    print(f"{'':<26}{'p50 ms':>8}{'p95 ms':>8}{'msg/s':>8}")
+    for concurrency in ("1", "8"):
+        for name in ("ours", "example"):
+            row = results[name][concurrency]
+            label = f"{name}, {concurrency} at a time"
+            print(f"{label:<26}{row['p50']:>8.1f}{row['p95']:>8.1f}{row['throughput']:>8.1f}")
+        ours, example = results["ours"][concurrency], results["example"][concurrency]
+        print(
+            f"{'ratio ours / example':<26}{ours['p50'] / example['p50']:>8.2f}{ours['p95'] / example['p95']:>8.2f}"
+            f"{ours['throughput'] / example['throughput']:>8.2f}"
+        )
+    for name, extra in extras.items():
+        print(f"Resident memory, {name}: " + ", ".join(f"{k} {v:.0f} MB" for k, v in extra["memory"].items()))
+    print(f"Start to first answer (ours): {extras['ours']['first_answer_s']:.1f} s")
+    print(extras["ours"]["answer_lengths"])
+
+
+def plot(results: dict, path: Path) -> None:
+    # matplotlib 3.5 (Rasa's pin) calls pyparsing names that newer pyparsing deprecates: noise.
+    warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"matplotlib\.")
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(10, 3.8))
+    latency, throughput = figure.subplots(1, 2)
+    names, width = ("ours", "example"), 0.35
+    for offset, name in enumerate(names):
+        xs = [i + offset * width for i in range(2)]
+        p95 = [results[name][c]["p95"] for c in ("1", "8")]
+        latency.bar(xs, p95, width, label=f"{name} p95")
+        throughput.bar(xs, [results[name][c]["throughput"] for c in ("1", "8")], width, label=name)
+    for axes, title, unit in ((latency, "p95 latency", "ms"), (throughput, "throughput", "messages/s")):
+        axes.set_xticks([i + width / 2 for i in range(2)], ["1 at a time", "8 at a time"])
+        axes.set(title=title, ylabel=unit)
+        axes.legend(fontsize=8)
+    figure.tight_layout()
+    path.parent.mkdir(exist_ok=True)
+    figure.savefig(path, dpi=110)
+
+
+def bench_training(workdir: Path) -> float:
     print("Training from scratch (rasa train --force)...", flush=True)
     started = time.perf_counter()
     subprocess.run(
@@ -129,17 +210,26 @@ def bench_training(workdir: Path):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    print(f"Training time from scratch: {time.perf_counter() - started:.0f} s")
+    seconds = time.perf_counter() - started
+    print(f"Training time from scratch: {seconds:.0f} s")
+    return seconds
 
 
-def main():
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-training", action="store_true", help="skip the training-time measurement")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    results, extras = {}, {}
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-        bench_servers(Path(tmp))
-        if not args.no_training:
-            bench_training(Path(tmp))
+        print("Our assistant (Rasa server and action server)...", flush=True)
+        results["ours"], extras["ours"] = bench_ours(Path(tmp))
+        results["example"], extras["example"] = bench_example()
+        report(results, extras)
+        plot(results, RESULTS / "bench.png")
+        training = None if args.no_training else bench_training(Path(tmp))
+    numbers = {"results": results, "extras": extras, "training_s": training}
+    (RESULTS / "bench.json").write_text(json.dumps(numbers, indent=2, default=str))
+    print(f"Plot: {RESULTS / 'bench.png'}; numbers: {RESULTS / 'bench.json'}")
 
 
 if __name__ == "__main__":

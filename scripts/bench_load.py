@@ -11,17 +11,15 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
-import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
 
-from scripts.bench import percentile, rss_mb, run_concurrently
+from scripts.bench import percentile, rss_mb, run_concurrently, running_example_bot
 from scripts.cluster import running_cluster
-from scripts.serve import BIN, ROOT, stop, wait_until_up
+from scripts.serve import ROOT
 
 CONVERSATION = [
     "hi",
@@ -109,31 +107,9 @@ def bench_cluster(replicas, levels, base_port):
 
 def bench_baseline(levels, port):
     """The `rasa init` example bot, trained and served on this machine in this run."""
-    with tempfile.TemporaryDirectory(prefix="rasa-init-") as directory:
-        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-        print("Creating and training the `rasa init` baseline bot (about a minute)...", flush=True)
-        subprocess.run(
-            [str(BIN / "rasa"), "init", "--no-prompt", "--init-dir", directory],
-            cwd=directory,
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        process = subprocess.Popen(
-            [str(BIN / "rasa"), "run", "--port", str(port)],
-            cwd=directory,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            wait_until_up(f"http://localhost:{port}/webhooks/rest/", process, "baseline bot", 300, None)
-            rows = [run_level(f"http://localhost:{port}", level) for level in levels]
-            memory = {"rasa init bot": rss_mb(process.pid)}
-        finally:
-            stop(process)
+    with running_example_bot(port) as process:
+        rows = [run_level(f"http://localhost:{port}", level) for level in levels]
+        memory = {"rasa init bot": rss_mb(process.pid)}
     return rows, memory
 
 
