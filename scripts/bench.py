@@ -1,8 +1,9 @@
 """`make bench`: speed and memory of the assistant beside the `rasa init` example bot, printed as figures.
 
-Both bots run on this machine in this run, trained with the project's Rasa, and get the same
-client and the same load over REST: 4-message conversations, 240 messages one at a time,
-then 8 senders at once. Printed: p50/p95 latency and throughput at 1 and 8 concurrent for
+Both bots run on this machine side by side in this run, the example trained with the project's
+Rasa, and get the same client and the same load over REST, in turns (so that the machine's
+state weighs on both alike): 4-message conversations, 240 messages one at a time, then 256
+from 8 senders at once. Printed: p50/p95 latency and throughput at 1 and 8 concurrent for
 each bot and the ratios (ours / example), resident memory, time from start to the first
 answer, the answer-length report (scripts/answer_lengths.py) and the training time from
 scratch (skip with --no-training). A plot goes to results/bench.png, the numbers to
@@ -36,6 +37,7 @@ CONVERSATION = [
 ]
 SEQUENTIAL_CONVERSATIONS = 60  # 240 messages, one at a time
 CONCURRENT_SENDERS, CONVERSATIONS_PER_SENDER = 8, 8  # 256 messages, 8 at a time
+CONCURRENT_ROUNDS = 2  # the 8-at-a-time load in turns: half for one bot, half for the other, twice
 
 
 def percentile(values, fraction):
@@ -76,31 +78,41 @@ def figures(latencies, wall):
     }
 
 
-def measure(port: int, name: str) -> dict:
-    """The load on the bot at `port`: {"1": figures, "8": figures}."""
+def measure(bots: dict[str, int]) -> dict[str, dict]:
+    """The load on each bot ({name: REST port}), taken in turns so that a change in the machine's
+    state (other work, CPU clock) weighs on both alike: {name: {"1": figures, "8": figures}}."""
 
-    def say(sender, message):
+    def say(port, sender, message):
         started = time.perf_counter()
         if not rest_reply(port, sender, message, timeout=120):
-            raise RuntimeError(f"{name}: no reply to {message!r}")
+            raise RuntimeError(f"no reply to {message!r} on port {port}")
         return time.perf_counter() - started
 
-    for message in CONVERSATION:  # warm-up: first-use costs are not what this measures
-        say(f"{name}-warmup", message)
-    began = time.perf_counter()
-    sequential = [say(f"{name}-seq-{n}", message) for n in range(SEQUENTIAL_CONVERSATIONS) for message in CONVERSATION]
-    result = {"1": figures(sequential, time.perf_counter() - began)}
-    latencies, lock = [], threading.Lock()
+    for name, port in bots.items():  # warm-up: first-use costs are not what this measures
+        for message in CONVERSATION:
+            say(port, f"{name}-warmup", message)
+    sequential: dict[str, list[float]] = {name: [] for name in bots}
+    for number in range(SEQUENTIAL_CONVERSATIONS):
+        for name, port in bots.items():
+            sequential[name] += [say(port, f"{name}-seq-{number}", message) for message in CONVERSATION]
+    concurrent: dict[str, list[float]] = {name: [] for name in bots}
+    walls = dict.fromkeys(bots, 0.0)
+    lock = threading.Lock()
+    for round_number in range(CONCURRENT_ROUNDS):
+        for name, port in bots.items():
 
-    def sender(number):
-        for conversation in range(CONVERSATIONS_PER_SENDER):
-            for message in CONVERSATION:
-                elapsed = say(f"{name}-conc-{number}-{conversation}", message)
-                with lock:
-                    latencies.append(elapsed)
+            def sender(number, name=name, port=port, round_number=round_number):
+                for conversation in range(CONVERSATIONS_PER_SENDER // CONCURRENT_ROUNDS):
+                    for message in CONVERSATION:
+                        elapsed = say(port, f"{name}-conc-{round_number}-{number}-{conversation}", message)
+                        with lock:
+                            concurrent[name].append(elapsed)
 
-    result["8"] = figures(latencies, run_concurrently(sender, CONCURRENT_SENDERS))
-    return result
+            walls[name] += run_concurrently(sender, CONCURRENT_SENDERS)
+    return {
+        name: {"1": figures(sequential[name], sum(sequential[name])), "8": figures(concurrent[name], walls[name])}
+        for name in bots
+    }
 
 
 @contextmanager
@@ -132,7 +144,8 @@ def running_example_bot(port: int) -> Iterator[subprocess.Popen]:
             stop(process)
 
 
-def bench_ours(workdir: Path) -> tuple[dict, dict]:
+def bench_both(workdir: Path) -> tuple[dict, dict]:
+    """Both bots running side by side, measured in turns; the answer-length report of ours."""
     started = time.perf_counter()
     with (
         open(workdir / "servers.log", "w") as log,
@@ -147,16 +160,18 @@ def bench_ours(workdir: Path) -> tuple[dict, dict]:
     ):
         rest_reply(RASA_PORT, "bench-first", "hello", timeout=120)
         first_answer = time.perf_counter() - started
-        result = measure(RASA_PORT, "ours")
-        memory = {f"{name} server": rss_mb(process.pid) for name, process in processes.items()}
-        lengths = answer_lengths.report(answer_lengths.measure(lambda s, m: rest_reply(RASA_PORT, s, m, timeout=120)))
-    return result, {"memory": memory, "first_answer_s": first_answer, "answer_lengths": lengths}
-
-
-def bench_example() -> tuple[dict, dict]:
-    with running_example_bot(EXAMPLE_PORT) as process:
-        result = measure(EXAMPLE_PORT, "example")
-        return result, {"memory": {"Rasa server": rss_mb(process.pid)}}
+        with running_example_bot(EXAMPLE_PORT) as example:
+            results = measure({"ours": RASA_PORT, "example": EXAMPLE_PORT})
+            extras = {
+                "ours": {
+                    "memory": {f"{name} server": rss_mb(process.pid) for name, process in processes.items()},
+                    "first_answer_s": first_answer,
+                },
+                "example": {"memory": {"Rasa server": rss_mb(example.pid)}},
+            }
+        say = lambda sender, message: rest_reply(RASA_PORT, sender, message, timeout=120)  # noqa: E731
+        extras["ours"]["answer_lengths"] = answer_lengths.report(answer_lengths.measure(say))
+    return results, extras
 
 
 def report(results: dict, extras: dict) -> None:
@@ -219,11 +234,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-training", action="store_true", help="skip the training-time measurement")
     args = parser.parse_args(argv)
-    results, extras = {}, {}
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-        print("Our assistant (Rasa server and action server)...", flush=True)
-        results["ours"], extras["ours"] = bench_ours(Path(tmp))
-        results["example"], extras["example"] = bench_example()
+        print("Our assistant (Rasa server and action server) and the example bot, side by side...", flush=True)
+        results, extras = bench_both(Path(tmp))
         report(results, extras)
         plot(results, RESULTS / "bench.png")
         training = None if args.no_training else bench_training(Path(tmp))
