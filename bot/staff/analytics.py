@@ -202,10 +202,6 @@ def charts(figures: Figures) -> list[Chart]:
     return [chart(kind, figures) for kind in CHART_KINDS]
 
 
-def chart_svg(kind: str, figures: Figures) -> str:
-    return chart(kind, figures).svg
-
-
 def render_svg(kind: str, title: str, value_heading: str, rows: list[Row]) -> str:
     """A bar chart as an <svg> element to inline in a page (no XML prologue or DOCTYPE)."""
     # The object API without pyplot: no global figure state, safe in a threaded server.

@@ -452,10 +452,7 @@ def erase_page(request: Request, dashboard: Dashboard, user: SignedIn, lead_id: 
 
 def follow_ups_page(request: Request, dashboard: Dashboard, user: SignedIn) -> HTTPResponse:
     found = follow_ups(dashboard.store, dashboard.firm, utcnow())
-    leads_by_conversation = {lead.conversation_id: lead.id for lead in dashboard.store.leads()}
-    return dashboard.render(
-        "follow_ups.html", user, found=found, leads=leads_by_conversation, zone=ZoneInfo(dashboard.firm.office_timezone)
-    )
+    return dashboard.render("follow_ups.html", user, found=found, zone=ZoneInfo(dashboard.firm.office_timezone))
 
 
 def _days(value: str | None) -> int:

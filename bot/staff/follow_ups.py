@@ -42,12 +42,14 @@ class FollowUps:
     reminders_sent: list[Reminder]
     reminders_given_up: list[Reminder]
     notifications_failing: list[Notification]  # not delivered yet after at least one attempt
+    lead_of_conversation: dict[str, int]  # a lead's id by its conversation, to link a reminder to it
 
 
 def follow_ups(store: IntakeStore, firm: FirmProfile, now: dt.datetime) -> FollowUps:
+    leads = store.leads()
     callbacks = [
         Callback(lead, due, overdue=due < now)
-        for lead in store.leads()
+        for lead in leads
         if lead.kind == "callback" and lead.status == "new"
         for due in [callback_due(lead.created_at, firm)]
     ]
@@ -58,4 +60,5 @@ def follow_ups(store: IntakeStore, firm: FirmProfile, now: dt.datetime) -> Follo
         reminders_sent=[r for r in reminders if r.sent_at is not None],
         reminders_given_up=[r for r in reminders if r.sent_at is None and r.attempts >= MAX_REMINDER_ATTEMPTS],
         notifications_failing=[n for n in store.pending_notifications() if n.attempts > 0],
+        lead_of_conversation={lead.conversation_id: lead.id for lead in leads},
     )
