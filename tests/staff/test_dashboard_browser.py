@@ -110,11 +110,21 @@ def new_page(browser, width=1280, height=800):
     return context, context.new_page()
 
 
+def submit(page, control):
+    """Click a control that loads another page and wait until that page has loaded.
+
+    click() returns once the navigation has started; reading or reloading the page
+    before it has loaded reads the old page or breaks the navigation (a form post
+    answered by a redirect is one navigation)."""
+    with page.expect_navigation():
+        control.click()
+
+
 def sign_in(page, dashboard, email=ATTORNEY, password=PASSWORD):
     page.goto(f"{dashboard}/login")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    submit(page, page.get_by_role("button", name="Sign in"))
 
 
 @pytest.fixture
@@ -174,7 +184,7 @@ def test_a_wrong_password_is_refused_and_the_right_one_signs_in(browser, dashboa
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
     assert cookie["expires"] > 0  # expires with the working day, not with the browser
     # Sign out ends the session on the server, not only in this browser.
-    page.get_by_role("button", name="Sign out").click()
+    submit(page, page.get_by_role("button", name="Sign out"))
     assert page.url.startswith(f"{dashboard}/login")
     context.add_cookies([{**cookie}])
     page.goto(f"{dashboard}/leads")
@@ -218,11 +228,11 @@ def test_the_lead_list_is_urgent_first_then_newest_and_filters(attorney, dashboa
     assert "Mei Chen" in rows[0] and "URGENT" in rows[0]
     assert "HYPERLINK" in rows[1] and "Ravi Kumar" in rows[2]  # the newer of the two not urgent first
     attorney.get_by_label("Urgency").select_option("urgent")
-    attorney.get_by_role("button", name="Filter").click()
+    submit(attorney, attorney.get_by_role("button", name="Filter"))
     assert [("Mei Chen" in row) for row in lead_rows(attorney)] == [True]
     attorney.goto(f"{dashboard}/leads")
     attorney.get_by_label("Name or email").fill("RAVI@example")
-    attorney.get_by_role("button", name="Filter").click()
+    submit(attorney, attorney.get_by_role("button", name="Filter"))
     assert [("Ravi Kumar" in row) for row in lead_rows(attorney)] == [True]
     attorney.goto(f"{dashboard}/leads?channel=telegram")
     assert [("HYPERLINK" in row) for row in lead_rows(attorney)] == [True]
@@ -249,10 +259,10 @@ def test_status_and_a_note_are_saved_and_audited(browser, attorney, dashboard, w
     lead_id = lead_id_of(workdir, "rest-urgent")
     attorney.goto(f"{dashboard}/leads/{lead_id}")
     attorney.get_by_label("Status", exact=True).select_option("contacted")
-    attorney.get_by_role("button", name="Save status").click()
+    submit(attorney, attorney.get_by_role("button", name="Save status"))
     assert attorney.get_by_role("status").inner_text() == "Saved."
     attorney.get_by_label("New note").fill("Called; she sends the letter on Monday.")
-    attorney.get_by_role("button", name="Add note").click()
+    submit(attorney, attorney.get_by_role("button", name="Add note"))
     attorney.reload()
     assert attorney.get_by_label("Status", exact=True).input_value() == "contacted"
     assert "Called; she sends the letter on Monday." in attorney.locator(".notes").inner_text()
@@ -273,11 +283,11 @@ def test_the_dashboard_works_with_javascript_off(browser, dashboard, workdir):
     page = context.new_page()
     sign_in(page, dashboard, email=STAFF)
     page.get_by_label("Name or email").fill("mei")
-    page.get_by_role("button", name="Filter").click()
+    submit(page, page.get_by_role("button", name="Filter"))
     [row] = lead_rows(page)
-    page.get_by_role("link", name=row.split()[0]).click()
+    submit(page, page.get_by_role("link", name=row.split()[0]))
     page.get_by_label("New note").fill("Written without JavaScript.")
-    page.get_by_role("button", name="Add note").click()
+    submit(page, page.get_by_role("button", name="Add note"))
     assert "Written without JavaScript." in page.locator(".notes").inner_text()
     assert f"#{lead_id_of(workdir, 'rest-urgent')}" in page.locator("h1").inner_text()
     context.close()
@@ -321,11 +331,11 @@ def test_erasure_asks_for_confirmation_then_removes_the_lead_and_the_transcript(
     lead_id = lead_id_of(workdir, conversation)
     assert tracker_events(workdir, conversation) > 0
     attorney.goto(f"{dashboard}/leads/{lead_id}")
-    attorney.get_by_role("link", name="Erase this applicant's data…").click()
+    submit(attorney, attorney.get_by_role("link", name="Erase this applicant's data…"))
     attorney.get_by_role("button", name="Erase everything").click()  # not confirmed: the browser refuses
     assert attorney.url.endswith(f"/leads/{lead_id}/erase")
     attorney.get_by_label("I understand this cannot be undone").check()
-    attorney.get_by_role("button", name="Erase everything").click()
+    submit(attorney, attorney.get_by_role("button", name="Erase everything"))
     assert "are erased" in attorney.get_by_role("status").inner_text()
     assert attorney.goto(f"{dashboard}/leads/{lead_id}").status == 404
     assert tracker_events(workdir, conversation) == 0
@@ -342,7 +352,7 @@ def test_unanswered_messages_are_grouped_and_a_decision_goes_to_the_review_file(
     assert group.count() == 1
     assert group.locator("h2").inner_text().startswith("2 ×")
     group.get_by_label("Should be intent").select_option("out_of_scope")
-    group.get_by_role("button", name="Add to the review file").click()
+    submit(attorney, group.get_by_role("button", name="Add to the review file"))
     assert "review file" in attorney.get_by_role("status").inner_text()
     assert attorney.locator("li.group", has_text="fnord").count() == 0
     with attorney.expect_download() as download:
