@@ -4,7 +4,9 @@ on the Rasa version they were written for."""
 import jsonschema
 import pytest
 import rasa
+import rasa.shared.utils.common
 from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered, deserialise_events
 
 import components  # noqa: F401  (applies the overrides, as Rasa's loading of our components does)
 from components import rasa_overrides
@@ -43,3 +45,32 @@ def test_a_malformed_answer_is_refused_as_rasa_refuses_it(answer):
         rasa_overrides.RASA_VALIDATE_ACTION_RESULT(RemoteAction("action_answer_question", None), answer)
     assert ours.value.message == rasas.value.message
     assert "Failed to validate Action server response from API" in ours.value.message
+
+
+def test_events_are_resolved_by_type_name_without_walking_every_event_class(monkeypatch):
+    """Rasa walked the tree of Event subclasses for each event read back: 7 % of its time under load."""
+    walks = []
+    rasa_walk = rasa.shared.utils.common.all_subclasses
+    monkeypatch.setattr(rasa.shared.utils.common, "all_subclasses", lambda cls: walks.append(cls) or rasa_walk(cls))
+    events = [UserUttered("hi", {"name": "greet"}), SlotSet("lead_id", 3), ActionExecuted("action_listen")]
+    assert deserialise_events([event.as_dict() for event in events]) == events
+    assert walks == []
+
+
+def test_every_event_type_resolves_to_the_class_rasa_finds():
+    for cls in rasa.shared.utils.common.all_subclasses(Event):
+        assert Event.resolve_by_type(cls.type_name) is rasa_overrides.RASA_RESOLVE_BY_TYPE(cls.type_name)
+
+
+def test_an_unknown_event_type_gets_rasas_answer():
+    with pytest.raises(ValueError, match="Unknown event name 'no_such_event'"):
+        Event.resolve_by_type("no_such_event")
+    assert Event.resolve_by_type("topic") is None
+    assert Event.resolve_by_type("no_such_event", default=SlotSet) is SlotSet
+
+
+def test_an_event_class_defined_later_is_found():
+    class LaterEvent(SlotSet):
+        type_name = "later_event_for_this_test"
+
+    assert Event.resolve_by_type("later_event_for_this_test") is LaterEvent
