@@ -142,6 +142,7 @@ def endpoints_yaml(actions_lb_port: int, postgres: dict, tracker_db: str, redis:
             "action_endpoint": {
                 "url": f"http://127.0.0.1:{actions_lb_port}/actions/webhook",
                 "headers": {TOKEN_HEADER: f"${{{TOKEN_VARIABLE}}}"},
+                "enable_selective_domain": True,  # as endpoints.yml says why
             },
             "tracker_store": {
                 "type": "components.tracker_store.ErasableSQLTrackerStore",
