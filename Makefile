@@ -77,7 +77,7 @@ golden: $(STAMP)  ## Rewrite the golden engine answers after a deliberate change
 	UPDATE_GOLDEN=1 $(BIN)/pytest -q tests/rules/test_golden_answers.py
 
 bench: $(STAMP) $(MODEL)  ## Latency, throughput and memory beside the `rasa init` example bot, training time
-	$(BIN)/python -m scripts.bench
+	$(BIN)/python -m scripts.bench $(ARGS)
 
 # Staff command line: make staff ARGS="leads list" (see README).
 staff: $(STAMP)  ## The staff command line: make staff ARGS="leads list" or ARGS="users add EMAIL --role attorney"
@@ -86,7 +86,7 @@ staff: $(STAMP)  ## The staff command line: make staff ARGS="leads list" or ARGS
 # Load at 8, 32 and 64 concurrent applicants: one replica, two, and the `rasa init` bot.
 bench-load: $(STAMP) $(MODEL) $(WIDGET_DEPS)  ## Load at 8, 32 and 64 concurrent applicants
 	scripts/ensure-debian-package.sh /usr/sbin/nginx nginx
-	$(BIN)/python -m scripts.bench_load
+	$(BIN)/python -m scripts.bench_load $(ARGS)
 
 # Re-resolve requirements.in and freeze every version into requirements.lock.
 lock:  ## Re-resolve requirements.in into requirements.lock

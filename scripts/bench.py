@@ -8,11 +8,19 @@ each bot and the ratios (ours / example), resident memory, time from start to th
 answer, the answer-length report (scripts/answer_lengths.py) and the training time from
 scratch (skip with --no-training). A plot goes to results/bench.png, the numbers to
 results/bench.json.
+
+`--before DIR` adds a third bot to the same turns: another checkout of this project (an
+earlier commit, to show what a change bought), with its own code, its own trained model in
+DIR/models/current.tar.gz and its own `scripts/serve.py`, run on this project's virtualenv:
+    git worktree add /tmp/before COMMIT
+    cd /tmp/before && PYTHONPATH=. $OLDPWD/.venv/bin/rasa train --fixed-model-name current
+    cd - && make bench ARGS="--before /tmp/before"
 """
 
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import tempfile
@@ -20,13 +28,14 @@ import threading
 import time
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from scripts import answer_lengths
 from scripts.serve import BIN, ROOT, rest_reply, running_servers, stop, wait_until_up
 
 RASA_PORT, ACTIONS_PORT, EXAMPLE_PORT = 5205, 5255, 5265
+BEFORE_RASA_PORT, BEFORE_ACTIONS_PORT, BEFORE_STAFF_PORT = 5215, 5275, 5285
 RESULTS = ROOT / "results"
 # The load both bots get: each conversation sends these four (a greeting, two questions, thanks).
 CONVERSATION = [
@@ -122,6 +131,63 @@ def measure(bots: dict[str, int]) -> dict[str, dict]:
     }
 
 
+def descendants(pid: int) -> list[int]:
+    """The processes started by `pid`, and by those, and so on (read from /proc)."""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # the field after "(name)" is the state, then the parent's pid
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    found, frontier = [], [pid]
+    while frontier:
+        children = [child for child, parent in parents.items() if parent in frontier]
+        found += children
+        frontier = children
+    return found
+
+
+@contextmanager
+def running_checkout(directory: Path, log) -> Iterator[dict[str, int]]:
+    """Another checkout of this project served by its own scripts/serve.py; yields the pids of its
+    Rasa and action servers once its Rasa server answers."""
+    if not (directory / "models" / "current.tar.gz").exists():
+        raise SystemExit(f"error: no trained model at {directory}/models/current.tar.gz (see --help)")
+    venv = directory / ".venv"
+    if not venv.exists():
+        venv.symlink_to(ROOT / ".venv")  # the same pinned packages as this checkout
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(directory),
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "BOT_TODAY": "2026-06-15",
+        "MESSAGES_PER_ADDRESS_PER_MINUTE": "0",
+        "SEND_DUE_SECONDS": "86400",  # no background sending during the measurement
+    }
+    ports = ["--rasa-port", str(BEFORE_RASA_PORT), "--actions-port", str(BEFORE_ACTIONS_PORT)]
+    process = subprocess.Popen(
+        [str(BIN / "python"), "-m", "scripts.serve", *ports, "--staff-port", str(BEFORE_STAFF_PORT)],
+        cwd=directory,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        wait_until_up(f"http://localhost:{BEFORE_RASA_PORT}/webhooks/rest/", process, "earlier checkout", 300, log)
+        pids = {}
+        for pid in descendants(process.pid):
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            if re.search(r"rasa run\b", command):
+                pids["Rasa server"] = pid
+            elif "actions.server" in command:
+                pids["action server"] = pid
+        yield pids
+    finally:
+        stop(process)
+
+
 @contextmanager
 def running_example_bot(port: int) -> Iterator[subprocess.Popen]:
     """The `rasa init` example bot, created and trained in a temporary folder with the project's Rasa."""
@@ -151,11 +217,13 @@ def running_example_bot(port: int) -> Iterator[subprocess.Popen]:
             stop(process)
 
 
-def bench_both(workdir: Path) -> tuple[dict, dict]:
-    """Both bots running side by side, measured in turns; the answer-length report of ours."""
+def bench_both(workdir: Path, before: Path | None = None) -> tuple[dict, dict]:
+    """Both bots (and an earlier checkout, if given) side by side, measured in turns; the
+    answer-length report of ours."""
     started = time.perf_counter()
     with (
         open(workdir / "servers.log", "w") as log,
+        ExitStack() as earlier,
         running_servers(
             RASA_PORT,
             ACTIONS_PORT,
@@ -167,8 +235,10 @@ def bench_both(workdir: Path) -> tuple[dict, dict]:
     ):
         rest_reply(RASA_PORT, "bench-first", "hello", timeout=120)
         first_answer = time.perf_counter() - started
+        before_pids = earlier.enter_context(running_checkout(before, log)) if before else None
         with running_example_bot(EXAMPLE_PORT) as example:
-            results = measure({"ours": RASA_PORT, "example": EXAMPLE_PORT})
+            bots = {"ours": RASA_PORT, **({"before": BEFORE_RASA_PORT} if before else {}), "example": EXAMPLE_PORT}
+            results = measure(bots)
             extras = {
                 "ours": {
                     "memory": {f"{name} server": rss_mb(process.pid) for name, process in processes.items()},
@@ -176,24 +246,28 @@ def bench_both(workdir: Path) -> tuple[dict, dict]:
                 },
                 "example": {"memory": {"Rasa server": rss_mb(example.pid)}},
             }
+            if before_pids is not None:
+                extras["before"] = {"memory": {name: rss_mb(pid) for name, pid in before_pids.items()}}
         say = lambda sender, message: rest_reply(RASA_PORT, sender, message, timeout=120)  # noqa: E731
         extras["ours"]["answer_lengths"] = answer_lengths.report(answer_lengths.measure(say))
     return results, extras
 
 
 def report(results: dict, extras: dict) -> None:
-    print(f"\nSame load for both: {len(CONVERSATION)}-message conversations over REST.")
+    print(f"\nSame load for each bot: {len(CONVERSATION)}-message conversations over REST, in turns.")
     print(f"{'':<26}{'p50 ms':>8}{'p95 ms':>8}{'msg/s':>8}")
     for concurrency in ("1", "8"):
-        for name in ("ours", "example"):
+        for name in results:
             row = results[name][concurrency]
             label = f"{name}, {concurrency} at a time"
             print(f"{label:<26}{row['p50']:>8.1f}{row['p95']:>8.1f}{row['throughput']:>8.1f}")
-        ours, example = results["ours"][concurrency], results["example"][concurrency]
-        print(
-            f"{'ratio ours / example':<26}{ours['p50'] / example['p50']:>8.2f}{ours['p95'] / example['p95']:>8.2f}"
-            f"{ours['throughput'] / example['throughput']:>8.2f}"
-        )
+        example = results["example"][concurrency]
+        for name in [name for name in results if name != "example"]:
+            row = results[name][concurrency]
+            print(
+                f"{f'ratio {name} / example':<26}{row['p50'] / example['p50']:>8.2f}"
+                f"{row['p95'] / example['p95']:>8.2f}{row['throughput'] / example['throughput']:>8.2f}"
+            )
     print("Messages without a reply: " + ", ".join(f"{n} {results[n]['messages without a reply']}" for n in results))
     for name, extra in extras.items():
         print(f"Resident memory, {name}: " + ", ".join(f"{k} {v:.0f} MB" for k, v in extra["memory"].items()))
@@ -208,14 +282,15 @@ def plot(results: dict, path: Path) -> None:
 
     figure = Figure(figsize=(10, 3.8))
     latency, throughput = figure.subplots(1, 2)
-    names, width = ("ours", "example"), 0.35
+    names = list(results)
+    width = 0.8 / len(names)
     for offset, name in enumerate(names):
         xs = [i + offset * width for i in range(2)]
         p95 = [results[name][c]["p95"] for c in ("1", "8")]
         latency.bar(xs, p95, width, label=f"{name} p95")
         throughput.bar(xs, [results[name][c]["throughput"] for c in ("1", "8")], width, label=name)
     for axes, title, unit in ((latency, "p95 latency", "ms"), (throughput, "throughput", "messages/s")):
-        axes.set_xticks([i + width / 2 for i in range(2)], ["1 at a time", "8 at a time"])
+        axes.set_xticks([i + width * (len(names) - 1) / 2 for i in range(2)], ["1 at a time", "8 at a time"])
         axes.set(title=title, ylabel=unit)
         axes.legend(fontsize=8)
     figure.tight_layout()
@@ -239,12 +314,19 @@ def bench_training(workdir: Path) -> float:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog=__doc__.split("\n\n")[-1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--no-training", action="store_true", help="skip the training-time measurement")
+    parser.add_argument(
+        "--before", type=Path, metavar="DIR", help="also measure this checkout of an earlier commit (see below)"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         print("Our assistant (Rasa server and action server) and the example bot, side by side...", flush=True)
-        results, extras = bench_both(Path(tmp))
+        results, extras = bench_both(Path(tmp), args.before)
         report(results, extras)
         plot(results, RESULTS / "bench.png")
         training = None if args.no_training else bench_training(Path(tmp))
