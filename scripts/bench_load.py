@@ -2,9 +2,11 @@
 the `rasa init` example bot as a baseline, at rising concurrency.
 
 Each simulated applicant has a realistic multi-turn conversation (greeting, a status
-question, a deadline question, the start of the intake form). Prints throughput,
-p50/p95/p99 latency, errors and memory per process for each level, the ratio to the
-baseline, and saves a plot of latency against load to results/bench-load.png.
+question, a deadline question, the start of the intake form). The three run side by side
+and each level is taken in turns, twice (one replica, two replicas, the example bot, and
+again), so that a change in the machine's state weighs on all three alike. Prints
+throughput, p50/p95/p99 latency, errors and memory per process for each level, the ratio
+to the baseline, and saves a plot of latency against load to results/bench-load.png.
 """
 
 import argparse
@@ -16,6 +18,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from contextlib import ExitStack
 
 from scripts.bench import percentile, rss_mb, run_concurrently, running_example_bot
 from scripts.cluster import running_cluster
@@ -47,7 +50,12 @@ def say(url, sender, message):
         json.loads(answer.read())
 
 
+ROUNDS = 2  # each level in turns, twice
+ENV = {"BOT_TODAY": "2026-06-15"}
+
+
 def run_level(url, concurrency):
+    """Latencies (s) of the messages answered, the number that failed, and the wall time."""
     latencies, errors, lock = [], [0], threading.Lock()
 
     def applicant(_number):
@@ -64,11 +72,15 @@ def run_level(url, concurrency):
                 latencies.append(time.perf_counter() - started)
 
     wall = run_concurrently(applicant, concurrency)
+    return latencies, errors[0], wall
+
+
+def figures(concurrency, latencies, errors, wall):
     ms = [1000 * x for x in latencies] or [float("nan")]
     return {
         "concurrency": concurrency,
         "messages": len(latencies),
-        "errors": errors[0],
+        "errors": errors,
         "throughput": len(latencies) / wall,
         "p50": percentile(ms, 0.5),
         "p95": percentile(ms, 0.95),
@@ -88,29 +100,38 @@ def report(name, rows, memory):
     print("memory: " + ", ".join(f"{k} {v:.0f} MB" for k, v in memory.items()))
 
 
-def bench_cluster(replicas, levels, base_port):
-    rasa_ports = tuple(base_port + 1 + i for i in range(replicas))
-    action_ports = tuple(base_port + 11 + i for i in range(replicas))
-    with running_cluster(
-        base_port,
-        rasa_ports,
-        action_ports,
-        base_port + 21,
-        tracker_db="rasa_bench",
-        intake_db="intake_bench",
-        env={"BOT_TODAY": "2026-06-15"},
-    ) as cluster:
-        rows = [run_level(cluster.url, level) for level in levels]
-        memory = {name: rss_mb(p.pid) for name, p in cluster.processes.items()}
-    return rows, memory
+def running_replicas(stack, replicas, base_port):
+    """A cluster of `replicas` Rasa servers and as many action servers behind nginx, with
+    databases of its own, until `stack` closes."""
+    return stack.enter_context(
+        running_cluster(
+            base_port,
+            tuple(base_port + 1 + i for i in range(replicas)),
+            tuple(base_port + 11 + i for i in range(replicas)),
+            base_port + 21,
+            tracker_db=f"rasa_bench{replicas}",
+            intake_db=f"intake_bench{replicas}",
+            env=ENV,
+        )
+    )
 
 
-def bench_baseline(levels, port):
-    """The `rasa init` example bot, trained and served on this machine in this run."""
-    with running_example_bot(port) as process:
-        rows = [run_level(f"http://localhost:{port}", level) for level in levels]
-        memory = {"rasa init bot": rss_mb(process.pid)}
-    return rows, memory
+def measure_in_turns(urls, levels):
+    """{name: [figures per level]}: every level taken by each bot in turns, ROUNDS times."""
+    for url in urls.values():  # warm-up: first-use costs are not what this measures
+        run_level(url, 1)
+    results = {name: [] for name in urls}
+    for level in levels:
+        taken = {name: ([], 0, 0.0) for name in urls}
+        for _ in range(ROUNDS):
+            for name, url in urls.items():
+                latencies, errors, wall = run_level(url, level)
+                so_far = taken[name]
+                taken[name] = (so_far[0] + latencies, so_far[1] + errors, so_far[2] + wall)
+        for name in urls:
+            results[name].append(figures(level, *taken[name]))
+        print(f"  {level} concurrent applicants: done", flush=True)
+    return results
 
 
 def plot(results, path):
@@ -139,13 +160,21 @@ def main():
     parser.add_argument("--levels", default="8,32,64", help="concurrency levels (default 8,32,64)")
     args = parser.parse_args()
     levels = [int(x) for x in args.levels.split(",")]
-    results, memory = {}, {}
     print(f"Each simulated applicant sends {len(CONVERSATION)} messages; levels: {levels}", flush=True)
-    results["one replica"], memory["one replica"] = bench_cluster(1, levels, 6300)
+    with ExitStack() as stack:
+        one, two = running_replicas(stack, 1, 6300), running_replicas(stack, 2, 6400)
+        example = stack.enter_context(running_example_bot(6500))
+        print(f"All three are up; each level in turns, {ROUNDS} times...", flush=True)
+        results = measure_in_turns(
+            {"one replica": one.url, "two replicas": two.url, "rasa init bot": "http://localhost:6500"}, levels
+        )
+        memory = {
+            "one replica": {name: rss_mb(p.pid) for name, p in one.processes.items()},
+            "two replicas": {name: rss_mb(p.pid) for name, p in two.processes.items()},
+            "rasa init bot": {"rasa init bot": rss_mb(example.pid)},
+        }
     report("One replica (1 Rasa + 1 action server behind nginx)", results["one replica"], memory["one replica"])
-    results["two replicas"], memory["two replicas"] = bench_cluster(2, levels, 6400)
     report("Two replicas (2 Rasa + 2 action servers behind nginx)", results["two replicas"], memory["two replicas"])
-    results["rasa init bot"], memory["rasa init bot"] = bench_baseline(levels, 6500)
     report(
         "Baseline: the `rasa init` example bot (1 process, no custom actions)",
         results["rasa init bot"],
