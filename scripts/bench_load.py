@@ -35,6 +35,8 @@ CONVERSATION = [
     "ravi@example.com",
 ]
 RESULTS = ROOT / "results"
+ROUNDS = 2  # each level in turns, twice
+ENV = {"BOT_TODAY": "2026-06-15"}  # the assistant's today: the same deadlines in every run
 # The simulated applicants all come from 127.0.0.1: the per-address limits of the servers
 # (and of the cluster's nginx) would stop them, which is not what this measures.
 os.environ["MESSAGES_PER_ADDRESS_PER_MINUTE"] = os.environ["NGINX_REQUESTS_PER_SECOND"] = "0"
@@ -48,10 +50,6 @@ def say(url, sender, message):
     )
     with urllib.request.urlopen(request, timeout=120) as answer:
         json.loads(answer.read())
-
-
-ROUNDS = 2  # each level in turns, twice
-ENV = {"BOT_TODAY": "2026-06-15"}
 
 
 def run_level(url, concurrency):
