@@ -1,12 +1,17 @@
 """The case facts a conversation's slots hold, for the advice rules (bot.rules.advice)."""
 
+import datetime as dt
 from collections.abc import Container
+from dataclasses import replace
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
+from actions.resources import ADVICE
 from bot.rules import clock
 from bot.rules.advice import KINDS_221G, CaseFacts, option_asked
+from bot.rules.countdown import Countdown
+from bot.rules.dates import CORRECTS
 from bot.rules.deadline import DateError, check_not_future, parse_iso
 from bot.rules.reference import ceac_statuses, consulates, visa_types
 
@@ -30,6 +35,50 @@ def unexplained_date(tracker: Tracker) -> str | None:
     return dates[-1]["value"] if dates else None
 
 
+def _before_this_message(tracker: Tracker, slot: str) -> str | None:
+    """The slot's value before the latest message (Rasa has already set it from that message)."""
+    events = tracker.events
+    users = [index for index, event in enumerate(events) if event.get("event") == "user"]
+    for event in reversed(events[: users[-1]] if users else []):
+        if event.get("event") == "slot" and event.get("name") == slot:
+            return event.get("value")
+    return None
+
+
+def counting_date(tracker: Tracker, slot: str) -> str | None:
+    """The notice or interview date, never later than what the applicant said. Rasa keeps the last
+    of several dates; of those in one message the earliest counts, and a date given in an earlier
+    message gives way only to a correction ("sorry, I meant..."): otherwise the earlier one counts.
+    (A correction within one message is merged by bot.rules.dates.)"""
+    role = slot.split("_")[0]
+    entities = tracker.latest_message.get("entities", [])
+    said = [e["value"] for e in entities if e.get("entity") == "date" and e.get("role") == role]
+    corrected = CORRECTS.search(tracker.latest_message.get("text") or "")
+    plain = [e["value"] for e in entities if e.get("entity") == "date" and e.get("role") in (None, "other")]
+    if corrected and plain and not said and _corrected_slot(tracker, plain[-1]) == slot:
+        # "Sorry, I meant 3 February": a date with no telling word corrects an earlier date.
+        said = plain[-1:]
+    said = [value for value in said if isinstance(value, str)]
+    if not said:
+        return tracker.get_slot(slot)
+    chosen = min(said)  # ISO dates compare as text
+    previous = _before_this_message(tracker, slot)
+    if previous and previous != "skipped" and not corrected:
+        chosen = min(previous, chosen)
+    return chosen
+
+
+def _corrected_slot(tracker: Tracker, new: str) -> str | None:
+    """Which date a correction without a telling word replaces: the one date given, or, with both a
+    notice and an interview date, the reading that counts from the earlier day."""
+    before = {slot: _before_this_message(tracker, slot) for slot in ("notice_date", "interview_date")}
+    known = {slot: value for slot, value in before.items() if value and value != "skipped"}
+    if len(known) < 2:
+        return next(iter(known), None)
+    notice, interview = known["notice_date"], known["interview_date"]
+    return "notice_date" if min(new, interview) <= min(notice, new) else "interview_date"
+
+
 def facts_from_tracker(
     tracker: Tracker, answering_date_question: bool = False
 ) -> tuple[CaseFacts, list[SlotSet], str | None]:
@@ -42,13 +91,20 @@ def facts_from_tracker(
     A refused date is cleared so that it is never used later.
     """
     events: list[SlotSet] = []
-    notice_text = tracker.get_slot("notice_date")
+    notice_text = counting_date(tracker, "notice_date")
+    interview_text = counting_date(tracker, "interview_date")
+    for slot, text in (("notice_date", notice_text), ("interview_date", interview_text)):
+        if text != tracker.get_slot(slot):
+            events.append(SlotSet(slot, text))
     plain_date = unexplained_date(tracker) or tracker.get_slot("date")
-    if plain_date and (answering_date_question or not (notice_text or tracker.get_slot("interview_date"))):
+    if plain_date and plain_date in (notice_text, interview_text):
+        plain_date = None  # a correction already placed it
+        events.append(SlotSet("date", None))
+    if plain_date and (answering_date_question or not (notice_text or interview_text)):
         notice_text = plain_date
         events += [SlotSet("notice_date", plain_date), SlotSet("date", None)]
     dates, problem = {}, None
-    for slot, text in (("notice_date", notice_text), ("interview_date", tracker.get_slot("interview_date"))):
+    for slot, text in (("notice_date", notice_text), ("interview_date", interview_text)):
         if text and text != "skipped":
             try:
                 value = parse_iso(text)
@@ -58,19 +114,52 @@ def facts_from_tracker(
                 events.append(SlotSet(slot, None))
                 problem = problem or str(error)
     duration = tracker.get_slot("duration_days")
-    status = _known(tracker.get_slot("ceac_status"), ceac_statuses())
-    kind = _known(tracker.get_slot("kind_221g"), KINDS_221G)
-    if kind is None and status == "administrative_processing":
-        kind = "administrative_processing"
-    facts = CaseFacts(
-        ceac_status=status,
-        refusal_section=tracker.get_slot("refusal_section"),
-        kind_221g=kind,
-        visa_type=_known(tracker.get_slot("visa_type"), visa_types()),
-        consulate=_known(tracker.get_slot("consulate"), consulates()),
+    facts = replace(
+        slot_facts(tracker),
         days_since_interview=int(duration) if duration is not None else None,
         notice_date=dates.get("notice_date"),
         interview_date=dates.get("interview_date"),
         option_asked=option_asked(tracker.latest_message.get("text") or ""),
     )
     return facts, events, problem
+
+
+def kind_of_221g(tracker: Tracker, status: str | None) -> str | None:
+    """What the 221(g) asked for: the intake's answer, what the conversation showed (a returned
+    petition), or administrative processing when that is the CEAC status."""
+    kind = _known(tracker.get_slot("notice_request"), KINDS_221G) or _known(tracker.get_slot("kind_221g"), KINDS_221G)
+    if kind is None and status == "administrative_processing":
+        kind = "administrative_processing"
+    return kind
+
+
+def slot_date(tracker: Tracker, slot: str) -> dt.date | None:
+    try:
+        text = tracker.get_slot(slot)
+        return parse_iso(text) if text and text != "skipped" else None
+    except DateError:
+        return None  # refused where it was given; never counted
+
+
+def slot_facts(tracker: Tracker) -> CaseFacts:
+    """The case facts the slots hold, without reading the latest message (forms, leads)."""
+    status = _known(tracker.get_slot("ceac_status"), ceac_statuses())
+    dv_year = tracker.get_slot("dv_year")
+    return CaseFacts(
+        ceac_status=status,
+        refusal_section=tracker.get_slot("refusal_section"),
+        kind_221g=kind_of_221g(tracker, status),
+        visa_type=_known(tracker.get_slot("visa_type"), visa_types()),
+        consulate=_known(tracker.get_slot("consulate"), consulates()),
+        notice_date=slot_date(tracker, "notice_date"),
+        interview_date=slot_date(tracker, "interview_date"),
+        dv_year=int(dv_year) if dv_year else None,
+    )
+
+
+def case_countdown(tracker: Tracker) -> Countdown | None:
+    """The engine's one decision on the deadline, from the slots; None while a date is refused."""
+    try:
+        return ADVICE.countdown(slot_facts(tracker))
+    except DateError:
+        return None

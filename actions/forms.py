@@ -17,15 +17,15 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.base import SafeAction
-from actions.leads import SKIPPED, consent_time, date_slot, slot_value, store_lead
+from actions.case_facts import case_countdown
+from actions.leads import SKIPPED, consent_time, slot_value, store_lead
 from actions.resources import firm_values
 from actions.storage import intake_store, send_confirmations_soon
 from bot.backoffice.intake import CONFIRMATION_DAYS, LimitReached
 from bot.backoffice.models import MAX_LENGTHS
-from bot.rules import clock
+from bot.rules import clock, countdown
 from bot.rules import intake_answers as answers
 from bot.rules.advice import format_date
-from bot.rules.deadline import compute_deadline
 
 logger = logging.getLogger(__name__)
 OPTIONAL_SLOTS = {"phone"}
@@ -236,6 +236,27 @@ class ValidateCallbackForm(FormValidation):
         return [] if tracker.get_slot("callback_consent") == "no" else domain_slots
 
 
+# Why no reminder is set, by the engine's decision on the case (bot.rules.countdown).
+NO_REMINDER = {
+    countdown.NOT_221G: "utter_reminder_not_221g",
+    countdown.IF_221G: "utter_reminder_only_221g",
+    countdown.NOTHING_REQUESTED: "utter_reminder_no_deadline",
+    countdown.WITH_USCIS: "utter_reminder_no_deadline",
+}
+
+
+def why_no_reminder(tracker: Tracker) -> str | None:
+    """The response saying why no reminder can be set for this case, or None while one may be.
+    Reminders are only for a 221(g) deadline: the applicant must have named a 221(g), unless the
+    end of the DV year sets the date whatever the section."""
+    found = case_countdown(tracker)
+    if found is None or found.applies == countdown.COUNTDOWN or found.applies == countdown.DV_LAPSED:
+        return None
+    if found.applies == countdown.NEEDS_DATE:
+        return None if tracker.get_slot("refusal_section") else NO_REMINDER[countdown.IF_221G]
+    return NO_REMINDER[found.applies]
+
+
 class ValidateReminderForm(FormValidation):
     def name(self) -> str:
         return "validate_reminder_form"
@@ -243,8 +264,8 @@ class ValidateReminderForm(FormValidation):
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[str]:
-        if tracker.get_slot("reminder_consent") == "no":
-            return []
+        if tracker.get_slot("reminder_consent") == "no" or why_no_reminder(tracker):
+            return []  # nothing to ask: action_submit_reminder says why
         if tracker.get_slot("interview_date") and tracker.get_slot("interview_date") != SKIPPED:
             return [slot for slot in domain_slots if slot != "notice_date"]  # a deadline is known already
         return domain_slots
@@ -323,6 +344,10 @@ class ActionSubmitReminder(SafeAction):
         return "action_submit_reminder"
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        refusal = why_no_reminder(tracker)
+        if refusal:
+            dispatcher.utter_message(response=refusal, **firm_values())
+            return [SlotSet("reminder_consent", None)]
         if tracker.get_slot("reminder_consent") != "yes":
             dispatcher.utter_message(response="utter_reminder_no_consent")
             return [SlotSet("reminder_consent", None)]
@@ -330,16 +355,22 @@ class ActionSubmitReminder(SafeAction):
         if not email:  # skipped after two wrong tries
             dispatcher.utter_message(response="utter_reminder_needs_email")
             return [SlotSet("reminder_consent", None)]
-        interview, notice = date_slot(tracker, "interview_date"), date_slot(tracker, "notice_date")
-        if not (interview or notice):
+        found = case_countdown(tracker)
+        if found is None or found.deadline is None:
             dispatcher.utter_message(response="utter_reminder_needs_date")
             return [SlotSet("reminder_consent", None)]
-        found = compute_deadline(clock.today(), notice, interview)
-        deadline = format_date(found.deadline)
+        deadline = format_date(found.deadline.deadline)
+        if not found.allows_reminders:
+            dispatcher.utter_message(response="utter_reminder_too_late", deadline=deadline, **firm_values())
+            return []
         try:
             store = intake_store()
             dates = store.add_reminders(
-                tracker.sender_id, email, found.deadline, consent_time(tracker, "reminder_consent"), clock.today()
+                tracker.sender_id,
+                email,
+                found.deadline.deadline,
+                consent_time(tracker, "reminder_consent"),
+                clock.today(),
             )
             to_confirm = bool(dates) and store.request_confirmation(tracker.sender_id, email)
         except SQLAlchemyError:

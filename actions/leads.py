@@ -8,13 +8,13 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.case_facts import case_countdown, slot_date
 from actions.resources import firm_values
 from actions.storage import deliver_soon, intake_store, mail_settings
 from bot.backoffice.intake import LeadInput, LimitReached
 from bot.backoffice.models import utcnow
 from bot.backoffice.summary import case_summary
-from bot.rules import clock
-from bot.rules.deadline import URGENT, DateError, compute_deadline, parse_iso
+from bot.rules.deadline import URGENT
 
 SKIPPED = "skipped"  # the value of a question the applicant chose not to answer
 
@@ -22,14 +22,6 @@ SKIPPED = "skipped"  # the value of a question the applicant chose not to answer
 def slot_value(tracker: Tracker, name: str) -> str | None:
     value = tracker.get_slot(name)
     return None if value in (None, SKIPPED, "") else value
-
-
-def date_slot(tracker: Tracker, name: str) -> dt.date | None:
-    try:
-        value = slot_value(tracker, name)
-        return parse_iso(value) if value else None
-    except DateError:
-        return None
 
 
 def consent_time(tracker: Tracker, slot: str) -> dt.datetime:
@@ -41,14 +33,9 @@ def consent_time(tracker: Tracker, slot: str) -> dt.datetime:
 
 def build_lead(tracker: Tracker, kind: str) -> LeadInput:
     consent_slot = "intake_consent" if kind == "consultation" else "callback_consent"
-    interview, notice = date_slot(tracker, "interview_date"), date_slot(tracker, "notice_date")
-    deadline = urgency = None
-    if interview or notice:
-        try:
-            found = compute_deadline(clock.today(), notice, interview)
-            deadline, urgency = found.deadline, found.urgency
-        except DateError:
-            pass
+    interview, notice = slot_date(tracker, "interview_date"), slot_date(tracker, "notice_date")
+    # The engine's one decision: no deadline or urgency where no countdown applies (214(b), nothing requested...).
+    found = case_countdown(tracker)
     contact = slot_value(tracker, "contact") or ""
     return LeadInput(
         kind=kind,
@@ -66,8 +53,10 @@ def build_lead(tracker: Tracker, kind: str) -> LeadInput:
         has_petition={"yes": True, "no": False}.get(slot_value(tracker, "has_petition") or ""),
         petitioner_name=slot_value(tracker, "petitioner_name"),
         description=slot_value(tracker, "case_description"),
-        deadline=deadline,
-        urgency=urgency,
+        deadline=found.firm_deadline if found else None,
+        urgency=found.urgency if found else None,
+        refusal_section=slot_value(tracker, "refusal_section"),
+        countdown=found,
         topics_asked=tuple(tracker.get_slot("topics_asked") or ()),
         sources_cited=tuple(tracker.get_slot("sources_cited") or ()),
     )

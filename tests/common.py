@@ -9,6 +9,7 @@ their own: a test that takes a service down starts a throwaway one here and kill
 import copy
 import datetime as dt
 import errno
+import functools
 import json
 import os
 import pwd
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import parse_qs
 
+import yaml
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
 from rasa_sdk import Tracker
@@ -36,6 +38,7 @@ from sqlalchemy import create_engine, select
 
 from bot.backoffice.db import make_engine, migrate
 from bot.backoffice.intake import LeadInput
+from bot.rules import clock
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent.parent
@@ -483,9 +486,12 @@ TEST_DATA = ROOT / "tests" / "data"
 DEADLINE_TRACKER = json.loads((TEST_DATA / "deadline_question_tracker.json").read_text())
 
 
-def tracker(intent=None, entities=(), text="", **slots):
-    """A tracker like the fixture file, with the latest message and slots changed."""
+def tracker(intent=None, entities=(), text="", events=None, **slots):
+    """A tracker like the fixture file, with the latest message and slots changed (and its events,
+    where given)."""
     state = copy.deepcopy(DEADLINE_TRACKER)
+    if events is not None:
+        state["events"] = events
     state["slots"] = {name: None for name in state["slots"]} | {"fallback_count": 0} | slots
     state["latest_message"] = {
         "text": text,
@@ -510,3 +516,54 @@ async def run(action, tracker_):
 
 def responses(messages):
     return [m.get("response") for m in messages]
+
+
+@functools.cache
+def _entity_slots() -> dict[tuple[str, str | None], str]:
+    """domain.yml's unconditional from_entity mappings: (entity, role) -> slot."""
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    found = {}
+    for slot, spec in domain["slots"].items():
+        for mapping in spec.get("mappings", []):
+            if mapping.get("type") == "from_entity" and not mapping.get("conditions") and not mapping.get("intent"):
+                found.setdefault((mapping["entity"], mapping.get("role")), slot)
+    return found
+
+
+def slots_from(entities) -> dict[str, object]:
+    """The slots Rasa fills from these entities as domain.yml maps them (of several values for one
+    slot, Rasa keeps the last)."""
+    slots: dict[str, object] = {}
+    for found in entities:
+        slot = _entity_slots().get((found["entity"], found.get("role")))
+        if slot:
+            slots[slot] = found["value"]
+    return slots
+
+
+def understood_tracker(*texts, today=None, intent=None, extractor=None, **later_slots):
+    """A tracker after these messages, one turn each, with the entities the real extractor finds
+    and the slots domain.yml fills from them: the fixture a real conversation would give
+    (`later_slots`: what a form's answers filled afterwards)."""
+    extractor = extractor or _extractor()
+    today = today or clock.today()
+    slots: dict[str, object] = {}
+    events: list[dict] = []
+    entities: list[dict] = []
+    for text in texts:
+        entities = [
+            {"entity": e.entity, "value": e.value, "role": e.role, "start": e.start, "end": e.end}
+            for e in extractor.extract(text, today)
+        ]
+        events.append({"event": "user", "text": text, "parse_data": {"entities": entities}})
+        for slot, value in slots_from(entities).items():
+            events.append({"event": "slot", "name": slot, "value": value})
+            slots[slot] = value
+    return tracker(intent, entities, texts[-1], **(slots | later_slots), events=events)
+
+
+@functools.cache
+def _extractor():
+    from bot.rules.entities import EntityExtractor
+
+    return EntityExtractor()

@@ -32,6 +32,7 @@ from bot.backoffice.models import (
     utcnow,
 )
 from bot.rules import clock
+from bot.rules.countdown import Countdown
 
 logger = logging.getLogger(__name__)
 REMINDER_DAYS_BEFORE = (30, 7)
@@ -89,9 +90,12 @@ class LeadInput:
     urgency: str | None = None
     topics_asked: Sequence[str] = field(default_factory=tuple)
     sources_cited: Sequence[str] = field(default_factory=tuple)
+    # For the summary only (not stored): the section named and the engine's decision on the deadline.
+    refusal_section: str | None = None
+    countdown: Countdown | None = None
 
     def columns(self) -> dict[str, object]:
-        skip = {"topics_asked", "sources_cited"}
+        skip = {"topics_asked", "sources_cited", "refusal_section", "countdown"}
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
 
 

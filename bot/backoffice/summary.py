@@ -5,6 +5,7 @@ import hashlib
 from typing import cast
 
 from bot.backoffice.intake import LeadInput
+from bot.rules import countdown
 from bot.rules.advice import format_date
 from bot.rules.deadline import URGENT
 
@@ -38,6 +39,38 @@ def _yes_no(value: bool | None) -> str:
     return {True: "yes", False: "no", None: "not given"}[value]
 
 
+def deadline_line(lead: LeadInput) -> str:
+    """What the engine decided about the deadline (bot.rules.countdown), in the firm's words."""
+    found = lead.countdown
+    applies = found.applies if found else countdown.NEEDS_DATE
+    section = lead.refusal_section or "not given"
+    if found and lead.deadline and applies in (countdown.COUNTDOWN, countdown.IF_221G, countdown.DV_LAPSED):
+        # Set together with the deadline (actions/leads.py build_lead); the cast only informs mypy.
+        urgency = URGENCY_WORDS[cast(str, lead.urgency)]
+        date = format_date(lead.deadline)
+        if applies == countdown.DV_LAPSED:
+            return f"Computed deadline: {date}: the DV-{found.dv_year} program year has ENDED; the selection has lapsed"
+        if found.deadline and found.deadline.counted_from == countdown.DV_FISCAL_YEAR:
+            basis = f"the last day of the DV-{found.dv_year} program year, earlier than one year from the earliest date"
+        else:
+            basis = "one year from the earliest date given; verify against the letter"
+        if applies == countdown.IF_221G:
+            return f"Computed deadline: {date}, ONLY IF the refusal is under 221(g) (section not given); {urgency} ({basis})"
+        return f"Computed deadline: {date}; {urgency} ({basis})"
+    if applies == countdown.NOT_221G:
+        return f"Computed deadline: none: refusal under {section}, which has no 221(g) window to send documents"
+    if applies == countdown.NOTHING_REQUESTED:
+        extra = ""
+        if found and found.one_year:
+            extra = (
+                f"; if anything was requested, one year from the earliest date: {format_date(found.one_year.deadline)}"
+            )
+        return f"Computed deadline: none: administrative processing only, nothing requested{extra}"
+    if applies == countdown.WITH_USCIS:
+        return "Computed deadline: none: petition returned to USCIS, which writes to the petitioner"
+    return "Computed deadline: none (no notice or interview date given)"
+
+
 def case_summary(lead: LeadInput) -> str:
     urgent = lead.urgency in URGENT
     title = f"{'URGENT: ' if urgent else ''}new {lead.kind} request"
@@ -55,15 +88,7 @@ def case_summary(lead: LeadInput) -> str:
         f"USCIS petition behind the case: {_yes_no(lead.has_petition)}",
         f"Petitioner or employer (for the conflict check): {lead.petitioner_name or 'not given'}",
     ]
-    if lead.deadline:
-        # Set together with the deadline (actions/leads.py build_lead); the cast only informs mypy.
-        urgency = cast(str, lead.urgency)
-        lines.append(
-            f"Computed deadline: {format_date(lead.deadline)}; {URGENCY_WORDS[urgency]} "
-            f"(one year from the earliest date given; verify against the letter)"
-        )
-    else:
-        lines.append("Computed deadline: none (no notice or interview date given)")
+    lines.append(deadline_line(lead))
     lines += ["", "In the applicant's words:", lead.description or "(nothing given)", ""]
     lines.append("Asked the assistant about: " + (", ".join(lead.topics_asked) or "nothing before the intake"))
     lines.append("Sources the assistant cited:")

@@ -11,7 +11,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from bot.rules import clock
-from bot.rules.deadline import PASSED, URGENT, WITHIN_90_DAYS, DateError, Deadline, compute_deadline
+from bot.rules.countdown import (
+    COUNTDOWN,
+    DV_FISCAL_YEAR,
+    DV_LAPSED,
+    DV_VISA,
+    IF_221G,
+    NEEDS_DATE,
+    NOTHING_REQUESTED,
+    WITH_USCIS,
+    Countdown,
+    decide,
+    not_221g,
+)
+from bot.rules.deadline import PASSED, URGENT, WITHIN_90_DAYS, DateError, Deadline
 from bot.rules.knowledge import KnowledgeBase, KnowledgeBaseError, Source
 from bot.rules.names import MONTH_NAMES
 from bot.rules.reference import ceac_statuses, consulates, visa_category
@@ -21,12 +34,19 @@ REFERRAL_LEVELS = ("none", "suggested", "recommended", "urgent")
 KINDS_221G = ("documents", "administrative_processing", "petition_returned")
 EMPLOYMENT_VISAS = {"H-1B", "H-4", "L-1", "O-1", "E-2"}
 DEADLINE_REFERRAL = {**{band: "urgent" for band in URGENT}, WITHIN_90_DAYS: "recommended"}
+# Nonimmigrant classes that rest on a USCIS petition (a returned petition can only be one of these).
+PETITION_BASED_NONIMMIGRANT = {"H-1B", "L-1", "O-1", "K-1"}
+MISREPRESENTATION = "212a6Ci"  # INA 212(a)(6)(C)(i): a permanent ineligibility
+# For a refusal that is not a 221(g): the entry that opens each topic, by section.
+NOT_A_221G_DEADLINE = {"214b": "deadline_not_for_214b", "212f": "refusal_212f"}
+PROCESSING_NOT_221G = {"214b": "processing_214b", "212f": "refusal_212f"}
+OPTIONS_NOT_221G = {"214b": "options_214b", "212f": "refusal_212f"}
 
 
 @dataclass(frozen=True)
 class CaseFacts:
     ceac_status: str | None = None
-    refusal_section: str | None = None  # "221g", "214b", "212a…"
+    refusal_section: str | None = None  # "221g", "214b", "212a…", "212f"
     kind_221g: str | None = None  # one of KINDS_221G
     visa_type: str | None = None
     consulate: str | None = None
@@ -34,6 +54,7 @@ class CaseFacts:
     notice_date: dt.date | None = None
     interview_date: dt.date | None = None
     option_asked: str | None = None  # one of OPTIONS_BY_NAME, when the question names it
+    dv_year: int | None = None  # the DV program year the applicant named ("DV-2027")
 
 
 @dataclass(frozen=True)
@@ -92,8 +113,8 @@ def option_asked(text: str) -> str | None:
 
 
 def applies_221g(facts: CaseFacts) -> bool:
-    """The one-year window is a 221(g) rule: never for a case refused under 214(b) or 212(a) alone."""
-    return facts.refusal_section in (None, "221g")
+    """Whether a 221(g) may be the refusal: never for a case refused under 214(b), 212(a) or 212(f)."""
+    return not not_221g(facts.refusal_section)
 
 
 def format_date(value: dt.date) -> str:
@@ -187,33 +208,78 @@ class AdviceEngine:
             draft.refer("urgent")
         return draft.answer()
 
+    def countdown(self, facts: CaseFacts) -> Countdown:
+        """The one decision on the case's deadline (bot.rules.countdown), for every topic."""
+        return decide(
+            self.today(),
+            refusal_section=facts.refusal_section,
+            kind_221g=facts.kind_221g,
+            visa_type=facts.visa_type,
+            dv_year=facts.dv_year,
+            notice_date=facts.notice_date,
+            interview_date=facts.interview_date,
+        )
+
     def _urgent(self, facts: CaseFacts) -> bool:
-        """Whether a 221(g) deadline from the known dates is passed, due today or within 30 days."""
-        if not (facts.notice_date or facts.interview_date) or not applies_221g(facts):
-            return False
+        """Whether a deadline that applies (or may: section unknown) is passed, due today or within 30 days."""
         try:
-            return compute_deadline(self.today(), facts.notice_date, facts.interview_date).urgency in URGENT
+            return self.countdown(facts).urgency in URGENT
         except DateError:
             return False  # a refused date is explained where the deadline is asked for
 
     # --- helpers shared by the topics -------------------------------------------------
 
-    def _add_deadline(self, draft: _Draft, facts: CaseFacts) -> Deadline | None:
-        """Adds the computed deadline where dates are known and a 221(g) may apply; returns it."""
-        if not (facts.notice_date or facts.interview_date) or not applies_221g(facts):
-            return None
-        found = compute_deadline(self.today(), facts.notice_date, facts.interview_date)
-        draft.deadline = found
-        draft.explain(
-            f"deadline_result_{found.urgency}",
-            deadline=format_date(found.deadline),
-            notice_date=format_date(found.start_date),
-            days_left=found.days_left,
-            days_overdue=-found.days_left,
-        )
-        if found.start_date.month == 2 and found.start_date.day == 29:
-            draft.explain("deadline_leap_day")
-        draft.refer(DEADLINE_REFERRAL.get(found.urgency, "suggested"))
+    def _add_countdown(self, draft: _Draft, facts: CaseFacts) -> Countdown:
+        """Says what the decision gives for this case; the card only where a deadline certainly applies."""
+        found = self.countdown(facts)
+        start = format_date(found.one_year.start_date) if found.one_year else ""
+        if found.applies == DV_LAPSED:
+            assert found.dv_year is not None  # known, or there would be no cutoff to pass
+            last_day = format_date(dt.date(found.dv_year, 9, 30))
+            draft.explain("dv_selection_lapsed", deadline=last_day, dv_year=found.dv_year)
+        elif found.applies == COUNTDOWN and found.deadline and found.deadline.counted_from == DV_FISCAL_YEAR:
+            draft.explain(
+                "deadline_dv_cutoff",
+                deadline=format_date(found.deadline.deadline),
+                days_left=found.deadline.days_left,
+                dv_year=found.dv_year,
+                notice_date=start,
+            )
+        elif found.applies in (COUNTDOWN, IF_221G) and found.deadline:
+            passed = found.deadline.urgency == PASSED
+            entry = f"deadline_result_{found.deadline.urgency}"
+            if found.applies == IF_221G:
+                entry = "deadline_if_221g_passed" if passed else "deadline_if_221g"
+            draft.explain(
+                entry,
+                deadline=format_date(found.deadline.deadline),
+                notice_date=start,
+                days_left=found.deadline.days_left,
+                days_overdue=-found.deadline.days_left,
+            )
+            if found.iv_from_letter:
+                draft.explain("deadline_iv_counted_from_letter", notice_date=start)
+            if found.deadline.start_date.month == 2 and found.deadline.start_date.day == 29:
+                draft.explain("deadline_leap_day")
+        elif found.applies == NOTHING_REQUESTED:
+            draft.explain("ap_nothing_to_send")
+            if found.one_year:
+                passed = found.one_year.urgency == PASSED
+                draft.explain(
+                    "ap_if_requested_passed" if passed else "ap_if_requested_by",
+                    deadline=format_date(found.one_year.deadline),
+                    notice_date=start,
+                )
+        elif found.applies == WITH_USCIS:
+            draft.explain("petition_with_uscis")
+        if found.dv_year_assumed and found.dv_year and found.applies in (COUNTDOWN, DV_LAPSED):
+            draft.explain("deadline_dv_year_assumed", dv_year=found.dv_year, dv_prior_year=found.dv_year - 1)
+        if found.shows_card:
+            draft.deadline = found.deadline
+        if found.urgency:
+            draft.refer(DEADLINE_REFERRAL.get(found.urgency, "suggested"))
+        elif found.applies in (NOTHING_REQUESTED, WITH_USCIS):
+            draft.refer("suggested")
         return found
 
     def _inquiry_window(self, draft: _Draft, facts: CaseFacts) -> None:
@@ -230,21 +296,31 @@ class AdviceEngine:
         else:
             draft.explain("ap_inquiry_windows")
 
+    def _about_the_section(self, draft: _Draft, facts: CaseFacts) -> None:
+        """What a refusal that is not a 221(g) means: 214(b), 212(a) (and a permanent 6(C)(i)), 212(f)."""
+        section = facts.refusal_section or ""
+        if section == "214b":
+            draft.explain("refusal_214b")
+        elif section == "212f":
+            draft.explain("refusal_212f")
+        elif section.startswith("212a"):
+            draft.explain("refusal_212a")
+            if section.startswith(MISREPRESENTATION):
+                draft.explain("refusal_212a6ci_permanent")
+
     # --- the topics -------------------------------------------------------------------
 
     def _status_meaning(self, draft: _Draft, facts: CaseFacts) -> str | None:
         status = facts.ceac_status
         if not status:
             return "ceac_status"
-        draft.explain(f"status_{status}")
+        is_dv = facts.visa_type == DV_VISA
+        draft.explain("status_expired_dv" if status == "expired" and is_dv else f"status_{status}")
         if status == "refused":
             if applies_221g(facts):
                 draft.explain("status_refused_often_temporary")
                 draft.explain("status_refused_extended_ap")
-            if facts.refusal_section == "214b":
-                draft.explain("refusal_214b")
-            elif (facts.refusal_section or "").startswith("212a"):
-                draft.explain("refusal_212a")
+            self._about_the_section(draft, facts)
             draft.tip("final_refusal_notified")
             draft.refer("suggested")
         if status == "administrative_processing":
@@ -252,15 +328,16 @@ class AdviceEngine:
             draft.tip("ap_typical_duration")
         if status == "returned_to_nvc":
             draft.explain("petition_return_possible")
+        lapsed = False
         if status in ("refused", "administrative_processing"):
             draft.tip("status_case_last_updated")
-            self._add_deadline(draft, facts)
+            lapsed = self._add_countdown(draft, facts).applies == DV_LAPSED
         if status in ("expired", "expiring_soon", "returned_to_nvc", "transfer_in_progress", "invalid_case_number"):
             draft.refer("recommended")
-        if facts.visa_type == "DV" and status in ("refused", "administrative_processing", "ready", "in_transit"):
+        if is_dv and status in ("refused", "administrative_processing", "ready", "in_transit") and not lapsed:
             draft.tip("dv_september_30")
-        # "Often temporary" is about 221(g) refusals; an expired registration is no such thing.
-        if status in ("refused", "administrative_processing") and applies_221g(facts):
+        # Calm words only where a 221(g) may apply and nothing has run out.
+        if status in ("refused", "administrative_processing") and applies_221g(facts) and not self._urgent(facts):
             draft.tip("tip_dont_panic")
         return None
 
@@ -269,7 +346,8 @@ class AdviceEngine:
             draft.explain(entry_id)
         if facts.kind_221g == "administrative_processing" or facts.ceac_status == "administrative_processing":
             draft.explain("221g_ap_not_security_risk")
-        self._add_deadline(draft, facts)
+        if applies_221g(facts):
+            self._add_countdown(draft, facts)
         tips = [
             "status_refused_often_temporary",
             "deadline_one_year_rule",
@@ -278,8 +356,14 @@ class AdviceEngine:
             "tip_dont_panic",
         ]
         if not applies_221g(facts):  # they asked what 221(g) is, but their own refusal is another section
-            draft.explain("deadline_not_for_214b" if facts.refusal_section == "214b" else "deadline_not_for_212a")
-            tips = [t for t in tips if t not in ("deadline_one_year_rule", "tip_dont_panic")]
+            draft.explain(NOT_A_221G_DEADLINE.get(facts.refusal_section or "", "deadline_not_for_212a"))
+            tips = [
+                t
+                for t in tips
+                if t not in ("status_refused_often_temporary", "deadline_one_year_rule", "tip_dont_panic")
+            ]
+        elif self._urgent(facts):
+            tips.remove("tip_dont_panic")
         for entry_id in tips:
             draft.tip(entry_id)
         draft.refer("suggested")
@@ -289,63 +373,75 @@ class AdviceEngine:
         if not applies_221g(facts):
             self._not_a_221g_deadline(draft, facts)
             return None
-        if not (facts.notice_date or facts.interview_date):
+        found = self._add_countdown(draft, facts)
+        if found.applies == NEEDS_DATE:
             return "notice_date"
-        found = self._add_deadline(draft, facts)
-        assert found is not None  # a 221(g) case with a date (both checked above) always gets a deadline
-        draft.explain("deadline_one_year_rule")
-        if facts.refusal_section is None:
-            draft.explain("deadline_applies_to_221g_only")
-        draft.explain("deadline_anchor_varies")
-        category = visa_category(facts.visa_type)
-        if category != "immigrant" and facts.kind_221g == "administrative_processing":
-            draft.explain("deadline_niv_ap_exception")
-        if found.urgency == PASSED:
-            self._missed_consequences(draft, facts, category)
-        else:
-            draft.tip("missed_final_refusal")
-        if facts.visa_type == "DV":
-            draft.tip("dv_september_30")
+        if found.applies in (COUNTDOWN, IF_221G):
+            assert found.deadline is not None  # both always come with their date
+            draft.explain("deadline_one_year_rule")
+            if found.applies == IF_221G:
+                draft.explain("deadline_applies_to_221g_only")
+            draft.explain("deadline_anchor_varies")
+            category = visa_category(facts.visa_type)
+            if found.deadline.urgency == PASSED:
+                self._missed_consequences(draft, facts, category)
+            else:
+                draft.tip("missed_final_refusal")
+            if facts.visa_type == DV_VISA and found.deadline.counted_from != DV_FISCAL_YEAR:
+                draft.tip("dv_september_30")
         draft.tip("tip_consult_attorney")
         return None
 
     def _not_a_221g_deadline(self, draft: _Draft, facts: CaseFacts) -> None:
-        """A 214(b) or 212(a) refusal: no countdown, why documents do not cure it, and a referral."""
-        if facts.refusal_section == "214b":
-            draft.explain("deadline_not_for_214b")
-            draft.explain("refusal_214b")
-        else:
-            draft.explain("deadline_not_for_212a")
-            draft.explain("refusal_212a")
+        """A 214(b), 212(a) or 212(f) refusal: no countdown, why documents do not cure it, and a referral."""
+        section = facts.refusal_section or ""
+        draft.explain(NOT_A_221G_DEADLINE.get(section, "deadline_not_for_212a"))
+        self._about_the_section(draft, facts)
+        if section.startswith("212a"):
             draft.explain("refusal_212a_waivers")
+        if facts.visa_type == DV_VISA:
+            self._add_countdown(draft, facts)  # a lapsed DV year is said whatever the section
         draft.tip("tip_consult_attorney")
         draft.refer("recommended")
 
     def _missed_consequences(self, draft: _Draft, facts: CaseFacts, category: str | None) -> None:
-        if category == "nonimmigrant" and facts.kind_221g == "administrative_processing":
-            # Waiting on the post's own checks, the one-year limit may not apply: said before "final".
-            draft.explain("deadline_niv_ap_exception")
         draft.explain("missed_final_refusal")
         if category in ("immigrant", None):
             draft.explain("missed_iv_termination")
             draft.explain("missed_iv_reinstatement")
         if category in ("nonimmigrant", None):
             draft.explain("missed_niv_new_application")
+            # Waiting on the post's own checks, the one-year limit may not apply.
             draft.explain("deadline_niv_ap_exception")
 
     def _missed_deadline(self, draft: _Draft, facts: CaseFacts) -> str | None:
         if not applies_221g(facts):
             self._not_a_221g_deadline(draft, facts)
             return None
-        self._add_deadline(draft, facts)
-        self._missed_consequences(draft, facts, visa_category(facts.visa_type))
-        if facts.visa_type == "K-1":
-            draft.tip("k1_petition_four_months")
+        found = self._add_countdown(draft, facts)
+        if found.applies in (COUNTDOWN, IF_221G, NEEDS_DATE):
+            # What missing the year means; not said where nothing was asked or the year is not the limit.
+            self._missed_consequences(draft, facts, visa_category(facts.visa_type))
+            if facts.visa_type == "K-1":
+                draft.tip("k1_petition_four_months")
         draft.tip("tip_consult_attorney")
         draft.refer("recommended")
         return None
 
     def _processing_time(self, draft: _Draft, facts: CaseFacts) -> str | None:
+        section = facts.refusal_section or ""
+        if not applies_221g(facts):
+            # A decision, not processing that ends with time.
+            draft.explain(PROCESSING_NOT_221G.get(section, "processing_212a"))
+            self._about_the_section(draft, facts)
+            draft.tip("tip_consult_attorney")
+            draft.refer("suggested")
+            return None
+        if facts.visa_type == DV_VISA and self.countdown(facts).applies == DV_LAPSED:
+            # After the DV year no wait ends in a visa: that is the answer, not processing times.
+            self._add_countdown(draft, facts)
+            draft.tip("tip_consult_attorney")
+            return None
         draft.explain("ap_typical_duration")
         days = facts.days_since_interview
         if days is None and facts.interview_date:
@@ -360,7 +456,7 @@ class AdviceEngine:
                 draft.explain("ap_long_delay", days=days)
                 draft.refer("recommended")
         self._inquiry_window(draft, facts)
-        if facts.visa_type == "DV":
+        if facts.visa_type == DV_VISA:
             draft.explain("dv_september_30")
         for entry_id in (
             "ap_not_expeditable",
@@ -373,11 +469,20 @@ class AdviceEngine:
 
     def _documents(self, draft: _Draft, facts: CaseFacts) -> str | None:
         if not applies_221g(facts):
-            # The question is whether documents can cure this refusal: that is answered first.
-            draft.explain("deadline_not_for_214b" if facts.refusal_section == "214b" else "deadline_not_for_212a")
-        elif self._urgent(facts):
+            # Whether documents can cure this refusal is the question: they do not; no advice on sending.
+            self._not_a_221g_deadline(draft, facts)
+            return None
+        found = self.countdown(facts)
+        if found.applies in (DV_LAPSED, WITH_USCIS):
+            # Nothing the applicant sends to the embassy helps: what applies instead, and a referral.
+            self._add_countdown(draft, facts)
+            draft.tip("tip_consult_attorney")
+            draft.refer("recommended")
+            return None
+        late = found.urgency in URGENT
+        if late:
             # A deadline passed or near comes before how to send: never "send soon" when it is late.
-            self._add_deadline(draft, facts)
+            self._add_countdown(draft, facts)
         draft.explain("docs_how_to_submit")
         draft.explain("221g_notice_delivery")
         category = visa_category(facts.visa_type)
@@ -387,16 +492,31 @@ class AdviceEngine:
             draft.explain("docs_examples_employment")
         if (category == "nonimmigrant" and facts.visa_type not in EMPLOYMENT_VISAS | {"K-1"}) or category is None:
             draft.explain("docs_examples_visitor_student")
-        if draft.deadline is None:
-            self._add_deadline(draft, facts)
-        if applies_221g(facts):
-            draft.tip("deadline_one_year_rule")
+        if not late:
+            self._add_countdown(draft, facts)
+        draft.tip("deadline_one_year_rule")
+        if facts.visa_type == DV_VISA:
+            draft.tip("dv_september_30")
         draft.tip("docs_passport_request")
         draft.refer("suggested")
         return None
 
     def _options(self, draft: _Draft, facts: CaseFacts) -> str | None:
-        if facts.option_asked in OPTIONS_BY_NAME and applies_221g(facts):
+        section = facts.refusal_section or ""
+        if facts.visa_type == DV_VISA and self.countdown(facts).applies == DV_LAPSED:
+            # Inquiries and lawsuits cannot bring back a DV year that has ended: that comes first.
+            self._add_countdown(draft, facts)
+            draft.tip("tip_consult_attorney")
+            return None
+        if not applies_221g(facts):
+            # A decision exists: no "wait, then inquire"; what applies to the section, first.
+            draft.explain(OPTIONS_NOT_221G.get(section, "options_212a"))
+            self._about_the_section(draft, facts)
+            draft.explain("options_supervisory_review")
+            draft.tip("tip_consult_attorney")
+            draft.refer("recommended")
+            return None
+        if facts.option_asked in OPTIONS_BY_NAME:
             # The question asked, answered first (these entries speak of 221(g) refusals only).
             draft.explain(OPTIONS_BY_NAME[facts.option_asked][0])
         draft.explain("options_inquiry")
@@ -404,6 +524,7 @@ class AdviceEngine:
         for entry_id in (
             "options_congressional",
             "options_no_appeal",
+            "options_supervisory_review",
             "options_foia",
             "options_mandamus",
             "ap_not_expeditable",
@@ -416,16 +537,16 @@ class AdviceEngine:
     def _petition_returned(self, draft: _Draft, facts: CaseFacts) -> str | None:
         for entry_id in (
             "petition_return_possible",
+            "petition_with_uscis",
             "petition_return_process",
             "petition_return_timing",
             "petition_return_not_final",
         ):
             draft.explain(entry_id)
-        if visa_category(facts.visa_type) == "nonimmigrant":
+        if facts.visa_type in PETITION_BASED_NONIMMIGRANT:
             draft.explain("petition_niv_return")
         if facts.visa_type == "K-1":
             draft.explain("k1_petition_four_months")
-        draft.tip("tip_dont_panic")
         draft.tip("tip_consult_attorney")
         draft.refer("recommended")
         return None
@@ -436,8 +557,13 @@ class AdviceEngine:
             ["refusal_214b_not_iv"] if visa_category(facts.visa_type) != "nonimmigrant" else []
         )
         about_212a = ["refusal_212a", "refusal_212a_waivers"]
+        if section.startswith(MISREPRESENTATION):
+            about_212a.insert(1, "refusal_212a6ci_permanent")
         if section == "214b":
             order = about_214b + ["refusal_221g_vs_others"]
+        elif section == "212f":
+            order = ["refusal_212f", "refusal_221g_vs_others"]
+            draft.refer("recommended")
         elif section.startswith("212a"):
             order = about_212a + ["refusal_221g_vs_others"]
             draft.refer("recommended")
@@ -465,7 +591,7 @@ class AdviceEngine:
         ]
         statuses = [None, *ceac_statuses()]
         visas = [None, "H-1B", "F-1", "K-1", "CR-1", "DV"]
-        sections = [None, "221g", "214b", "212a6Ci"]
+        sections = [None, "221g", "214b", "212a6Ci", "212a9B", "212f"]
         posts = [None, *[name for name, post in consulates().items() if post.inquiry_wait_days]]
         cases = [CaseFacts(ceac_status=s, visa_type=v) for s, v in itertools.product(statuses, visas)]
         cases += [
@@ -480,6 +606,11 @@ class AdviceEngine:
             CaseFacts(notice_date=d, visa_type=v, ceac_status="refused") for d, v in itertools.product(dates, visas)
         ]
         cases += [replace(case, kind_221g="administrative_processing") for case in cases[-len(dates) * len(visas) :]]
+        cases += [replace(case, refusal_section=s) for case in cases[-len(dates) * len(visas) :] for s in sections]
+        cases += [
+            CaseFacts(visa_type="DV", dv_year=today.year + y, notice_date=d, kind_221g=k, ceac_status="refused")
+            for y, d, k in itertools.product((-1, 0, 1), dates, (None, *KINDS_221G))
+        ]
         problems = set()
         for topic, case in itertools.product(self.topics, cases):
             try:

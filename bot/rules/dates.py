@@ -113,9 +113,14 @@ _NOTICE = re.compile(
     r"\b(?:letter|notice|221\s*\(?g\)?|211g|221g|slip|refus\w*|worksheet|paper|given|handed|got (?:a |my |the )?221)",
     re.I,
 )
-_CORRECTION = re.compile(
-    r"\b(?:sorry|i meant|i mean|correction|actually|oops|typo)\W*(?:i meant\W*|it was\W*)?(?:on\W*)?$", re.I
+# Words by which an applicant corrects a date they gave ("sorry, I meant", "no wait, it was").
+CORRECTION_WORDS = (
+    r"(?:sorry|i meant|i mean|correction|actually|oops|typo|no wait|wait|my mistake|scratch that|make that|"
+    r"wrong date|not the \w+(?: \w+)?,? (?:it|but)|no,)"
 )
+_CORRECTION = re.compile(r"\b" + CORRECTION_WORDS + r"\W*(?:i meant\W*|it was\W*|it's\W*)?(?:on\W*)?$", re.I)
+# A message that corrects a date given earlier in the conversation.
+CORRECTS = re.compile(r"\b" + CORRECTION_WORDS, re.I)
 _CLAUSE_BREAK = re.compile(r"[.!?;\n]|,|\bbut\b|\band\b|\bwhile\b|\bwhereas\b|\bthen\b", re.I)
 
 
@@ -228,6 +233,8 @@ def _clause_before(text: str, start: int) -> str:
 
 
 def _clause_after(text: str, end: int) -> str:
+    if text[end - 1 : end] == ".":
+        return ""  # "29 August. It arrived...": the full stop the month name took ends the sentence
     window = text[end : end + 60].lstrip(" ,")  # "On 3 March, I had my interview"
     return _CLAUSE_BREAK.split(window)[0]
 

@@ -44,6 +44,12 @@ NOT_A_WAIT_BEFORE = re.compile(r"\b(?:every|within|expires? in|expiring in|in th
 SINCE_MONTH = re.compile(r"\bsince\s+" + _MONTH + r"(?![a-z])(?!\s*\d)", re.I)
 SECTION_221G = re.compile(r"\b(?:221|211)\s*(?:\(\s*g\s*\)|-?\s*g)(?![a-z])", re.I)
 SECTION_214B = re.compile(r"\b214\s*(?:\(\s*b\s*\)|-?\s*b)(?![a-z])", re.I)
+# INA 212(f): a presidential proclamation suspending entry ("212(f)", "212f", "presidential proclamation").
+SECTION_212F = re.compile(r"\b(?:212\s*(?:\(\s*f\s*\)|-?\s*f)(?![a-z0-9])|presidential proclamation|travel ban)", re.I)
+# The DV program year: "DV-2027", "DV2027", "DV 2027", "2027 lottery", "the 2027 green card lottery".
+DV_YEAR = re.compile(
+    r"\bdv\s*-?\s*(20\d\d)\b|\b(20\d\d)\s+(?:dv\s+|diversity\s+(?:visa\s+)?|green\s*card\s+)?lottery\b", re.I
+)
 SECTION_212A = re.compile(
     r"\b212\s*(?:\(\s*a\s*\)|-?\s*a)(?:\s*\(?\s*(\d{1,2})\s*\)?(?:\s*\(?\s*([a-h])\s*\)?(?![a-z]{2}))?"
     r"(?:\s*\(\s*(i{1,3}|iv|v)\s*\)|(?<=[a-h])(i{1,3}|iv|v)\b)?)?(?![a-z0-9])",
@@ -215,6 +221,13 @@ class EntityExtractor:
             paragraph, letter = match.group(1) or "", (match.group(2) or "").upper()
             roman = (match.group(3) or match.group(4) or "").lower()
             yield claim(match, "refusal_section", f"212a{paragraph}{letter}{roman}")
+        for match in SECTION_212F.finditer(text):
+            yield claim(match, "refusal_section", "212f")
+        for match in DV_YEAR.finditer(text):
+            if free(match):
+                # The program's year and the visa class both: the span is claimed, so the ruler won't add "DV".
+                yield claim(match, "dv_year", int(match.group(1) or match.group(2)))
+                yield Entity("visa_type", "DV", match.start(), match.end())
         for match in PHONE.finditer(text):
             if free(match) and len(re.sub(r"\D", "", match.group(0))) >= 7:
                 yield claim(match, "phone", match.group(0).strip())

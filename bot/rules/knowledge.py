@@ -1,8 +1,9 @@
 """The legal knowledge base: YAML files in bot/rules/knowledge/ that attorneys edit.
 
 sources.yml names every source once; each other file holds `entries:`, each with
-`id`, `text`, `sources` (ids from sources.yml) and `reviewed` (the date an attorney
-last checked it), and, for an entry that can open an answer, `short`: the same
+`id`, `text`, `sources` (ids from sources.yml) and `sources_checked` (the date
+someone last checked the text against its sources: not an attorney's sign-off, which
+lives in the firm's database), and, for an entry that can open an answer, `short`: the same
 point in at most SHORT_MAX_WORDS plain words, shown first while `text` waits one tap
 away. Loading validates everything and stops with an
 error naming the file, the entry and the field, so a broken file never reaches
@@ -19,14 +20,24 @@ from typing import Any
 from bot.rules.yamlfile import DataFileError, load_mapping, load_yaml
 
 KNOWLEDGE_DIR = Path(__file__).parent / "knowledge"
-ENTRY_FIELDS = ("id", "text", "sources", "reviewed")
+ENTRY_FIELDS = ("id", "text", "sources", "sources_checked")
 OPTIONAL_ENTRY_FIELDS = ("short",)
 # The first bubble of an answer is read on a phone, often in a second language.
 SHORT_MAX_WORDS = 50
 SOURCE_FIELDS = ("title", "url", "reliability")
 RELIABILITIES = ("official", "regulation", "law_firm", "news", "forum", "data")
 # The only values the engine fills into an entry's text.
-PLACEHOLDERS = {"deadline", "days_left", "days_overdue", "notice_date", "days", "consulate", "inquiry_days"}
+PLACEHOLDERS = {
+    "deadline",
+    "days_left",
+    "days_overdue",
+    "notice_date",
+    "days",
+    "consulate",
+    "inquiry_days",
+    "dv_year",
+    "dv_prior_year",
+}
 ENTRY_ID = re.compile(r"^[a-z0-9_]+$")
 
 
@@ -47,7 +58,7 @@ class Entry:
     id: str
     text: str
     sources: tuple[Source, ...]
-    reviewed: dt.date
+    sources_checked: dt.date
     file: str
     short: str | None = None
 
@@ -58,6 +69,24 @@ class Entry:
         """The short version where there is one, else the whole text."""
         text = self.short or self.text
         return text.format_map(values) if values else text
+
+    def render(self, **values: object) -> str:
+        return self.text.format_map(values) if values else self.text
+
+    def render_short(self, **values: object) -> str:
+        """The short version where there is one, else the whole text."""
+        text = self.short or self.text
+        return text.format_map(values) if values else text
+
+    @property
+    def content_hash(self) -> str:
+        """SHA-256 (hex) of what an attorney signs off: the id, text, short version and source ids,
+        as canonical JSON (the same serialisation as bot.backoffice.signoffs.signed_text). Any change
+        to them changes the hash, so an old sign-off no longer covers the entry; re-wrapping lines
+        in the YAML does not (the text is stored with its spaces normalised)."""
+        content = {"id": self.id, "text": self.text, "short": self.short, "sources": [s.id for s in self.sources]}
+        canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, indent=2)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def _fail(path: Path, where: str, message: str) -> None:
@@ -87,7 +116,7 @@ def _placeholders(text: str) -> set[str]:
 
 def _load_entry(path: Path, index: int, raw: Any, sources: dict[str, Source], today: dt.date) -> Entry:
     if not isinstance(raw, dict):
-        _fail(path, f"entry #{index + 1}", "expected a mapping with id, text, sources and reviewed")
+        _fail(path, f"entry #{index + 1}", "expected a mapping with id, text, sources and sources_checked")
     where = f"entry '{raw.get('id', f'#{index + 1}')}'"
     for field in ENTRY_FIELDS:
         if raw.get(field) in (None, "", []):
@@ -123,16 +152,16 @@ def _load_entry(path: Path, index: int, raw: Any, sources: dict[str, Source], to
     for source_id in raw["sources"]:
         if source_id not in sources:
             _fail(path, where, f"field 'sources' names unknown source '{source_id}' (not in sources.yml)")
-    reviewed = raw["reviewed"]
-    if not isinstance(reviewed, dt.date) or isinstance(reviewed, dt.datetime):
-        _fail(path, where, "field 'reviewed' must be a date (YYYY-MM-DD)")
-    if reviewed > today:
-        _fail(path, where, f"field 'reviewed' is in the future ({reviewed.isoformat()})")
+    checked = raw["sources_checked"]
+    if not isinstance(checked, dt.date) or isinstance(checked, dt.datetime):
+        _fail(path, where, "field 'sources_checked' must be a date (YYYY-MM-DD)")
+    if checked > today:
+        _fail(path, where, f"field 'sources_checked' is in the future ({checked.isoformat()})")
     return Entry(
         raw["id"],
         " ".join(raw["text"].split()),
         tuple(sources[s] for s in raw["sources"]),
-        reviewed,
+        checked,
         path.name,
         " ".join(short.split()) if short else None,
     )

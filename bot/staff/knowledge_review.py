@@ -1,6 +1,6 @@
 """When each knowledge-base entry is next due for an attorney's review.
 
-An entry is due `review_every_days` after its `reviewed` date. Entries overdue or
+An entry is due `review_every_days` after its `sources_checked` date. Entries overdue or
 due within DUE_SOON_DAYS come first (most overdue first), then the rest by due date.
 """
 
@@ -20,7 +20,7 @@ class ReviewRow:
     text: str
     sources: tuple[Source, ...]  # each with its title, url and reliability
     file: str  # the knowledge file the entry is in
-    reviewed: dt.date
+    sources_checked: dt.date
     due: dt.date
     days_left: int  # negative once overdue
     state: str  # OVERDUE, DUE_SOON or OK
@@ -41,11 +41,11 @@ def review_rows(
         knowledge = KnowledgeBase.load()  # as the assistant loads it
     rows = []
     for entry in knowledge.entries.values():
-        due = entry.reviewed + dt.timedelta(days=review_every_days)
+        due = entry.sources_checked + dt.timedelta(days=review_every_days)
         days_left = (due - today).days
         rows.append(
             ReviewRow(
-                entry.id, entry.text, entry.sources, entry.file, entry.reviewed, due, days_left, state_for(days_left)
+                entry.id, entry.text, entry.sources, entry.file, entry.sources_checked, due, days_left, state_for(days_left)
             )
         )
     # Due date order puts overdue entries first (most overdue first), then those due soon, then the rest.

@@ -26,6 +26,8 @@ def days_left_text(days: int) -> str:
 
 
 def counted_from_text(card: dict[str, Any]) -> str:
+    if card.get("counted_from") == "dv_fiscal_year":  # the end of the DV year comes before the one-year date
+        return "The last day of the DV program year"
     origin = "your interview date" if card.get("counted_from") == "interview" else "the date on your notice"
     return f"Counted from {origin} ({written_date(card['notice_date'])})"
 

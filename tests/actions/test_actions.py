@@ -87,12 +87,19 @@ async def test_ambiguous_numeric_date_is_confirmed_before_use():
 
 
 async def test_deadline_question_without_a_date_asks_for_it_then_answers_the_date_given():
-    events, messages = await run(ActionAnswerQuestion(), tracker("ask_deadline"))
+    events, messages = await run(ActionAnswerQuestion(), tracker("ask_deadline", refusal_section="221g"))
     assert events == [SlotSet("pending_topic", "deadline")]
     assert responses(messages) == ["utter_ask_notice_date"]
 
     events, messages = await run(
-        ActionContinue(), tracker("inform", [entity("date", "2026-06-01")], date="2026-06-01", pending_topic="deadline")
+        ActionContinue(),
+        tracker(
+            "inform",
+            [entity("date", "2026-06-01")],
+            date="2026-06-01",
+            pending_topic="deadline",
+            refusal_section="221g",
+        ),
     )
     assert events == [
         SlotSet("notice_date", "2026-06-01"),
@@ -123,7 +130,8 @@ async def test_nonexistent_date_is_refused_not_guessed():
 
 async def test_interview_and_notice_dates_count_from_the_earlier():
     _, messages = await run(
-        ActionAnswerQuestion(), tracker("ask_deadline", notice_date="2026-03-20", interview_date="2026-03-03")
+        ActionAnswerQuestion(),
+        tracker("ask_deadline", notice_date="2026-03-20", interview_date="2026-03-03", refusal_section="221g"),
     )
     card = next(m["custom"] for m in messages if m.get("custom", {}).get("type") == "deadline")
     assert (card["deadline"], card["counted_from"]) == ("2027-03-03", "interview")
@@ -137,6 +145,7 @@ async def test_follow_up_uses_what_is_already_known():
             text="and what if i miss it?",
             notice_date="2025-06-01",
             visa_type="CR-1",
+            refusal_section="221g",
             topics_asked=["deadline"],
         ),
     )
@@ -265,7 +274,8 @@ async def test_a_deadline_question_with_an_unexplained_date_asks_before_counting
     assert events == [SlotSet("pending_topic", "confirm_notice_date")]
     # "Yes": now the year is counted from it.
     events, messages = await run(
-        ActionContinue(), tracker("affirm", date="2026-03-03", pending_topic="confirm_notice_date")
+        ActionContinue(),
+        tracker("affirm", date="2026-03-03", pending_topic="confirm_notice_date", refusal_section="221g"),
     )
     card = next(m["custom"] for m in messages if m.get("custom", {}).get("type") == "deadline")
     assert card["deadline"] == "2027-03-03" and SlotSet("notice_date", "2026-03-03") in events
@@ -288,7 +298,8 @@ async def test_the_day_the_letter_arrived_never_starts_the_year():
 
 async def test_a_later_unexplained_date_does_not_replace_the_notice_date():
     events, messages = await run(
-        ActionAnswerQuestion(), understood("ask_deadline", "and what about 20 May 2026?", notice_date="2026-03-03")
+        ActionAnswerQuestion(),
+        understood("ask_deadline", "and what about 20 May 2026?", notice_date="2026-03-03", refusal_section="221g"),
     )
     card = next(m["custom"] for m in messages if m.get("custom", {}).get("type") == "deadline")
     assert card["notice_date"] == "2026-03-03" and card["deadline"] == "2027-03-03"
@@ -308,7 +319,8 @@ async def test_a_214b_refusal_gets_no_countdown_and_is_told_why():
 async def test_choosing_a_reading_of_an_ambiguous_date_by_button_counts_it_as_the_notice_date():
     # The button's payload is /inform{"date":"2026-06-04"}: a date entity without a role.
     events, messages = await run(
-        ActionContinue(), tracker("inform", [entity("date", "2026-06-04")], pending_topic="deadline")
+        ActionContinue(),
+        tracker("inform", [entity("date", "2026-06-04")], pending_topic="deadline", refusal_section="221g"),
     )
     card = next(m["custom"] for m in messages if m.get("custom", {}).get("type") == "deadline")
     assert card["notice_date"] == "2026-06-04" and card["deadline"] == "2027-06-04"
@@ -340,6 +352,7 @@ async def test_an_earlier_interview_date_given_later_recomputes_the_deadline():
             "inform",
             "wait, the interview itself was on 1 March 2026",
             notice_date="2026-03-03",
+            refusal_section="221g",
             topics_asked=["deadline"],
         ),
     )

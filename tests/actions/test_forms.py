@@ -246,7 +246,9 @@ async def test_callback_offer_is_honest_and_follows_office_hours():
 async def test_reminders_are_stored_30_and_7_days_before():
     events, messages = await run(
         ActionSubmitReminder(),
-        tracker("affirm", reminder_consent="yes", email="a@example.com", notice_date="2025-09-01"),
+        tracker(
+            "affirm", reminder_consent="yes", email="a@example.com", notice_date="2025-09-01", refusal_section="221g"
+        ),
     )
     # Nothing but a confirmation link goes to the address until its owner opens it.
     assert responses(messages) == ["utter_reminder_confirm"]
@@ -260,7 +262,8 @@ async def test_no_reminder_without_an_email_and_nothing_stored():
     with storage.intake_store().session() as session:
         before = len(session.execute(select(Reminder)).scalars().all())
     events, messages = await run(
-        ActionSubmitReminder(), tracker("inform", reminder_consent="yes", email=SKIPPED, notice_date="2025-09-01")
+        ActionSubmitReminder(),
+        tracker("inform", reminder_consent="yes", email=SKIPPED, notice_date="2025-09-01", refusal_section="221g"),
     )
     assert events == [SlotSet("reminder_consent", None)]
     assert responses(messages) == ["utter_reminder_needs_email"]
@@ -280,7 +283,13 @@ async def test_reminders_to_an_address_already_at_its_limit_are_refused_politely
         )
     events, messages = await run(
         ActionSubmitReminder(),
-        tracker("affirm", reminder_consent="yes", email="target@example.com", notice_date="2025-09-01"),
+        tracker(
+            "affirm",
+            reminder_consent="yes",
+            email="target@example.com",
+            notice_date="2025-09-01",
+            refusal_section="221g",
+        ),
     )
     assert responses(messages) == ["utter_reminder_limit"]
     assert events == [SlotSet("reminder_consent", None)]
@@ -291,7 +300,9 @@ async def test_reminders_to_an_address_already_at_its_limit_are_refused_politely
 async def test_no_reminder_for_a_passed_deadline():
     _, messages = await run(
         ActionSubmitReminder(),
-        tracker("affirm", reminder_consent="yes", email="b@example.com", notice_date="2025-06-01"),
+        tracker(
+            "affirm", reminder_consent="yes", email="b@example.com", notice_date="2025-06-01", refusal_section="221g"
+        ),
     )
     assert responses(messages) == ["utter_reminder_too_late"]
 

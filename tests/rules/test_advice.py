@@ -50,8 +50,19 @@ def test_refused_with_214b_explains_214b(engine, kb):
 
 
 def test_refused_221g_with_notice_date_adds_the_deadline(engine):
-    answer = engine.answer("status_meaning", CaseFacts(ceac_status="refused", notice_date=dt.date(2026, 3, 3)))
+    facts = CaseFacts(ceac_status="refused", refusal_section="221g", notice_date=dt.date(2026, 3, 3))
+    answer = engine.answer("status_meaning", facts)
     assert answer.deadline.deadline == dt.date(2027, 3, 3)
+
+
+def test_refused_with_the_section_unknown_gives_the_year_only_as_a_condition(engine, kb):
+    # Issue 21, finding 3: "Refused", no section, a date: the count was shown as if it applied.
+    answer = engine.answer("status_meaning", CaseFacts(ceac_status="refused", notice_date=dt.date(2026, 3, 3)))
+    assert answer.deadline is None
+    assert (
+        text(kb, "deadline_if_221g", deadline="3 March 2027", notice_date="3 March 2026", days_left=261)
+        in answer.explanation
+    )
 
 
 def test_deadline_without_dates_asks_for_the_notice_date(engine):
@@ -59,8 +70,9 @@ def test_deadline_without_dates_asks_for_the_notice_date(engine):
 
 
 def test_deadline_answer_states_the_date_and_the_counting_caveat(engine, kb):
-    answer = engine.answer("deadline", CaseFacts(notice_date=dt.date(2026, 3, 3)))
+    answer = engine.answer("deadline", CaseFacts(refusal_section="221g", notice_date=dt.date(2026, 3, 3)))
     assert answer.deadline.deadline == dt.date(2027, 3, 3)
+    assert "You have time" not in answer.lead + " ".join(answer.explanation)  # issue 21, finding 5
     assert answer.explanation[0] == text(
         kb,
         "deadline_result_later",
@@ -86,23 +98,35 @@ def test_deadline_answer_states_the_date_and_the_counting_caveat(engine, kb):
     ],
 )
 def test_urgency_sets_the_referral(engine, kb, notice, urgency, referral):
-    answer = engine.answer("deadline", CaseFacts(notice_date=notice))
+    answer = engine.answer("deadline", CaseFacts(refusal_section="221g", notice_date=notice))
     assert answer.deadline.urgency == urgency
     assert answer.referral == referral
     assert kb.entry(f"deadline_result_{urgency}").text.split("{")[0] in answer.explanation[0]
 
 
 def test_leap_day_notice_explains_the_earlier_date(engine, kb):
-    answer = engine.answer("deadline", CaseFacts(notice_date=dt.date(2024, 2, 29)))
+    answer = engine.answer("deadline", CaseFacts(refusal_section="221g", notice_date=dt.date(2024, 2, 29)))
     assert answer.deadline.deadline == dt.date(2025, 2, 28)
     assert text(kb, "deadline_leap_day") in answer.explanation
 
 
-def test_nonimmigrant_administrative_processing_notes_the_one_year_exception(engine, kb):
-    facts = CaseFacts(notice_date=dt.date(2026, 3, 3), visa_type="H-1B", kind_221g="administrative_processing")
-    assert text(kb, "deadline_niv_ap_exception") in engine.answer("deadline", facts).explanation
-    immigrant = CaseFacts(notice_date=dt.date(2026, 3, 3), visa_type="CR-1", kind_221g="administrative_processing")
-    assert text(kb, "deadline_niv_ap_exception") not in engine.answer("deadline", immigrant).explanation
+@pytest.mark.parametrize("visa", ["H-1B", "CR-1"])
+def test_administrative_processing_only_has_nothing_to_send_and_no_countdown(engine, kb, visa):
+    # Issue 21, finding 2: CEAC "Administrative Processing", notice 14 months old: no "closed" verdict.
+    facts = CaseFacts(
+        ceac_status="administrative_processing",
+        kind_221g="administrative_processing",
+        visa_type=visa,
+        notice_date=dt.date(2025, 4, 10),
+    )
+    for topic in ("deadline", "status_meaning", "missed_deadline"):
+        answer = engine.answer(topic, facts)
+        assert answer.deadline is None and answer.referral != "urgent", topic
+        assert text(kb, "ap_nothing_to_send") in answer.explanation, topic
+        assert text(kb, "ap_if_requested_passed", deadline="10 April 2026", notice_date="10 April 2025") in (
+            answer.explanation
+        ), topic
+        assert not {"deadline_result_passed", "missed_iv_termination", "missed_final_refusal"} & set(answer.entries)
 
 
 def test_passed_deadline_explains_what_happens_for_the_visa_category(engine, kb):
@@ -229,7 +253,8 @@ def test_a_214b_or_212a_refusal_gets_no_221g_countdown(engine, kb, topic, sectio
 
 def test_with_the_section_unknown_the_deadline_says_it_is_a_221g_rule(engine, kb):
     answer = engine.answer("deadline", CaseFacts(notice_date=NOTICE))
-    assert answer.deadline is not None
+    assert answer.deadline is None  # no card: the date is said only as a condition
+    assert answer.entries[0] == "deadline_if_221g"
     assert text(kb, "deadline_applies_to_221g_only") in answer.explanation
     answer = engine.answer("deadline", CaseFacts(notice_date=NOTICE, refusal_section="221g"))
     assert text(kb, "deadline_applies_to_221g_only") not in answer.explanation
@@ -303,12 +328,82 @@ def test_an_option_lead_is_only_for_221g_refusals(engine, kb):
 
 
 def test_a_documents_question_after_the_deadline_passed_opens_with_the_deadline(engine, kb):
-    answer = engine.answer("documents", CaseFacts(notice_date=dt.date(2025, 4, 1)))
+    answer = engine.answer("documents", CaseFacts(refusal_section="221g", notice_date=dt.date(2025, 4, 1)))
     assert answer.deadline is not None and answer.deadline.urgency == "passed"
     assert answer.lead.startswith("Your deadline was ")
     assert answer.referral == "urgent"
 
 
-def test_a_missed_deadline_while_the_post_runs_its_checks_opens_with_the_exception(engine, kb):
+def test_a_missed_deadline_while_the_post_runs_its_checks_opens_with_nothing_to_send(engine, kb):
     answer = engine.answer("missed_deadline", CaseFacts(kind_221g="administrative_processing", visa_type="F-1"))
-    assert answer.lead == kb.entry("deadline_niv_ap_exception").render_short()
+    assert answer.lead == kb.entry("ap_nothing_to_send").render_short()
+    assert not {"missed_final_refusal", "missed_niv_new_application"} & set(answer.entries)
+
+
+# --- issue 21: one decision for every countdown ------------------------------------------
+
+
+def test_a_dv_deadline_is_the_end_of_the_dv_year_when_it_comes_first(kb):
+    # Finding 1: DV selectee, 221(g) notice 1 July 2026, today 15 August 2026: "1 July 2027, you have time".
+    engine = AdviceEngine(kb, today=lambda: dt.date(2026, 8, 15))
+    facts = CaseFacts(refusal_section="221g", visa_type="DV", notice_date=dt.date(2026, 7, 1))
+    answer = engine.answer("deadline", facts)
+    assert (answer.deadline.deadline, answer.deadline.counted_from) == (dt.date(2026, 9, 30), "dv_fiscal_year")
+    assert answer.entries[:1] == ("deadline_dv_cutoff",) and "deadline_dv_year_assumed" in answer.entries
+    documents = engine.answer("documents", facts)
+    assert "deadline_dv_cutoff" in documents.entries  # the documents topic names the cutoff
+
+
+@pytest.mark.parametrize("topic", ["deadline", "documents", "status_meaning", "missed_deadline", "options"])
+def test_after_30_september_a_dv_selection_has_lapsed(kb, topic):
+    engine = AdviceEngine(kb, today=lambda: dt.date(2026, 10, 5))
+    facts = CaseFacts(ceac_status="refused", refusal_section="221g", visa_type="DV", notice_date=dt.date(2026, 7, 1))
+    answer = engine.answer(topic, facts)
+    assert "dv_selection_lapsed" in answer.entries and answer.referral == "urgent"
+    assert not {"docs_how_to_submit", "status_expired", "missed_iv_reinstatement"} & set(answer.entries)
+
+
+def test_an_expired_dv_case_is_not_told_it_can_be_restored(engine, kb):
+    answer = engine.answer("status_meaning", CaseFacts(ceac_status="expired", visa_type="DV"))
+    assert answer.entries[0] == "status_expired_dv" and "status_expired" not in answer.entries
+
+
+def test_a_214b_documents_question_gets_no_advice_on_sending_documents(engine):
+    # Finding 3: "Submit exactly what your letter asks for" after a 214(b).
+    answer = engine.answer("documents", CaseFacts(refusal_section="214b", visa_type="B1/B2"))
+    assert answer.entries[0] == "deadline_not_for_214b"
+    assert not {"docs_how_to_submit", "docs_passport_request", "221g_notice_delivery"} & set(answer.entries)
+
+
+def test_a_misrepresentation_finding_is_not_answered_with_processing_times(engine):
+    answer = engine.answer("processing_time", CaseFacts(refusal_section="212a6Ci", days_since_interview=40))
+    assert answer.entries[0] == "processing_212a" and "refusal_212a6ci_permanent" in answer.entries
+    assert "ap_typical_duration" not in answer.entries
+
+
+def test_options_after_a_214b_open_with_the_decision_not_with_waiting(engine):
+    answer = engine.answer("options", CaseFacts(refusal_section="214b", option_asked="mandamus"))
+    assert answer.entries[0] == "options_214b"
+    assert not {"options_inquiry", "options_mandamus", "ap_inquiry_windows"} & set(answer.entries)
+
+
+def test_the_options_for_a_221g_name_the_review_inside_the_consulate(engine):
+    assert "options_supervisory_review" in engine.answer("options", CaseFacts(refusal_section="221g")).entries
+
+
+@pytest.mark.parametrize(("visa", "shown"), [("F-1", False), ("B1/B2", False), ("H-1B", True), ("CR-1", False)])
+def test_only_petition_based_temporary_visas_hear_of_their_petition_returned(engine, visa, shown):
+    answer = engine.answer("petition_returned", CaseFacts(visa_type=visa, kind_221g="petition_returned"))
+    assert ("petition_niv_return" in answer.entries) is shown
+    assert "petition_with_uscis" in answer.entries and answer.deadline is None
+
+
+def test_an_immigrant_visa_counted_from_the_letter_says_the_interview_may_end_it_sooner(engine):
+    # Finding 4: the year follows the refusal, normally the interview day.
+    letter = engine.answer("deadline", CaseFacts(refusal_section="221g", visa_type="CR-1", notice_date=NOTICE))
+    assert "deadline_iv_counted_from_letter" in letter.entries
+    both = engine.answer(
+        "deadline",
+        CaseFacts(refusal_section="221g", visa_type="CR-1", notice_date=NOTICE, interview_date=dt.date(2026, 2, 20)),
+    )
+    assert both.deadline.deadline == dt.date(2027, 2, 20) and "deadline_iv_counted_from_letter" not in both.entries

@@ -32,6 +32,10 @@ def grid():
         yield CaseFacts(kind_221g=kind, visa_type=visa, interview_date=dt.date(2026, 2, 1))
     for days, post in itertools.product([None, 10, 100, 400], posts):
         yield CaseFacts(days_since_interview=days, consulate=post)
+    # DV years before, at and after the cutoff; a presidential proclamation.
+    for dv_year, kind in itertools.product([None, 2025, 2026, 2027], [None, *KINDS_221G]):
+        yield CaseFacts(visa_type="DV", dv_year=dv_year, kind_221g=kind, notice_date=dt.date(2025, 11, 1))
+    yield CaseFacts(ceac_status="refused", refusal_section="212f", notice_date=dt.date(2026, 5, 1))
 
 
 def describe(facts: CaseFacts) -> str:

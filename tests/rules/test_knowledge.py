@@ -52,7 +52,7 @@ def test_the_shipped_knowledge_base_is_valid_and_complete():
 def test_every_entry_has_sources_and_a_review_date_not_in_the_future():
     for entry in KnowledgeBase.load().entries.values():
         assert entry.sources and all(s.url.startswith("http") for s in entry.sources)
-        assert entry.reviewed <= dt.date.today()
+        assert entry.sources_checked <= dt.date.today()
 
 
 def test_consulate_waiting_times_cite_known_sources():
@@ -77,8 +77,8 @@ def test_unknown_source_is_caught(kb_copy):
 
 
 def test_future_review_date_is_caught(kb_copy):
-    edit_entry(kb_copy, "options.yml", 0, reviewed=dt.date.today() + dt.timedelta(days=1))
-    with pytest.raises(KnowledgeBaseError, match=r"options.yml: .*field 'reviewed' is in the future"):
+    edit_entry(kb_copy, "options.yml", 0, sources_checked=dt.date.today() + dt.timedelta(days=1))
+    with pytest.raises(KnowledgeBaseError, match=r"options.yml: .*field 'sources_checked' is in the future"):
         KnowledgeBase.load(kb_copy)
 
 

@@ -27,7 +27,7 @@ def entry(entry_id: str, reviewed: dt.date, sources: str = "[fam_9_306_2]") -> s
       A 221(g) refusal is often temporary. Respond fully and quickly to any
       request from the post.
     sources: {sources}
-    reviewed: {reviewed.isoformat()}
+    sources_checked: {reviewed.isoformat()}
 """
 
 
@@ -74,7 +74,7 @@ def test_a_row_has_the_entrys_sources_with_their_reliability_and_its_dates(tmp_p
         ("fam_9_306_2", "official"),
         ("forum_trackitt", "forum"),
     ]
-    assert due_soon.reviewed == dt.date(2026, 1, 16)  # 180 days before it is due
+    assert due_soon.sources_checked == dt.date(2026, 1, 16)  # 180 days before it is due
     assert due_soon.due == dt.date(2026, 7, 15)
     assert due_soon.file == "general.yml"
     assert due_soon.text.startswith("A 221(g) refusal is often temporary.")

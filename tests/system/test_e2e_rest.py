@@ -5,11 +5,12 @@ import urllib.error
 import urllib.request
 
 import pytest
+import yaml
 
 from bot.rules.firm import load_firm
 from bot.rules.knowledge import KnowledgeBase
 from scripts.serve import rest_reply, running_servers
-from tests.common import smtp_server, wait_until
+from tests.common import ROOT, smtp_server, wait_until
 
 pytestmark = pytest.mark.slow
 RASA_PORT, ACTIONS_PORT = 5105, 5155
@@ -43,8 +44,15 @@ def servers(workdir, inbox):
             yield
 
 
+# SafeAction turns any exception in an action into this apology: in a test, it is a failure.
+APOLOGY = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]["utter_something_went_wrong"][0]["text"]
+
+
 def say(sender, message):
-    return rest_reply(RASA_PORT, sender, message)
+    replies = rest_reply(RASA_PORT, sender, message)
+    crashed = [r["text"] for r in replies if r.get("text", "").startswith(APOLOGY.split("{")[0])]
+    assert not crashed, f"an action failed on {message!r}: see the servers' log"
+    return replies
 
 
 def texts(replies):
@@ -135,6 +143,32 @@ def test_bad_input_gets_a_polite_answer_and_the_conversation_goes_on(servers, me
     assert replies and all("Traceback" not in t and "Exception" not in t for t in texts(replies))
     after = say(sender, "what is administrative processing?")
     assert customs(after, "sources")
+
+
+def test_a_dv_case_gets_the_end_of_its_dv_year_as_its_deadline(servers):
+    # Issue 21, finding 1, through the real NLU and action server.
+    replies = say("e2e-dv", "I am a DV-2026 selectee, got a 221g on 2 March 2026, when is my deadline?")
+    (card,) = customs(replies, "deadline")
+    assert (card["deadline"], card["counted_from"]) == ("2026-09-30", "dv_fiscal_year")
+    assert says(replies, "deadline_dv_cutoff")
+
+
+def test_a_214b_refusal_gets_no_reminder(servers):
+    say("e2e-214b", "my B1/B2 visa was refused under 214b on 3 March 2026")
+    replies = say("e2e-214b", "can you remind me before my deadline?")
+    assert any(t.startswith("I set reminders only for the one-year window") for t in texts(replies))
+    assert not any("email" in t.lower() and "?" in t for t in texts(replies))  # no address asked for
+
+
+def test_administrative_processing_only_gets_no_countdown_and_no_closed_verdict(servers):
+    # Issue 21, finding 2: CEAC "Administrative Processing", CR-1, notice 14 months old.
+    replies = say(
+        "e2e-ap",
+        "my CEAC status is administrative processing, CR-1, the 221g letter is dated 10 April 2025. what is my deadline?",
+    )
+    assert not customs(replies, "deadline")
+    assert says(replies, "ap_nothing_to_send")
+    assert not says(replies, "deadline_result_passed") and not says(replies, "missed_iv_termination")
 
 
 def stored(workdir, query):

@@ -453,7 +453,10 @@
     if (urgency !== "unknown") {
       card.appendChild(el("span", "va-deadline-urgency va-urgency-" + urgency, URGENCY[urgency]));
     }
-    if (c.notice_date) {
+    if (c.counted_from === "dv_fiscal_year") {
+      // The end of the DV program year comes before one year from the notice: it sets the date.
+      card.appendChild(el("div", "va-deadline-from", "The last day of the DV program year"));
+    } else if (c.notice_date) {
       var from = c.counted_from === "interview" ? "your interview date" : "the date on your notice";
       card.appendChild(el("div", "va-deadline-from",
         "Counted from " + from + " (" + formatIsoDate(c.notice_date) + ")"));
