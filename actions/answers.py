@@ -7,6 +7,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.attorney_review import awaiting_review
 from actions.base import SafeAction, latest_intent
 from actions.case_facts import facts_from_tracker, latest_entity, unexplained_date
 from actions.conversation import cancel_erasure, erase_conversation, not_understood
@@ -140,6 +141,21 @@ def answer_topic(
     if answer.needs:
         dispatcher.utter_message(response=ASK_FOR[answer.needs])
         return events + [SlotSet("pending_topic", topic)]
+    if awaiting_review(answer):
+        # Nothing from entries the firm's attorneys have not signed off: a referral to them instead.
+        dispatcher.utter_message(response="utter_answer_awaiting_review")
+        urgent = answer.referral == "urgent"
+        dispatcher.utter_message(
+            response="utter_referral_urgent" if urgent else "utter_referral_recommended", **firm_values()
+        )
+        if not urgent:  # the urgent text carries every contact itself
+            dispatcher.utter_message(json_message=contact_payload())
+        asked = list(tracker.get_slot("topics_asked") or [])  # still worth knowing for the case summary
+        return events + [
+            SlotSet("pending_topic", None),
+            SlotSet("topics_asked", asked + [topic] if topic not in asked else asked),
+            SlotSet("referral_shown", True),
+        ]
     # The answer first and short (a phone shows little); the rest as payloads one tap away.
     dispatcher.utter_message(text=answer.lead)
     if answer.deadline:

@@ -235,3 +235,19 @@ class UnansweredReview(Base):
     intent = Column(String(80))
     reviewed_by = Column(String(254), nullable=False)
     reviewed_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class KnowledgeSignoff(Base):
+    """An attorney's sign-off of one version of a knowledge-base entry: what they read (the text
+    its content hash covers) and who signed when. Kept for good: the history is the firm's record
+    of what its attorneys stood behind. The latest sign-off of an entry covers it only while the
+    entry's current content hash is the one signed."""
+
+    __tablename__ = "knowledge_signoffs"
+
+    id = Column(Integer, primary_key=True)
+    entry_id = Column(String(100), nullable=False, index=True)
+    content_hash = Column(String(64), nullable=False)  # bot.rules.knowledge.Entry.content_hash
+    signed_text = Column(Text, nullable=False)  # exactly what the hash is of
+    signed_by = Column(String(254), nullable=False)  # the attorney's account email
+    signed_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)

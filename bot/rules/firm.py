@@ -45,6 +45,8 @@ class FirmProfile:
     office_timezone: str
     callback_within_hours: int
     retention_days: int
+    # Answers only from knowledge entries an attorney signed off (actions/attorney_review.py).
+    require_attorney_review: bool = False
 
     @property
     def contact_line(self) -> str:
@@ -85,6 +87,15 @@ def _positive(path: Path, field: str, value: str) -> int:
     return int(value)
 
 
+def _yes_or_no(path: Path, field: str, value: object) -> bool:
+    if isinstance(value, bool):  # YAML reads an unquoted yes/no/true/false as a boolean
+        return value
+    word = str(value).strip().lower()
+    if word not in ("yes", "no", "true", "false"):
+        raise DataFileError(f"{path}: field '{field}' must be yes or no (or true or false), not {value!r}")
+    return word in ("yes", "true")
+
+
 def load_firm(environ: Mapping[str, str] = os.environ) -> FirmProfile:
     path = Path(environ.get("FIRM_PROFILE") or DEFAULT_PROFILE)
     data = load_yaml(path)
@@ -114,4 +125,7 @@ def load_firm(environ: Mapping[str, str] = os.environ) -> FirmProfile:
         raise DataFileError(f"{path}: 'office_open' must be before 'office_close'")
     values["callback_within_hours"] = _positive(path, "callback_within_hours", values["callback_within_hours"])
     values["retention_days"] = _positive(path, "retention_days", values["retention_days"])
+    # Optional, off unless the firm turns it on.
+    review = environ.get("FIRM_REQUIRE_ATTORNEY_REVIEW") or data.get("require_attorney_review")
+    values["require_attorney_review"] = review is not None and _yes_or_no(path, "require_attorney_review", review)
     return FirmProfile(**values)

@@ -11,6 +11,8 @@ an applicant.
 """
 
 import datetime as dt
+import hashlib
+import json
 import re
 import string
 from dataclasses import dataclass
@@ -61,14 +63,6 @@ class Entry:
     sources_checked: dt.date
     file: str
     short: str | None = None
-
-    def render(self, **values: object) -> str:
-        return self.text.format_map(values) if values else self.text
-
-    def render_short(self, **values: object) -> str:
-        """The short version where there is one, else the whole text."""
-        text = self.short or self.text
-        return text.format_map(values) if values else text
 
     def render(self, **values: object) -> str:
         return self.text.format_map(values) if values else self.text

@@ -1,6 +1,6 @@
 """The firm's staff dashboard: leads, transcripts, follow-ups, what the assistant could not
-answer, the knowledge base's review dates and analytics. Server-rendered pages that work
-with JavaScript off.
+answer, the knowledge base (attorneys' sign-offs, source-check dates) and analytics.
+Server-rendered pages that work with JavaScript off.
 
     python -m bot.staff.app [--host 127.0.0.1] [--port 8000]
 
@@ -37,10 +37,12 @@ from bot.backoffice.db import database_url, make_engine, migrate
 from bot.backoffice.erasure import erase
 from bot.backoffice.intake import IntakeStore, StatusChanged
 from bot.backoffice.models import LEAD_STATUSES, Lead, as_utc, utcnow
+from bot.backoffice.signoffs import history, latest_signoffs, record_signoff
 from bot.backoffice.transcripts import tracker_database_url, tracker_schema
 from bot.rules import clock
 from bot.rules.deadline import URGENT
 from bot.rules.firm import FirmProfile, load_firm
+from bot.rules.knowledge import KnowledgeBase
 from bot.staff import analytics, conversations, knowledge_review, unanswered
 from bot.staff.follow_ups import follow_ups
 from bot.staff.lead_list import URGENCY_CHOICES, LeadFilter, filtered
@@ -228,6 +230,8 @@ def create_app(dashboard: Dashboard, name: str = "staff_dashboard") -> Sanic:
     page("/unanswered/review", methods=("POST",))(unanswered_review_page)
     page("/unanswered/review-file.yml")(review_file_page)
     page("/knowledge")(knowledge_page)
+    page("/knowledge/<entry_id>")(knowledge_entry_page)
+    page("/knowledge/<entry_id>/sign-off", methods=("POST",))(sign_off_page)
     page("/analytics")(analytics_page)
     page("/audit", attorneys_only=True)(audit_page)
 
@@ -524,8 +528,45 @@ def review_file_page(request: Request, dashboard: Dashboard, user: SignedIn) -> 
 
 
 def knowledge_page(request: Request, dashboard: Dashboard, user: SignedIn) -> HTTPResponse:
-    rows = knowledge_review.review_rows(clock.today())
-    return dashboard.render("knowledge.html", user, rows=rows, today=clock.today())
+    # The files as they are now (as a restarted action server would load them).
+    rows = knowledge_review.review_rows(clock.today(), signoffs=latest_signoffs(dashboard.store))
+    signed = sum(row.signoff_state == knowledge_review.SIGNED_OFF for row in rows)
+    return dashboard.render("knowledge.html", user, rows=rows, signed=signed, today=clock.today())
+
+
+def _no_such_entry(dashboard: Dashboard, user: SignedIn, entry_id: str) -> HTTPResponse:
+    message = f"The knowledge base has no entry {entry_id!r}."
+    return dashboard.render("error.html", user, status=404, title="No such entry", message=message)
+
+
+def knowledge_entry_page(request: Request, dashboard: Dashboard, user: SignedIn, entry_id: str) -> HTTPResponse:
+    entry = KnowledgeBase.load().entries.get(entry_id)
+    if entry is None:
+        return _no_such_entry(dashboard, user, entry_id)
+    signoffs = history(dashboard.store, entry_id)
+    return dashboard.render(
+        "knowledge_entry.html",
+        user,
+        entry=entry,
+        signoffs=signoffs,
+        state=knowledge_review.signoff_state(entry, signoffs[0] if signoffs else None),
+        saved=request.args.get("saved", ""),
+    )
+
+
+def sign_off_page(request: Request, dashboard: Dashboard, user: SignedIn, entry_id: str) -> HTTPResponse:
+    """An attorney signs off the entry as the page showed it: the form carries the content hash
+    read, and a sign-off of a text changed since is refused (it would vouch for unread words)."""
+    if not user.is_attorney:
+        return _forbidden(dashboard, user, "Only attorneys can sign off knowledge-base entries.")
+    entry = KnowledgeBase.load().entries.get(entry_id)
+    if entry is None:
+        return _no_such_entry(dashboard, user, entry_id)
+    if (request.form or {}).get("content_hash") != entry.content_hash:
+        message = "This entry changed after the page was shown; nothing was signed. Read it again, then sign off."
+        return dashboard.render("error.html", user, status=409, title="Changed meanwhile", message=message)
+    record_signoff(dashboard.store, entry, user.email)
+    return redirect(f"/knowledge/{entry_id}?saved=1")
 
 
 def analytics_page(request: Request, dashboard: Dashboard, user: SignedIn) -> HTTPResponse:

@@ -57,10 +57,11 @@ def test_migrations_create_the_schema_from_empty(engine):
         "login_attempts",
         "audit_events",
         "unanswered_reviews",
+        "knowledge_signoffs",
         "alembic_version",
     } <= tables
     with engine.connect() as connection:
-        assert connection.execute(text("select version_num from alembic_version")).scalar() == "0005"
+        assert connection.execute(text("select version_num from alembic_version")).scalar() == "0006"
     assert "claimed_at" in {column["name"] for column in inspect(engine).get_columns("notifications")}
 
 
@@ -217,14 +218,17 @@ def test_export_is_csv_and_defuses_spreadsheet_formulas(store):
     assert (rows[0]["person_name"], rows[0]["petitioner_name"]) == ("'\t=1+2", "'\r=cmd|' /C calc'!A0")
 
 
-def test_the_dashboard_migration_downgrades_without_losing_notifications(tmp_path):
+def test_the_dashboard_migrations_downgrade_without_losing_notifications(tmp_path):
     """SQLite rebuilds the leads table to drop a column; with foreign keys on, that must not
-    cascade into the notifications of every lead."""
+    cascade into the notifications of every lead. The sign-offs' table goes first, alone."""
     from bot.backoffice.db import make_engine, migrate
 
     engine = make_engine(f"sqlite:///{tmp_path / 'intake.db'}")
     migrate(engine)
     IntakeStore(engine).save_lead(lead(), "s", ["email"])
+    migrate_down(engine, "0005")  # the knowledge sign-offs go; the rest stays
+    assert "knowledge_signoffs" not in inspect(engine).get_table_names()
+    assert "lead_notes" in inspect(engine).get_table_names()
     migrate_down(engine, "0004")
     with engine.connect() as connection:
         assert connection.execute(text("select count(*) from notifications")).scalar() == 1

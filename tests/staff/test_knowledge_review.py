@@ -1,9 +1,21 @@
-"""The knowledge base's review list: what is overdue, what is due soon, and in which order."""
+"""The knowledge base's review list: what is overdue, what is due soon, in which order, and
+which entries an attorney signed off as they read now."""
 
+import dataclasses
 import datetime as dt
 
+from bot.backoffice.signoffs import SignOff, signed_text
 from bot.rules.knowledge import KnowledgeBase
-from bot.staff.knowledge_review import DUE_SOON, OK, OVERDUE, REVIEW_EVERY_DAYS, review_rows
+from bot.staff.knowledge_review import (
+    CHANGED,
+    DUE_SOON,
+    NOT_REVIEWED,
+    OK,
+    OVERDUE,
+    REVIEW_EVERY_DAYS,
+    SIGNED_OFF,
+    review_rows,
+)
 
 TODAY = dt.date(2026, 6, 15)
 
@@ -100,3 +112,27 @@ def test_without_a_knowledge_base_given_the_assistants_own_is_listed():
     assert {row.entry_id for row in rows} == set(KnowledgeBase.load().entries)
     assert [row.due for row in rows] == sorted(row.due for row in rows)
     assert all(row.sources for row in rows)
+
+
+def test_an_entry_is_signed_off_only_while_its_latest_sign_off_is_for_its_current_text(tmp_path):
+    knowledge = knowledge_base(tmp_path)
+    at = dt.datetime(2026, 6, 1, 14, 0, tzinfo=dt.timezone.utc)
+
+    def sign_off(entry_id, entry=None):
+        entry = entry or knowledge.entry(entry_id)
+        return SignOff(entry_id, entry.content_hash, signed_text(entry), "ana@firm.example", at)
+
+    earlier = dataclasses.replace(knowledge.entry("due_today"), text="An earlier wording.")
+    signoffs = {"fresh": sign_off("fresh"), "due_today": sign_off("due_today", earlier)}
+    rows = {row.entry_id: row for row in review_rows(TODAY, REVIEW_EVERY_DAYS, knowledge, signoffs)}
+    assert {entry_id: row.signoff_state for entry_id, row in rows.items()} == {
+        "fresh": SIGNED_OFF,
+        "due_today": CHANGED,
+        "overdue_by_40_days": NOT_REVIEWED,
+        "overdue_by_1_day": NOT_REVIEWED,
+        "due_in_30_days": NOT_REVIEWED,
+        "due_in_31_days": NOT_REVIEWED,
+    }
+    assert rows["due_today"].last_signoff == signoffs["due_today"]  # who signed which version, for the page
+    assert rows["overdue_by_1_day"].last_signoff is None
+    assert {row.signoff_state for row in review_rows(TODAY, REVIEW_EVERY_DAYS, knowledge)} == {NOT_REVIEWED}
