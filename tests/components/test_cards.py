@@ -13,6 +13,7 @@ from components.channels.cards import (
     SLACK_CONTEXT_MAX_ELEMENTS,
     SLACK_TEXT_MAX,
     TELEGRAM_TEXT_MAX,
+    deadline_lines,
     slack_details_messages,
     telegram_details,
     utf16_len,
@@ -373,3 +374,17 @@ async def test_a_booking_address_that_would_end_slacks_link_markup_is_not_linked
     bot, posts = slack_posts
     await bot.send_custom_json("D1", CONTACT | {"booking_url": "https://example.com/book|Verify your identity>"})
     assert "|Verify" not in json.dumps(posts[0])
+
+
+@pytest.mark.parametrize(
+    ("counted_from", "origin"),
+    [
+        ("notice", "Counted from the date on your notice (1 July 2026)"),
+        ("interview", "Counted from your interview date (1 July 2026)"),
+        # Issue 21: the end of the DV year set the date, not one year from the notice.
+        ("dv_fiscal_year", "The last day of the DV program year"),
+    ],
+)
+def test_a_deadline_card_says_what_set_its_date(counted_from, origin):
+    card = {"deadline": "2026-09-30", "notice_date": "2026-07-01", "counted_from": counted_from}
+    assert deadline_lines({**card, "urgency": "within_90_days", "days_left": 46})[2] == origin
