@@ -9,8 +9,8 @@ from rasa_sdk.events import SlotSet
 
 from actions.resources import ADVICE
 from bot.rules import clock
-from bot.rules.advice import KINDS_221G, CaseFacts, option_asked
-from bot.rules.countdown import Countdown
+from bot.rules.advice import CaseFacts, option_asked
+from bot.rules.countdown import KINDS_221G, Countdown
 from bot.rules.dates import CORRECTS
 from bot.rules.deadline import DateError, check_not_future, parse_iso
 from bot.rules.reference import ceac_statuses, consulates, visa_types

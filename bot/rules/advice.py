@@ -17,11 +17,13 @@ from bot.rules.countdown import (
     DV_LAPSED,
     DV_VISA,
     IF_221G,
+    KINDS_221G,
     NEEDS_DATE,
     NOTHING_REQUESTED,
     WITH_USCIS,
     Countdown,
     decide,
+    dv_last_day,
     not_221g,
 )
 from bot.rules.deadline import PASSED, URGENT, WITHIN_90_DAYS, DateError, Deadline
@@ -31,7 +33,6 @@ from bot.rules.reference import ceac_statuses, consulates, visa_category
 
 # How strongly the answer sends the applicant to an attorney, weakest first.
 REFERRAL_LEVELS = ("none", "suggested", "recommended", "urgent")
-KINDS_221G = ("documents", "administrative_processing", "petition_returned")
 EMPLOYMENT_VISAS = {"H-1B", "H-4", "L-1", "O-1", "E-2"}
 DEADLINE_REFERRAL = {**{band: "urgent" for band in URGENT}, WITHIN_90_DAYS: "recommended"}
 # Nonimmigrant classes that rest on a USCIS petition (a returned petition can only be one of these).
@@ -227,6 +228,9 @@ class AdviceEngine:
         except DateError:
             return False  # a refused date is explained where the deadline is asked for
 
+    def _dv_lapsed(self, facts: CaseFacts) -> bool:
+        return facts.visa_type == DV_VISA and self.countdown(facts).applies == DV_LAPSED
+
     # --- helpers shared by the topics -------------------------------------------------
 
     def _add_countdown(self, draft: _Draft, facts: CaseFacts) -> Countdown:
@@ -235,7 +239,7 @@ class AdviceEngine:
         start = format_date(found.one_year.start_date) if found.one_year else ""
         if found.applies == DV_LAPSED:
             assert found.dv_year is not None  # known, or there would be no cutoff to pass
-            last_day = format_date(dt.date(found.dv_year, 9, 30))
+            last_day = format_date(dv_last_day(found.dv_year))
             draft.explain("dv_selection_lapsed", deadline=last_day, dv_year=found.dv_year)
         elif found.applies == COUNTDOWN and found.deadline and found.deadline.counted_from == DV_FISCAL_YEAR:
             draft.explain(
@@ -437,7 +441,7 @@ class AdviceEngine:
             draft.tip("tip_consult_attorney")
             draft.refer("suggested")
             return None
-        if facts.visa_type == DV_VISA and self.countdown(facts).applies == DV_LAPSED:
+        if self._dv_lapsed(facts):
             # After the DV year no wait ends in a visa: that is the answer, not processing times.
             self._add_countdown(draft, facts)
             draft.tip("tip_consult_attorney")
@@ -503,7 +507,7 @@ class AdviceEngine:
 
     def _options(self, draft: _Draft, facts: CaseFacts) -> str | None:
         section = facts.refusal_section or ""
-        if facts.visa_type == DV_VISA and self.countdown(facts).applies == DV_LAPSED:
+        if self._dv_lapsed(facts):
             # Inquiries and lawsuits cannot bring back a DV year that has ended: that comes first.
             self._add_countdown(draft, facts)
             draft.tip("tip_consult_attorney")

@@ -24,6 +24,7 @@ from bot.rules.reference import visa_category
 
 DV_VISA = "DV"
 KIND_DOCUMENTS, KIND_PROCESSING, KIND_PETITION = "documents", "administrative_processing", "petition_returned"
+KINDS_221G = (KIND_DOCUMENTS, KIND_PROCESSING, KIND_PETITION)  # what a 221(g) asked for
 
 # What applies to the case.
 COUNTDOWN = "countdown"  # a deadline applies: card, reminders, urgency
@@ -74,6 +75,11 @@ def dv_fiscal_year(day: dt.date) -> int:
     return day.year + 1 if day.month >= 10 else day.year
 
 
+def dv_last_day(dv_year: int) -> dt.date:
+    """The last day a DV-YYYY visa can be issued: 30 September of YYYY (INA 204(a)(1)(I)(ii)(II))."""
+    return dt.date(dv_year, 9, 30)
+
+
 def not_221g(refusal_section: str | None) -> bool:
     return refusal_section is not None and refusal_section != "221g"
 
@@ -119,7 +125,7 @@ def decide(
 
 
 def _dv_cutoff(today: dt.date, dv_year: int, one_year: Deadline | None) -> Deadline:
-    last_day = dt.date(dv_year, 9, 30)
+    last_day = dv_last_day(dv_year)
     start = one_year.start_date if one_year else last_day
     days_left = (last_day - today).days
     return Deadline(start, DV_FISCAL_YEAR, last_day, days_left, urgency_for(days_left))

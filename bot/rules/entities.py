@@ -44,8 +44,9 @@ NOT_A_WAIT_BEFORE = re.compile(r"\b(?:every|within|expires? in|expiring in|in th
 SINCE_MONTH = re.compile(r"\bsince\s+" + _MONTH + r"(?![a-z])(?!\s*\d)", re.I)
 SECTION_221G = re.compile(r"\b(?:221|211)\s*(?:\(\s*g\s*\)|-?\s*g)(?![a-z])", re.I)
 SECTION_214B = re.compile(r"\b214\s*(?:\(\s*b\s*\)|-?\s*b)(?![a-z])", re.I)
-# INA 212(f): a presidential proclamation suspending entry ("212(f)", "212f", "presidential proclamation").
-SECTION_212F = re.compile(r"\b(?:212\s*(?:\(\s*f\s*\)|-?\s*f)(?![a-z0-9])|presidential proclamation|travel ban)", re.I)
+# INA 212(f), named as a section only: "does the travel ban affect my 221g?" must not turn a
+# 221(g) case into one without a countdown.
+SECTION_212F = re.compile(r"\b212\s*(?:\(\s*f\s*\)|-?\s*f)(?![a-z0-9])", re.I)
 # The DV program year: "DV-2027", "DV2027", "DV 2027", "2027 lottery", "the 2027 green card lottery".
 DV_YEAR = re.compile(
     r"\bdv\s*-?\s*(20\d\d)\b|\b(20\d\d)\s+(?:dv\s+|diversity\s+(?:visa\s+)?|green\s*card\s+)?lottery\b", re.I

@@ -314,3 +314,17 @@ def test_status_words_count_only_where_they_are_the_status_of_the_case(extractor
 )
 def test_durations_are_waits_not_rules_or_schedules(extractor, text, days):
     assert [v for kind, v in found(extractor, text) if kind == "duration"] == days
+
+
+@pytest.mark.parametrize(
+    ("text", "sections"),
+    [
+        ("refused under 212(f)", ["212f"]),
+        ("my visa was refused under section 212f", ["212f"]),
+        # A proclamation mentioned in a 221(g) case does not make it a 212(f) refusal (which has no countdown).
+        ("I got a 221g, does the presidential proclamation or the travel ban affect me?", ["221g"]),
+    ],
+)
+def test_212f_is_read_only_where_the_section_is_named(extractor, text, sections):
+    found = [e.value for e in extractor.extract(text, dt.date(2026, 6, 15)) if e.entity == "refusal_section"]
+    assert found == sections

@@ -10,7 +10,8 @@ import itertools
 import os
 from dataclasses import asdict
 
-from bot.rules.advice import KINDS_221G, AdviceEngine, CaseFacts
+from bot.rules.advice import AdviceEngine, CaseFacts
+from bot.rules.countdown import KINDS_221G
 from bot.rules.knowledge import KnowledgeBase
 from bot.rules.reference import ceac_statuses, consulates
 from tests.common import ROOT
