@@ -16,7 +16,7 @@ export RASA_TELEMETRY_ENABLED := false
 MODEL_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
   components/question_focus.py components/spacy_entities.py
 
-.PHONY: help run run-cluster test test-fast check train eval bench bench-load validate lock clean staff golden
+.PHONY: help run run-cluster test test-fast check train eval bench bench-load validate lock clean staff golden fuzz
 
 WIDGET_DEPS := widget/node_modules/.package-lock.json
 
@@ -71,6 +71,11 @@ validate: $(STAMP)  ## rasa data validate
 # (make eval ARGS="--sets dev" while tuning: the test set is never used for decisions).
 eval: $(STAMP)  ## NLU scores on the test, dev and old held-out sets
 	$(BIN)/python -m scripts.evaluate_nlu $(ARGS)
+
+# 500 conversations off the script against the real servers (a fixed-seed 60 run in `make test`);
+# failing ones go to results/ (replay: python -m scripts.fuzz --replay results/fuzz-.../N.json).
+fuzz: $(STAMP) $(MODEL)  ## Dialogue fuzzing: 500 conversations, violations by invariant (must be 0)
+	$(BIN)/python -m scripts.fuzz $(ARGS)
 
 # Rewrites tests/golden/engine_answers.txt after a deliberate change to rules or knowledge: review its diff.
 golden: $(STAMP)  ## Rewrite the golden engine answers after a deliberate change (review the diff)

@@ -13,6 +13,7 @@ from actions.case_facts import facts_from_tracker, latest_entity, unexplained_da
 from actions.conversation import cancel_erasure, erase_conversation, not_understood
 from actions.questions import QUESTIONS
 from actions.resources import ADVICE, FIRM, firm_values
+from actions.turns import set_in_last_turn
 from bot.rules import clock
 from bot.rules.advice import Answer, format_date
 from bot.rules.deadline import DateError, parse_iso
@@ -111,7 +112,7 @@ def answer_topic(
         return events + [SlotSet("ambiguous_date", None), SlotSet("pending_topic", topic)]
     if latest_intent(tracker) == "petition_returned":
         events.append(SlotSet("kind_221g", "petition_returned"))
-    answering = answering_date_question or bool(tracker.get_slot("pending_topic") in ADVICE.topics)
+    answering = answering_date_question or bool(set_in_last_turn(tracker, "pending_topic") in ADVICE.topics)
     known = tracker.get_slot("notice_date") or tracker.get_slot("interview_date")
     future = future_case_date(tracker)
     if future:
@@ -200,7 +201,10 @@ class ActionContinue(SafeAction):
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         intent = latest_intent(tracker)
-        pending: str | None = tracker.get_slot("pending_topic")
+        # Only the question asked in the assistant's last turn is waiting: a confirmation never
+        # carries over to a "yes" that follows something else.
+        pending: str | None = set_in_last_turn(tracker, "pending_topic")
+        stale = [SlotSet("pending_topic", None)] if tracker.get_slot("pending_topic") and not pending else []
         if pending == "attorney_offer" and intent in ("affirm", "deny"):
             if intent == "affirm":
                 return [SlotSet("pending_topic", None), FollowupAction("intake_form")]
@@ -235,4 +239,4 @@ class ActionContinue(SafeAction):
             dispatcher.utter_message(response="utter_noted")
         else:
             dispatcher.utter_message(response="utter_anything_else")
-        return [SlotSet("pending_topic", None)] if pending else []
+        return [SlotSet("pending_topic", None)] if pending or stale else []

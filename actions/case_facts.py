@@ -114,8 +114,13 @@ def facts_from_tracker(
                 events.append(SlotSet(slot, None))
                 problem = problem or str(error)
     duration = tracker.get_slot("duration_days")
+    # The message's own visa class and consulate first: in the middle of a form they answer the
+    # question without filling the form (domain.yml's slot mappings).
+    known = slot_facts(tracker)
     facts = replace(
-        slot_facts(tracker),
+        known,
+        visa_type=_known(latest_entity(tracker, "visa_type"), visa_types()) or known.visa_type,
+        consulate=_known(latest_entity(tracker, "consulate"), consulates()) or known.consulate,
         days_since_interview=int(duration) if duration is not None else None,
         notice_date=dates.get("notice_date"),
         interview_date=dates.get("interview_date"),

@@ -98,15 +98,6 @@ class ActionFirmResponse(SafeAction):
         return [SlotSet("pending_topic", None)] if tracker.get_slot("pending_topic") else []
 
 
-class ActionAskDeleteConfirmation(SafeAction):
-    def name(self) -> str:
-        return "action_ask_delete_confirmation"
-
-    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        dispatcher.utter_message(response="utter_confirm_delete", **firm_values())
-        return [SlotSet("pending_topic", "delete_data")]
-
-
 def erase_conversation(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
     """Records the request, then deletes the leads, reminders and transcript; "done" only once
     all is deleted. The erase slot makes the tracker store delete this turn's events too."""
@@ -130,19 +121,22 @@ def cancel_erasure(dispatcher: CollectingDispatcher) -> list[dict[str, Any]]:
     return []
 
 
-class ActionOfferCallback(SafeAction):
-    """No one pretends to type: the applicant is told it's a bot and offered a callback."""
+def offer_callback(dispatcher: CollectingDispatcher) -> None:
+    """No one pretends to type: the applicant is told it's a bot and when someone can call."""
+    dispatcher.utter_message(response="utter_human", **firm_values())
+    opening = FIRM.next_opening(utcnow())
+    if opening is None:
+        dispatcher.utter_message(response="utter_callback_open", **firm_values())
+    else:
+        dispatcher.utter_message(
+            response="utter_callback_closed", next_opening=FIRM.describe_opening(opening), **firm_values()
+        )
 
+
+class ActionOfferCallback(SafeAction):
     def name(self) -> str:
         return "action_offer_callback"
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        dispatcher.utter_message(response="utter_human", **firm_values())
-        opening = FIRM.next_opening(utcnow())
-        if opening is None:
-            dispatcher.utter_message(response="utter_callback_open", **firm_values())
-        else:
-            dispatcher.utter_message(
-                response="utter_callback_closed", next_opening=FIRM.describe_opening(opening), **firm_values()
-            )
+        offer_callback(dispatcher)
         return []

@@ -6,21 +6,23 @@ tries the applicant may type "skip" (or "stop"). Nothing is stored without conse
 
 import abc
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import ActionExecutionRejected, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.base import SafeAction
+from actions.base import SafeAction, latest_intent
 from actions.case_facts import case_countdown
 from actions.leads import SKIPPED, consent_time, slot_value, store_lead
+from actions.questions import QUESTIONS
 from actions.resources import firm_values
 from actions.storage import intake_store, send_confirmations_soon
+from actions.turns import last_question
 from bot.backoffice.intake import CONFIRMATION_DAYS, LimitReached
 from bot.backoffice.models import MAX_LENGTHS
 from bot.rules import clock, countdown
@@ -29,18 +31,25 @@ from bot.rules.advice import format_date
 
 logger = logging.getLogger(__name__)
 OPTIONAL_SLOTS = {"phone"}
-# The slot each form asks consent in: cleared when the applicant stops the form, so that a
-# later form asks again.
-CONSENT_SLOTS = {
-    "intake_form": "intake_consent",
-    "callback_form": "callback_consent",
-    "reminder_form": "reminder_consent",
-}
+# A question that also answers the form ("H-1B. What does 221g mean?") has at least this many
+# words besides the values it gives: it is answered too, then the form goes on.
+MIN_QUESTION_WORDS = 3
 
 
 def found_in_message(tracker: Tracker, *entity_types: str) -> list:
     """Values the NLU pipeline already extracted (and normalised) from the latest message."""
     return [e.get("value") for e in tracker.latest_message.get("entities", []) if e.get("entity") in entity_types]
+
+
+def asks_a_question_too(tracker: Tracker) -> bool:
+    """The message is a question beyond the values it gives for the form."""
+    if latest_intent(tracker) not in QUESTIONS:
+        return False
+    text = tracker.latest_message.get("text") or ""
+    for entity in sorted(tracker.latest_message.get("entities", []), key=lambda e: -int(e.get("start") or 0)):
+        if entity.get("start") is not None and entity.get("end") is not None:
+            text = text[: entity["start"]] + " " + text[entity["end"] :]
+    return len(re.findall(r"[^\W\d_]{2,}", text)) >= MIN_QUESTION_WORDS
 
 
 class FormValidation(FormValidationAction):
@@ -54,12 +63,18 @@ class FormValidation(FormValidationAction):
         """A validator that fails unexpectedly gets the answer asked again, politely; the
         failure is logged by type (the answer itself may be a name or an email)."""
         try:
-            return await super().run(dispatcher, tracker, domain)
+            events = await super().run(dispatcher, tracker, domain)
         except Exception as error:
             logger.error("Validating an answer in %s failed: %s", self.name(), type(error).__name__)
             dispatcher.messages.clear()
             dispatcher.utter_message(response="utter_something_went_wrong", **firm_values())
             return [SlotSet(slot, None) for slot in tracker.slots_to_validate()]
+        answering_now = tracker.latest_action_name == "action_listen" and tracker.slots_to_validate()
+        if answering_now and asks_a_question_too(tracker):
+            # The values are kept; the rules answer the question, then the form asks its next one.
+            # (Without values, Rasa hands over by itself; after the answer, the form only asks.)
+            events.append(ActionExecutionRejected(self.form_name()))
+        return events
 
     def ok(self, slot: str, value: Any) -> dict[str, Any]:
         return {slot: value, "form_failures": 0}
@@ -160,6 +175,10 @@ class FormValidation(FormValidationAction):
     def validate_notice_date(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        roles = {e.get("role") for e in tracker.latest_message.get("entities", []) if e.get("entity") == "date"}
+        if self.form_name() == "reminder_form" and roles == {"interview"}:
+            # "My interview was on 1 March": the year counts from it, and no notice date is needed.
+            return {**self._validate_date("interview_date", value, dispatcher, tracker), "notice_date": None}
         return self._validate_date("notice_date", value, dispatcher, tracker)
 
     def validate_notice_request(
@@ -193,23 +212,26 @@ class FormValidation(FormValidationAction):
     ) -> dict[str, Any]:
         return self.check("contact", value, dispatcher, tracker, "utter_invalid_contact", answers.contact)
 
-    def _validate_consent(self, slot: str, value: Any) -> dict[str, Any]:
-        return {slot: value if value in ("yes", "no") else None}
+    def _validate_consent(self, slot: str, value: Any, tracker: Tracker) -> dict[str, Any]:
+        """Consent is only an answer to the consent question the assistant ended its last turn
+        with; any other "yes" (to an offer, after an interruption) leaves it to be asked again."""
+        answered = last_question(tracker) in (f"utter_ask_{slot}", f"utter_ask_{slot}_again")
+        return {slot: value if answered and value in ("yes", "no") else None}
 
     def validate_intake_consent(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return self._validate_consent("intake_consent", value)
+        return self._validate_consent("intake_consent", value, tracker)
 
     def validate_callback_consent(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return self._validate_consent("callback_consent", value)
+        return self._validate_consent("callback_consent", value, tracker)
 
     def validate_reminder_consent(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return self._validate_consent("reminder_consent", value)
+        return self._validate_consent("reminder_consent", value, tracker)
 
 
 class ValidateIntakeForm(FormValidation):
@@ -284,8 +306,20 @@ class AskConsent(Action, metaclass=abc.ABCMeta):
         return f"action_ask_{self.slot}"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        dispatcher.utter_message(response=f"utter_ask_{self.slot}", **firm_values())
+        """The full question once per form; asked again (after a question, a repeat), the short one."""
+        again = "_again" if self.asked_in_this_form(tracker) else ""
+        dispatcher.utter_message(response=f"utter_ask_{self.slot}{again}", **firm_values())
         return []
+
+    def asked_in_this_form(self, tracker: Tracker) -> bool:
+        """Since the latest form event: a form being started has none of its own yet (the last is
+        the previous form's end), a running form's is its start."""
+        events = tracker.events
+        since = max((i for i, e in enumerate(events) if e.get("event") == "active_loop"), default=0)
+        asked = (f"utter_ask_{self.slot}", f"utter_ask_{self.slot}_again")
+        return any(
+            e.get("event") == "bot" and (e.get("metadata") or {}).get("utter_action") in asked for e in events[since:]
+        )
 
 
 class ActionAskIntakeConsent(AskConsent):
@@ -298,20 +332,6 @@ class ActionAskCallbackConsent(AskConsent):
 
 class ActionAskReminderConsent(AskConsent):
     slot = "reminder_consent"
-
-
-# --- leaving and resuming a form ----------------------------------------------------------
-
-
-class ActionStopForm(SafeAction):
-    def name(self) -> str:
-        return "action_stop_form"
-
-    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        dispatcher.utter_message(response="utter_form_stopped", **firm_values())
-        form: Any = (tracker.active_loop or {}).get("name")  # Rasa's loop data; None (no key) if no form is active
-        cleared = [SlotSet(CONSENT_SLOTS[form], None)] if form in CONSENT_SLOTS else []
-        return [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None), SlotSet("form_failures", 0), *cleared]
 
 
 # --- when a form is done --------------------------------------------------------------------

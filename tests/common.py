@@ -493,6 +493,13 @@ def tracker(intent=None, entities=(), text="", events=None, **slots):
     if events is not None:
         state["events"] = events
     state["slots"] = {name: None for name in state["slots"]} | {"fallback_count": 0} | slots
+    if slots.get("pending_topic") and events is None:
+        # A pending question is one the assistant asked in its last turn (actions/turns.py).
+        state["events"] = [
+            *state["events"],
+            {"event": "slot", "name": "pending_topic", "value": slots["pending_topic"]},
+            {"event": "user", "text": text},
+        ]
     state["latest_message"] = {
         "text": text,
         "intent": {"name": intent, "confidence": 0.9} if intent else {},
@@ -520,12 +527,15 @@ def responses(messages):
 
 @functools.cache
 def _entity_slots() -> dict[tuple[str, str | None], str]:
-    """domain.yml's unconditional from_entity mappings: (entity, role) -> slot."""
+    """domain.yml's from_entity mappings outside forms: (entity, role) -> slot."""
     domain = yaml.safe_load((ROOT / "domain.yml").read_text())
     found = {}
     for slot, spec in domain["slots"].items():
         for mapping in spec.get("mappings", []):
-            if mapping.get("type") == "from_entity" and not mapping.get("conditions") and not mapping.get("intent"):
+            outside_forms = not mapping.get("conditions") or any(
+                "active_loop" in c and c["active_loop"] is None for c in mapping["conditions"]
+            )
+            if mapping.get("type") == "from_entity" and outside_forms and not mapping.get("intent"):
                 found.setdefault((mapping["entity"], mapping.get("role")), slot)
     return found
 
