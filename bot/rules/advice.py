@@ -123,6 +123,21 @@ def format_date(value: dt.date) -> str:
     return f"{value.day} {MONTH_NAMES[value.month - 1]} {value.year}"
 
 
+def format_wait(days: int) -> str:
+    """How long someone has waited, as they would say it: days under two weeks, weeks under
+    60 days (the figure the answers compare with), then months, then years ("about" where rounded)."""
+    if days < 1:
+        return "less than a day"
+    if days < 14:
+        return f"{days} day{'' if days == 1 else 's'}"
+    if days < 60:
+        return f"{'' if days % 7 == 0 else 'about '}{round(days / 7)} weeks"
+    if days < 730:
+        return f"about {round(days / 30.44)} months"
+    halves = round(days / 182.62)  # years to the nearest half
+    return f"about {halves // 2}{' and a half' if halves % 2 else ''} years"
+
+
 class _Draft:
     """Collects rendered entries and their sources while a topic's rules run."""
 
@@ -451,13 +466,14 @@ class AdviceEngine:
         if days is None and facts.interview_date:
             days = (self.today() - facts.interview_date).days
         if days is not None and days >= 0:
+            waited = format_wait(days)
             if days < 60:
-                draft.explain("ap_within_typical", days=days)
+                draft.explain("ap_within_typical", days=days, waited=waited)
             elif days < 180:
-                draft.explain("ap_past_typical", days=days)
+                draft.explain("ap_past_typical", days=days, waited=waited)
                 draft.refer("suggested")
             else:
-                draft.explain("ap_long_delay", days=days)
+                draft.explain("ap_long_delay", days=days, waited=waited)
                 draft.refer("recommended")
         self._inquiry_window(draft, facts)
         if facts.visa_type == DV_VISA:

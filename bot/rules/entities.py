@@ -2,12 +2,13 @@
 
 Built on spaCy without a downloaded model: `spacy.blank("en")` tokenises, an
 EntityRuler matches the vocabularies in bot/rules/data (visa classes, CEAC statuses,
-consulates), regular expressions find durations, refusal sections, emails,
-phones and names, and bot.rules.dates finds the dates, resolves them against the
-engine's clock and gives each a role (notice, interview, received, sent,
-appointment, other). An all-numeric date whose day and month could be swapped
-(4/6/2026) becomes an `ambiguous_date` whose value lists both readings, US
-order first, so the assistant can ask which one is meant.
+consulates), regular expressions find refusal sections, emails, phones and
+names, bot.rules.durations finds the durations (in days), and bot.rules.dates
+finds the dates, resolves them against the engine's clock and gives each a role
+(notice, interview, received, sent, appointment, other). An all-numeric date
+whose day and month could be swapped (4/6/2026) becomes an `ambiguous_date`
+whose value lists both readings, US order first, so the assistant can ask which
+one is meant.
 """
 
 import datetime as dt
@@ -17,31 +18,9 @@ from dataclasses import dataclass
 
 import spacy
 
-from bot.rules import dates, reference
-from bot.rules.names import MONTH_NUMBERS
+from bot.rules import dates, durations, reference
 from bot.rules.patterns import EMAIL
 
-_NUMBER = dates.NUMBER
-_MONTH = dates.MONTH
-_UNIT = dates.UNIT
-
-# How long the applicant has waited ("47 days", "5 months"); not the name of the
-# rule ("1 year deadline", "the one year", "after one year": see _names_the_rule).
-DURATION = re.compile(
-    r"\b"
-    + _NUMBER
-    + r"(\s+and\s+(?:a\s+)?half)?\+?\s*"
-    + _UNIT
-    + r"\b(?!\s+(?:ago|deadline|rule|window|limit|mark|period|count|counts|passed|is up|has passed|to|from)\b)",
-    re.I,
-)
-# "the 1 year", "within one year", "do I have a year": the rule's window, not a wait.
-RULE_BEFORE = re.compile(r"\b(?:the|after|within|have|has|get|got|given|gives|allowed)\s+$", re.I)
-# "the 365 days", "deadline of one year": the rule whatever the unit.
-RULE_NAMED = re.compile(r"(?:\bthe|\bdeadline of|\bwindow of|\blimit of)\s+$", re.I)
-# "every couple of days", "expires in a few months", "within 2 days": not how long they waited.
-NOT_A_WAIT_BEFORE = re.compile(r"\b(?:every|within|expires? in|expiring in|in the next|next|for another)\s+$", re.I)
-SINCE_MONTH = re.compile(r"\bsince\s+" + _MONTH + r"(?![a-z])(?!\s*\d)", re.I)
 SECTION_221G = re.compile(r"\b(?:221|211)\s*(?:\(\s*g\s*\)|-?\s*g)(?![a-z])", re.I)
 SECTION_214B = re.compile(r"\b214\s*(?:\(\s*b\s*\)|-?\s*b)(?![a-z])", re.I)
 # INA 212(f), named as a section only: "does the travel ban affect my 221g?" must not turn a
@@ -200,20 +179,9 @@ class EntityExtractor:
                 yield Entity("ambiguous_date", mention.value, mention.start, mention.end)
             else:
                 yield Entity("date", mention.value, mention.start, mention.end, mention.role)
-        for match in SINCE_MONTH.finditer(text):
-            if free(match):
-                month = MONTH_NUMBERS[match.group(1)[:3].lower()]
-                year = today.year if month <= today.month else today.year - 1
-                yield claim(match, "duration", (today - dt.date(year, month, 1)).days)
-        for match in DURATION.finditer(text):
-            before = text[: match.start()]
-            names_the_rule = RULE_NAMED.search(before) or (
-                match.group(3).lower() == "year" and RULE_BEFORE.search(before)
-            )
-            if free(match) and not names_the_rule and not NOT_A_WAIT_BEFORE.search(before):
-                number = dates.amount(match.group(1)) + (0.5 if match.group(2) else 0)
-                days = (today - dates.ago(today, number, match.group(3))).days
-                yield claim(match, "duration", days)
+        for duration in durations.find_durations(text, today, taken):
+            taken.append((duration.start, duration.end))
+            yield Entity("duration", duration.days, duration.start, duration.end)
         for match in SECTION_221G.finditer(text):
             yield claim(match, "refusal_section", "221g")
         for match in SECTION_214B.finditer(text):

@@ -35,6 +35,7 @@ PLACEHOLDERS = {
     "days_overdue",
     "notice_date",
     "days",
+    "waited",  # "about 8 weeks": the days as the applicant would say them (advice.format_wait)
     "consulate",
     "inquiry_days",
     "dv_year",

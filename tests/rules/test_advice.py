@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from bot.rules.advice import AdviceEngine, CaseFacts, option_asked
+from bot.rules.advice import AdviceEngine, CaseFacts, format_wait, option_asked
 from bot.rules.knowledge import KnowledgeBase
 from bot.rules.reference import ceac_statuses
 
@@ -162,14 +162,14 @@ def test_k1_missed_deadline_mentions_the_four_month_petition(engine, kb):
 )
 def test_processing_time_depends_on_days_waited(engine, kb, days, entry_id, referral):
     answer = engine.answer("processing_time", CaseFacts(days_since_interview=days))
-    assert text(kb, entry_id, days=days) in answer.explanation
+    assert text(kb, entry_id, days=days, waited=format_wait(days)) in answer.explanation
     assert text(kb, "ap_inquiry_windows") in answer.explanation
     assert answer.referral == referral
 
 
 def test_processing_time_counts_days_from_the_interview_date(engine, kb):
     answer = engine.answer("processing_time", CaseFacts(interview_date=TODAY - dt.timedelta(days=200)))
-    assert text(kb, "ap_long_delay", days=200) in answer.explanation
+    assert text(kb, "ap_long_delay", days=200, waited="about 7 months") in answer.explanation
 
 
 def test_a_post_with_a_known_waiting_time_is_named_with_its_source(engine, kb):

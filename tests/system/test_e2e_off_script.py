@@ -100,3 +100,11 @@ def test_a_callback_request_during_the_intake_can_replace_it(servers):
     switched = texts(say(sender, "/switch_flow"))
     assert any("To arrange a call" in t and "Do you agree?" in t for t in switched), switched
     assert not any("What email address" in t for t in switched)  # the intake is not asked any more
+
+
+def test_a_reminder_lead_time_is_not_taken_for_the_wait(servers):
+    sender = "off-lead-time"
+    say(sender, "got a 221g letter dated 3 March 2026, when is my deadline?")
+    assert any("Do you agree?" in t for t in texts(say(sender, "ping me 2 weeks before it runs out")))
+    answer = texts(say(sender, "how long does administrative processing usually take?"))
+    assert not any("It has been 2 weeks" in t for t in answer), answer
