@@ -97,6 +97,40 @@ def ask_which_date(dispatcher: CollectingDispatcher, readings: str) -> None:
     dispatcher.utter_message(response="utter_ask_which_date", first=first, second=second, buttons=buttons)
 
 
+# The answers' own questions: the form's question comes instead (answer_topic).
+QUESTIONS_OF_ANSWERS = {
+    "utter_ask_notice_date",
+    "utter_confirm_notice_date",
+    "utter_received_date_not_counted",
+    "utter_ask_which_date",
+    *ASK_FOR.values(),
+}
+
+
+class AnswerWithoutAsking(CollectingDispatcher):
+    """A dispatcher for an answer given in the middle of a form: the answer's own question
+    becomes "I'll need that fact; ask me again once we're done", and waits for nothing."""
+
+    def __init__(self, dispatcher: CollectingDispatcher) -> None:
+        super().__init__()
+        self.messages = dispatcher.messages
+        self.held_back = False
+
+    def utter_message(self, *args: Any, **kwargs: Any) -> None:
+        if kwargs.get("response") in QUESTIONS_OF_ANSWERS:
+            if not self.held_back:
+                super().utter_message(response="utter_ask_after_form")
+            self.held_back = True
+            return
+        super().utter_message(*args, **kwargs)
+
+
+def pending(dispatcher: CollectingDispatcher, topic: str) -> dict[str, Any]:
+    """The question now waiting for the applicant; none when the answer could not ask it."""
+    held_back = isinstance(dispatcher, AnswerWithoutAsking) and dispatcher.held_back
+    return SlotSet("pending_topic", None if held_back else topic)
+
+
 def answer_topic(
     topic: str,
     dispatcher: CollectingDispatcher,
@@ -106,10 +140,14 @@ def answer_topic(
     events: list[dict[str, Any]] = []
     if tracker.get_slot("fallback_count"):
         events.append(SlotSet("fallback_count", 0))
+    if (tracker.active_loop or {}).get("name"):
+        # In the middle of a form the form's question is the one waiting: a question of the answer's
+        # own (which date? is it printed on the notice?) would take the form's next answer.
+        dispatcher = AnswerWithoutAsking(dispatcher)
     ambiguous = latest_entity(tracker, "ambiguous_date")
     if ambiguous:
         ask_which_date(dispatcher, ambiguous)
-        return events + [SlotSet("ambiguous_date", None), SlotSet("pending_topic", topic)]
+        return events + [SlotSet("ambiguous_date", None), pending(dispatcher, topic)]
     if latest_intent(tracker) == "petition_returned":
         events.append(SlotSet("kind_221g", "petition_returned"))
     answering = answering_date_question or bool(set_in_last_turn(tracker, "pending_topic") in ADVICE.topics)
@@ -121,27 +159,27 @@ def answer_topic(
         )
         if topic == "deadline":
             dispatcher.utter_message(response="utter_ask_notice_date")
-            return events + [SlotSet("pending_topic", topic)]
+            return events + [pending(dispatcher, topic)]
     if topic == "deadline" and not known and not answering:
         # Never count the year from a date whose meaning we only guessed.
         unclear = unexplained_date(tracker)
         if unclear and readable_date(unclear):
             dispatcher.utter_message(response="utter_confirm_notice_date", date=format_date(parse_iso(unclear)))
-            return events + [SlotSet("pending_topic", "confirm_notice_date")]
+            return events + [pending(dispatcher, "confirm_notice_date")]
         if latest_entity(tracker, "date", role="received"):
             dispatcher.utter_message(response="utter_received_date_not_counted")
-            return events + [SlotSet("pending_topic", topic)]
+            return events + [pending(dispatcher, topic)]
     facts, slot_events, date_problem = facts_from_tracker(tracker, answering)
     events += slot_events
     if date_problem:
         dispatcher.utter_message(response="utter_date_problem", reason=date_problem)
         if topic == "deadline":
             dispatcher.utter_message(response="utter_ask_notice_date")
-            return events + [SlotSet("pending_topic", topic)]
+            return events + [pending(dispatcher, topic)]
     answer = ADVICE.answer(topic, facts)
     if answer.needs:
         dispatcher.utter_message(response=ASK_FOR[answer.needs])
-        return events + [SlotSet("pending_topic", topic)]
+        return events + [pending(dispatcher, topic)]
     if awaiting_review(answer):
         # Nothing from entries the firm's attorneys have not signed off: a referral to them instead.
         dispatcher.utter_message(response="utter_answer_awaiting_review")

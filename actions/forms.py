@@ -22,7 +22,7 @@ from actions.leads import SKIPPED, consent_time, slot_value, store_lead
 from actions.questions import QUESTIONS
 from actions.resources import firm_values
 from actions.storage import intake_store, send_confirmations_soon
-from actions.turns import last_question
+from actions.turns import last_question, since_latest_message
 from bot.backoffice.intake import CONFIRMATION_DAYS, LimitReached
 from bot.backoffice.models import MAX_LENGTHS
 from bot.rules import clock, countdown
@@ -34,11 +34,20 @@ OPTIONAL_SLOTS = {"phone"}
 # A question that also answers the form ("H-1B. What does 221g mean?") has at least this many
 # words besides the values it gives: it is answered too, then the form goes on.
 MIN_QUESTION_WORDS = 3
+# Actions Rasa runs after every message before any reply.
+SILENT_ACTIONS = {"action_listen", "action_extract_slots"}
 
 
 def found_in_message(tracker: Tracker, *entity_types: str) -> list:
     """Values the NLU pipeline already extracted (and normalised) from the latest message."""
     return [e.get("value") for e in tracker.latest_message.get("entities", []) if e.get("entity") in entity_types]
+
+
+def answered_yet(tracker: Tracker, form: str) -> bool:
+    """An action has replied to the latest message already (the form runs again after an answer).
+    Rasa shows the validator the form itself as run after the message: that one does not count."""
+    since_message = since_latest_message(tracker)
+    return any(e.get("event") == "action" and e.get("name") not in {*SILENT_ACTIONS, form} for e in since_message)
 
 
 def asks_a_question_too(tracker: Tracker) -> bool:
@@ -69,8 +78,7 @@ class FormValidation(FormValidationAction):
             dispatcher.messages.clear()
             dispatcher.utter_message(response="utter_something_went_wrong", **firm_values())
             return [SlotSet(slot, None) for slot in tracker.slots_to_validate()]
-        answering_now = tracker.latest_action_name == "action_listen" and tracker.slots_to_validate()
-        if answering_now and asks_a_question_too(tracker):
+        if tracker.slots_to_validate() and not answered_yet(tracker, self.form_name()) and asks_a_question_too(tracker):
             # The values are kept; the rules answer the question, then the form asks its next one.
             # (Without values, Rasa hands over by itself; after the answer, the form only asks.)
             events.append(ActionExecutionRejected(self.form_name()))

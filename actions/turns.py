@@ -29,3 +29,10 @@ def set_in_last_turn(tracker: Tracker, slot: str) -> Any:
     """The slot's value if the assistant set it in its last turn, else None."""
     found = [event for event in last_turn(tracker) if event.get("event") == "slot" and event.get("name") == slot]
     return found[-1].get("value") if found else None
+
+
+def since_latest_message(tracker: Tracker) -> list[dict[str, Any]]:
+    """The events after the applicant's latest message: what has happened in this turn so far."""
+    events = tracker.events
+    users = [index for index, event in enumerate(events) if event.get("event") == "user"]
+    return events[users[-1] + 1 :] if users else list(events)

@@ -8,9 +8,10 @@ a very long message, then goes on answering. Invariants (README "How a conversat
 
   crash          no apology for a failed action
   not_followed   never "couldn't follow" for an in-scope message the NLU understood (>= 0.5)
-  question_back  after a question, small talk or "finish first", the form's question comes back
+  question_back  after a question, small talk or "finish first", the form's question comes back, once
+  answered       a question or small talk understood in a form gets its own reply, not only the form's question
   consent        no lead, reminder or address confirmation without an explicit consent answer
-  erasure        after an erasure nothing of the conversation remains
+  erasure        a confirmed erasure is carried out, and nothing of the conversation remains
   slow           every reply within SLOW_REPLY_SECONDS
 
     python -m scripts.fuzz [--conversations 500] [--seed 1] [--replay results/fuzz-.../3.json]
@@ -41,7 +42,7 @@ from actions.questions import QUESTIONS
 from scripts.serve import rest_reply, running_servers
 
 ROOT = Path(__file__).resolve().parent.parent
-DEV_SETS = [ROOT / "tests" / "nlu" / "dev_set.yml", ROOT / "tests" / "nlu" / "dev_set_weak_groups.yml"]
+DEV_SETS = sorted((ROOT / "tests" / "nlu").glob("dev_set*.yml"))  # never the test set
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
 FALLBACK_THRESHOLD = 0.5  # config.yml's FallbackClassifier
 SLOW_REPLY_SECONDS = 10.0
@@ -84,9 +85,21 @@ CONTROLS = {
     "emoji": ["🙂🙂"],
     "correction": ["sorry, I meant 2 March 2026"],
 }
-INTERRUPTIONS = QUESTION_INTENTS + ["bot_challenge", "greet", "thank", *FLOW_INTENTS, *CONTROLS, "again"]
+# Every intent of the dev sets (answers too: a "yes" or a stray fact where another answer is due).
+INTERRUPTIONS = QUESTION_INTENTS + [
+    "bot_challenge",
+    "out_of_scope",
+    "greet",
+    "thank",
+    "affirm",
+    "deny",
+    "inform",
+    *FLOW_INTENTS,
+    *CONTROLS,
+    "again",
+]
 # Interruptions after which the form's question must come back (when the NLU understood them so).
-BRINGS_THE_QUESTION_BACK = set(QUESTION_INTENTS) | {"bot_challenge", "greet", "thank", "repeat"}
+BRINGS_THE_QUESTION_BACK = set(QUESTION_INTENTS) | {"bot_challenge", "out_of_scope", "greet", "thank", "repeat"}
 RETURN_INTENTS = {"repeat_question", "continue_form"}
 
 
@@ -143,6 +156,14 @@ class Violation:
     turn: int
     message: str
     replies: list[str]
+
+
+def form_questions(replies: list[dict[str, Any]]) -> int:
+    """How many of the reply's messages are a form's question."""
+    return sum(
+        any(p.fullmatch(reply.get("text") or "") for patterns in FORM_QUESTIONS.values() for p in patterns)
+        for reply in replies
+    )
 
 
 def asked_slot(replies: list[dict[str, Any]]) -> str | None:
@@ -202,7 +223,7 @@ def generate(count: int, seed: int) -> list[Conversation]:
         Conversation(
             number=n,
             form=forms[n % len(forms)],
-            interruption=INTERRUPTIONS[n % len(INTERRUPTIONS)],  # with 3 forms, every pair in 75
+            interruption=INTERRUPTIONS[n % len(INTERRUPTIONS)],  # 29 kinds, 3 forms: every pair in 87
             position=rng.randrange(0, 8),
             seed=rng.randrange(1 << 30),
         )
@@ -252,11 +273,17 @@ def play(
         if any(t.startswith(NOT_FOLLOWED) for t in texts) and understood and intent not in (None, "out_of_scope"):
             broke("not_followed")
         if pending and kind in BRINGS_THE_QUESTION_BACK and intent in BRINGS_THE_QUESTION_BACK | RETURN_INTENTS:
-            # (A new fact may settle the form: "my petition went back to USCIS" ends a reminder form.)
-            if asked_slot(replies) is None and store.form_running(f"rest-{sender}"):
+            # Once, and only while a form runs (a new fact may settle it: "my petition went back to
+            # USCIS" ends a reminder form).
+            if form_questions(replies) != 1 and store.form_running(f"rest-{sender}"):
                 broke("question_back")
-        if pending and pending.endswith("_consent") and kind == "answer" and message in ("yes", "/affirm"):
-            consented.add(pending)
+            # Something besides the form's question: the answer, the reply to the small talk.
+            if understood and len(replies) <= form_questions(replies):
+                broke("answered")
+        if kind == "confirm_erasure" and not any("I deleted" in t or "request to delete" in t for t in texts):
+            broke("erasure")  # a confirmed erasure is done (or recorded), never taken for anything else
+        if pending and pending.endswith("_consent") and intent == "affirm":
+            consented.add(pending)  # a yes, as the NLU read it, right after the consent question
         if any("I deleted" in t for t in texts):
             remaining = sum(
                 store.count(table, f"rest-{sender}")
@@ -310,7 +337,7 @@ def interrupt(
     if kind in CONTROLS:
         say(rng.choice(CONTROLS[kind]), kind)
         if kind == "delete_yes":
-            say("yes", "confirm")
+            say("yes", "confirm_erasure")
         if kind == "delete_no":
             say("no", "confirm")
         return kind not in ("stop", "goodbye", "delete_yes", "delete_no")
@@ -337,7 +364,7 @@ def run(conversations: list[Conversation], port: int, store: Store, label: str) 
 def report(conversations: list[Conversation], turns: int, failing: list[tuple], results: Path | None) -> int:
     counts = Counter(v.invariant for _, found in failing for v in found)
     print(f"conversations: {len(conversations)}  turns: {turns}  violations: {sum(counts.values())}")
-    for invariant in ("crash", "not_followed", "question_back", "consent", "erasure", "slow"):
+    for invariant in ("crash", "not_followed", "question_back", "answered", "consent", "erasure", "slow"):
         print(f"  {invariant:<14} {counts.get(invariant, 0)}")
     if failing and results:
         results.mkdir(parents=True, exist_ok=True)

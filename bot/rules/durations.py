@@ -1,28 +1,25 @@
 """Finds the `duration` entity: how long the applicant has waited, or how long before the
-deadline they want a reminder, in days.
+deadline they want a reminder, in days: "ten weeks in AP", "it's been 50 days", "a fortnight",
+"a month and a half", "over 3 months" (a hedge keeps the number said), "since 6 weeks" (Indian
+English for "for"), "day 63 of AP", "3 meses", "10 din", "2 tuần", "since March" (from the 1st).
 
-"ten weeks in AP", "it's been 50 days", "6 wks", "a fortnight", "a month and a half",
-"1.5 months", "a year and 2 months", "over 3 months", "almost a year", "a couple of weeks",
-"since 6 weeks" (Indian English for "for"), "a month ahead" of the deadline, "3 meses",
-"10 din", and "since March" (from the 1st of that month). A hedge ("over", "almost",
-"about") keeps the number said: "almost a year" is a year.
-
-Not a duration, by the words around it: the rule's own window ("the 1 year deadline",
-"within one year", "do I have a year", "the 365 days", "my one year"), a date ("2 weeks
-ago" is bot.rules.dates' and claimed by it first; "a month back"), a frequency ("every 2
-days", "once a week"), what lies ahead ("valid for 5 years", "expires in 3 months", "the
-next 2 weeks", "classes start in 3 weeks", "I have 2 months left", except as a reminder's
-lead time), an estimate ("AP takes 60 days", "they said 2 weeks"), an age ("67 years
-old"), a limit ("H-1B 6 years max", "the 10 year bar"), lateness ("a few weeks late"), the
-period a document covers ("bank statements for 6 months", "15 years of travel history"),
-the length of a marriage, a job or a stay when said so ("married for 5 years", "worked
-there for 11 years"), and anything over ten years (no 221(g) case waits that long; ages
-and histories do). Where in doubt, a number with a unit is a duration.
+A number with a unit is a wait only on positive evidence in its clause: words that the time
+is running ("it's been", "since", "from", "now", "I'm at", "and counting", "ho gaye", "bhayo",
+"rồi", "llevamos", "há"), the case's state next to it ("stuck in AP 10 wks", "8 weeks in AP"),
+a question whether it is normal ("is 80 days long for AP?"), or a message or bare phrase of
+case facts that is the time alone ("5 months", "Cairo J1 4 months."); "for" and "after" count
+only where their phrase names the case ("in AP at Lagos for 9 weeks", not "married for 6
+years"). In a reminder request, a time "before", "ahead", "pehle", "antes" or "trước" is the
+lead time. So a programme's length, an age, a trip, someone else's wait or an estimate is not
+a wait; nor, whatever else is said, the rule's own window ("the 1 year deadline"), a date ("2
+weeks ago" is bot.rules.dates' and claimed first), a frequency, what lies ahead ("in 3 weeks",
+"2 months left"), an estimate ("AP takes 60 days"), another moment ("3 weeks later") or
+anything over ten years (no 221(g) case waits that long).
 
 Days: a week is 7, a fortnight 14; months and years are counted on the calendar back from
 today with bot.rules.dates.ago, so that "5 months" waited and "5 months ago" give the same
 day (a writer's 30-day month differs by at most 5 %; a fraction of a month counts 31 days
-per month, rounded up: earlier is safer).
+per month, rounded up: earlier is safer). "day 63" is 63 days.
 """
 
 import datetime as dt
@@ -60,7 +57,7 @@ UNITS = {
     **dict.fromkeys(("month", "months", "monthes", "mnth", "mnths", "mth", "mths", "mo", "mos"), ("month", 1)),
     **dict.fromkeys(("year", "years", "yr", "yrs", "yeras"), ("year", 1)),
 }
-# Spanish, Portuguese, French and Hindi-Urdu in Latin letters, number and unit in the same language.
+# Spanish, Portuguese, French, Hindi-Urdu in Latin letters and Vietnamese, number and unit in the same language.
 OTHER_NUMBER_WORDS = {
     **dict.fromkeys(("un", "una", "uno", "um", "uma", "une", "ek"), 1),
     **dict.fromkeys(("dos", "dois", "duas", "deux", "do"), 2),
@@ -74,10 +71,10 @@ OTHER_NUMBER_WORDS = {
     **dict.fromkeys(("diez", "dez", "dix", "das"), 10),
 }
 OTHER_UNITS = {
-    **dict.fromkeys(("día", "días", "dia", "dias", "jour", "jours", "din", "dino"), ("day", 1)),
-    **dict.fromkeys(("semana", "semanas", "semaine", "semaines", "hafte", "hafta", "haftay"), ("week", 1)),
-    **dict.fromkeys(("mes", "meses", "mês", "mois", "mahine", "mahina", "mahiney", "mahino"), ("month", 1)),
-    **dict.fromkeys(("año", "años", "ano", "anos", "ans", "saal"), ("year", 1)),
+    **dict.fromkeys(("día", "días", "dia", "dias", "jour", "jours", "din", "dino", "ngày"), ("day", 1)),
+    **dict.fromkeys(("semana", "semanas", "semaine", "semaines", "hafte", "hafta", "haftay", "tuần"), ("week", 1)),
+    **dict.fromkeys(("mes", "meses", "mês", "mois", "mahine", "mahina", "mahiney", "mahino", "tháng"), ("month", 1)),
+    **dict.fromkeys(("año", "años", "ano", "anos", "ans", "saal", "năm"), ("year", 1)),
 }
 _RANK = {"year": 4, "month": 3, "week": 2, "day": 1}
 
@@ -116,7 +113,10 @@ SINCE_MONTH = re.compile(
     r"\bsince\s+" + dates.MONTH + r"(?![a-z])(?!\s*\d)(?!\s+(?:be|i|we|you|have|not|he|she|they)\b)", re.I
 )
 
-# --- the words around a number with a unit that make it something else than a wait ------
+# "day 63 of AP", "mine is at day 19": a count of days, a wait where its clause says so.
+DAY_COUNT = re.compile(r"\bday\s+(?P<number>\d{1,3})(?![\w/.:-]*\d)", re.I)
+
+# --- what makes a number with a unit something else than a wait, whatever else is said ---
 
 # Right after it: a date, an age, the rule, a limit, a validity, a leave, what a document covers.
 NOT_A_WAIT_AFTER = re.compile(
@@ -131,121 +131,122 @@ NOT_A_WAIT_AFTER = re.compile(
     r"a\s+(?:day|week|month|year)|per\s+(?:day|week|month|year))\b",
     re.I,
 )
-# Right after it: time left before a deadline, or before something ("2 weeks earlier"): a wait
-# only as a reminder's lead time ("tell me when I have one month left").
+# Right after it: time left, or before something ("2 weeks earlier"): only a reminder's lead time.
 LEFT_AFTER = re.compile(r"^\s*(?:left|remaining|more|to\s+go|earlier)\b", re.I)
-# Right after it: a span measured from or to something ("1 year to submit", "2 weeks later they
-# asked", "is it one year from May"): a wait only where waiting is said ("been 50 days from my interview").
+# Right after it: measured from or to something ("1 year to submit", "2 weeks later they asked").
 MEASURED_AFTER = re.compile(r"^\s*(?:to|from|after|until|till|later)\b", re.I)
-# After it, in its clause: words that say the time is still running ("3 months after my interview and still nothing").
-WAIT_AFTER = re.compile(
-    r"^[^.?!;]*?\b(?:still|nothing|no\s+(?:news|update|updates|response|reply|answer)|and\s+counting|waiting|"
-    r"stuck|pending)\b",
-    re.I,
-)
 # Right after a year (or 12 months, or 365 days): the rule's year ("one year passed", "12 months run out").
 RULE_YEAR_AFTER = re.compile(
     r"^\s*(?:(?:is|are|was|has|have|will|already)\s+)*(?:up|passed|gone|over|ends?|ended|expired?|expires|fini?sh\w*|"
     r"done|complete\w*|runs?\s+out|ran\s+out|start\w*)\b",
     re.I,
 )
-# Right before it: the rule's own window, a frequency, the future, a validity, an estimate, an
-# age, a limit, lateness or what a document covers.
+# Right before it: the rule's window, a frequency, the future, a validity, an estimate, lateness, a document.
 NOT_A_WAIT_BEFORE = re.compile(
     r"(?:\bthe|\bdeadline\s+of|\bwindow\s+of|\blimit\s+of|\bperiod\s+of|\bmax(?:imum)?\s+of|\bup\s*to|"
-    r"\bfull|\bwhole|\bentire|"
-    r"\blimited\s+to|\bcapped\s+at|\bwithin|\bevery|\beach|\bper|\bonce|\btwice|\bthrice|\btimes|"
+    r"\bfull|\bwhole|\bentire|\bin|\bwithin|\bby|"
+    r"\blimited\s+to|\bcapped\s+at|\bevery|\beach|\bper|\bonce|\btwice|\bthrice|\btimes|"
     r"\bnext|\banother|\bfurther|\badditional|\bextra|\bcoming|\bupcoming|"
-    r"\bvalid(?:ity)?(?:\s+(?:for|of))?|\bgood\s+for|\bexpir\w*\s+(?:in|after|within)|\blasts(?:\s+for)?|\blast\s+for|"
-    r"\b(?:visa|stamp|permit|passport|ead|card)\s+(?:is\s+|was\s+)?(?:issued\s+|given\s+|granted\s+)?for|"
-    r"\btakes?|\btook|\b(?:can|could|will|would|should|may|might|to)\s+take|\bsaid|\bsays|\bsay|"
+    r"\bvalid(?:ity)?(?:\s+(?:for|of))?|\bgood\s+for|\blasts(?:\s+for)?|\blast\s+for|"
+    r"\btakes?|\btook|\b(?:can|could|will|would|should|may|might|to)\s+take|\bsaid|\bsays|\bsay|\bdic\w+|\bbola|"
     r"\btold\s+(?:me|us|him|her|them)|\busually|\btypically|\bnormally|\bgenerally|\baverage|\bavg|"
-    r"\bestimated?|\bexpect(?:ed)?|\baged?|\bage\s+of|\bturn(?:s|ed|ing)?|"
+    r"\bestimated?|\bexpect(?:ed)?|\baged?|\bage\s+of|\bturn(?:s|ed|ing)?|\btiene|"
     r"\b(?:(?:told|asked)\s+(?:me|us|him|her|them)\s+to|should|must|will|would|gonna|need\s+to|have\s+to|"
-    r"has\s+to|please|pls|plz)\s+(?:still\s+)?wait"
-    r"(?:\s+for)?|\bmiss(?:ed)?(?:\s+(?:it|(?:the|my|our|his|her|that|this)(?:\s+\w+){1,2}))?\s+by|"
-    r"\b(?:late|overdue|gone|passed|over|exceeded|crossed)\s+by|"
-    r"\b(?:got|get|gets|received|receive|issued|approved|done|cleared|came|arrived)\b[^.?!;,]{0,30}?\bin|"
+    r"has\s+to|please|pls|plz)\s+(?:still\s+)?wait(?:\s+for)?|"
+    r"\b(?:late|overdue|gone|passed|over|exceeded|crossed|miss(?:ed)?(?:\s+\w+){0,3})\s+by|"
+    r"\b(?:visa|stamp|permit|passport|ead|card)\s+(?:is\s+|was\s+)?(?:issued\s+|given\s+|granted\s+)?for|"
     r"\b(?:statements?|stubs?|pay\s*slips?|salary\s+slips?|itrs?|tax\s+returns?|transcripts?|records?|"
     r"history)(?:\s+(?:for|of|from|covering|the|last|past|previous|latest))*)\s+$",
     re.I,
 )
-# Right before it: "don't contact before 180 days", Indian English "before 2 weeks" (2 weeks ago); in a
-# reminder, "before 2 weeks of the deadline" is the lead time.
-BEFORE_BEFORE = re.compile(r"\bbefore\s+$", re.I)
-# Right before a year (or 12 months, or 365 days): the rule's year ("after one year", "my one
-# year", "the 221g one year", "is it one year from May").
+# Right before a year (or 12 months, or 365 days): the rule's year ("after one year", "do I have a year").
 RULE_YEAR_BEFORE = re.compile(
     r"(?:\bafter|\b221\s*\(?\s*g\s*\)?|\bdeadline|\brule|\bis\s+it|\bis\s+that|\bmy|\bour|\bhis|\bher|\btheir|"
-    r"\byour|\bthat|\bthis|\bnormal|\busual|\bstandard|\bsame|\bhits?|\breach\w*|\bb(?:e)?fore|"
+    r"\byour|\bthat|\bthis|\bnormal|\busual|\bstandard|\bsame|\bhits?|\breach\w*|\bb(?:e)?fore|\bhave|\bget|\bgot|"
     r"\b(?:window|deadline|limit|rule)(?:\s+is)?)\s+$",
     re.I,
 )
-# Right before it: "do I have a year", "I got 2 months to...", "they gave us 30 days": what they
-# are given, not what they waited.
-GIVEN_BEFORE = re.compile(
-    r"\b(?:have|has|get|gets|got|given|give|gives|gave|allowed|allow|allows|approved|granted)"
-    r"(?:\s+(?:me|us|him|her|them))?\s+$",
+# In its phrase before it: another person's case ("my sister got hers after 3 weeks", "my uncle said ... for").
+OTHERS_BEFORE = re.compile(
+    r"\b(?:friend|cousin|sister|brother|uncle|aunt|classmate|roommate|colleague|neighbou?r|someone|people|others)"
+    r"\b(?:'s)?(?:\s+\w+){0,3}?\s+(?:got|gets|was|were|had|took|waited|cleared|said|says)\b",
     re.I,
 )
-# After "have" + duration, the non-native "I have 3 months waiting" ("tengo 3 meses esperando").
-HAVE_WAITED_AFTER = re.compile(
-    r"^\s*(?:already\s+|now\s+)?(?:waiting|waited|in\s+(?:ap|a\.p|administrative|admin|processing)|"
-    r"with\s+(?:the\s+)?(?:221|ap)|since|stuck|pending|of\s+waiting)",
-    re.I,
-)
-# In its clause before it: a future event "in" the time ("classes start in 3 weeks", "I will hear in a week").
-FUTURE_IN_BEFORE = re.compile(
-    r"\b(?:will|'ll|going\s+to|gonna|due|starts?|starting|begins?|beginning|leav(?:e|es|ing)|travel\w*|"
-    r"fly(?:ing)?|flight|expires?|expiring|ends?|ending|join(?:s|ing)?|clos(?:e|es|ing)|returns?|returning|"
-    r"wedding|hope|hopefully|should)\b[^.?!;,]{0,40}?\bin\s+$",
-    re.I,
-)
-# A stay, a visit, a job or a programme that "for" ties the time to, with nothing of waiting
-# between: "I lived in Lisbon for two years", "visited her for 3 weeks", "worked there as a cook
-# for three years", "a J-1 position in Boston for one year". (A marriage is kept: "married for 5
-# years" is not clearly something else than a wait.)
-LIFE_BEFORE = re.compile(
-    r"\b(?:lived|living|live|stay|stayed|staying|worked|working|studied|studying|employed|holder|position|job|"
-    r"offer|contract|program|programme|fellowship|assignment|trainee|intern|internship|scholar|visit\w*|flew|"
-    r"moved\s+to|deployed|travel\w*|sick|hospital|malaria)\b(?P<between>[^.?!;,]{0,40}?)(?:\b(?:for|since))?\s+$",
-    re.I,
-)
-# What, between such a word and the number, makes it a wait after all ("working visa stuck for 3 months").
-LIFE_THEN_WAIT = re.compile(
-    r"\b(?:and|but|so|wait\w*|stuck|pending|been|now|is|it's|its|has|have|ap|processing|221\s*\(?g\)?)\b", re.I
-)
-# Words of waiting: they make "from", "to", "after" and a lone "a day" a wait.
-WAIT_WORDS = re.compile(
-    r"\b(?:been|waiting|waited|wait|stuck|pending|since|already|still|now|today|ap|administrative\s+processing)\b|"
-    r"\bfor\s+$",
-    re.I,
-)
-# A word of waiting among the last three words before the duration: needed for a vague "few"
-# ("some people wait few months" is theirs) and for "later" ("now five months later nothing").
-WAITED_JUST_BEFORE = re.compile(
-    r"\b(?:been|waiting|waited|stuck|pending|now|still|already|since|for|from|in\s+ap)\W+(?:\w+\W+){0,2}$", re.I
-)
-# A reminder's lead time: "remind me a month before", "tell me when I have one week left".
-REMINDER = re.compile(
-    r"\b(?:remind\w*|reminder|notif\w*|alert|alrt|alarm|ping|nudge|buzz|warn|heads[\s-]?up|let\s+me\s+know|"
-    r"text\s+me|email\s+me|e-mail\s+me|message\s+me|send\s+(?:me|us)|msg|tell\s+me|be\s+told|inform\w*|flag|"
-    r"shout)\b",
-    re.I,
-)
-# "$100 a month", "Rs 500 a day": a price.
-PRICE_BEFORE = re.compile(
-    r"(?:[$€£]\s*\d[\d,.]*|\d[\d,.]*\s*(?:dollars?|rs|rupees?|usd|inr|euros?|pounds?|k)|\b(?:rs\.?|usd|inr)\s*\d"
-    r"[\d,.]*)\s*$",
-    re.I,
-)
-# "one day I got a call", "a day or two": a lone day is a wait only with waiting words near it.
-DAY_AFTER_CUE = re.compile(r"^\s*(?:now|already|before|ahead|prior|in\s+advance|early|of\s+waiting)\b", re.I)
-# Spanish "hace 3 meses", French "il y a 3 mois" are "3 months ago" ("desde hace" is "for");
-# Hindi "10 din pehle" is "10 days ago", or "10 days before" the deadline in a reminder; "baad" is "after".
+# In its phrase before it: an earlier episode ("in 2019 his status showed refused for 2 months"), unless it runs on.
+EARLIER_BEFORE = re.compile(r"\bin\s+(?:19|20)\d\d\b(?![^,]*\b(?:been|now|still|since)\b)", re.I)
+# Right before it: "don't contact before 180 days", Indian English "before 2 weeks" (2 weeks ago).
+BEFORE_BEFORE = re.compile(r"\bbefore\s+$", re.I)
+# Spanish "hace 3 meses", French "il y a 3 mois" are "3 months ago" ("desde hace" is "for", and so is
+# "hace 3 meses que espero"); Hindi "10 din pehle" is "10 days ago"; "baad" is "after".
 OTHER_AGO_BEFORE = re.compile(r"(?:(?<!desde\s)\bhace|\bil\s+y\s+a)\s+$", re.I)
+HACE_QUE_AFTER = re.compile(r"^\s*que\s+(?:esper\w+|estoy|estamos|llev\w+)", re.I)
 OTHER_AGO_AFTER = re.compile(r"^\s*(?:pehle|pahle|pehele)\b", re.I)
 OTHER_LATER_AFTER = re.compile(r"^\s*(?:baad|bad|despu[eé]s|depois|apr[eè]s|khatam|poora|pura)\b", re.I)
+
+# --- the evidence that it is the applicant's wait: one of these is needed ----------------
+
+# The case's waiting state: AP, 221(g) (or the common "211g"), a pending or stuck case, waiting itself.
+_CASE = (
+    r"(?:ap|a\.p\.?|(?:administrative|admin)\s+processing|proceso\s+administrativo|process\w*|2[12]1\s*\(?g\)?|"
+    r"pending|stuck|waiting|waited)"
+)
+# What "for" or "after" must tie the time to, near it: the case, its status, silence, a remedy ("AP at Lagos
+# for 9 weeks", "quiet for 4 months", "mandamus after 18 months"), not "married for 6 years".
+TIED_TO_THE_CASE = re.compile(
+    rf"\b(?:{_CASE}|ceac|status|refused|approved|issued|ready|nothing|still|no\s+(?:update|news|response|reply|"
+    r"answer|word|decision)s?|not\s+(?:issued|answered|replied)|hasn'?t|haven'?t|quiet|silen\w+|ignor\w+|held|kept|"
+    r"holding|(?:been|stuck|sitting)\s+(?:at\s+)?(?:home|here|there)|mandamus|inquiry|escalat\w*|expedite|lawyer)\b",
+    re.I,
+)
+# Right before it: the case's state, at most two names or particles between ("stuck in AP 10 wks", "AP Chennai 27 days").
+CASE_BEFORE = re.compile(rf"\b{_CASE}\s+(?:(?:na|ma|po|pa|at|@)\s+|(?-i:[A-Z])[\w/-]*,?\s+){{0,2}}$", re.I)
+# Right before it: the time is running ("it's been", "since", "from last", "now", "mine is", "I'm at", "llevamos", "há").
+RUNNING_BEFORE = re.compile(
+    r"(?:\bbeen|\bsince(?:\s+then)?|\bfrom(?:\s+(?:the\s+)?(?:last|past))?|\bnow(?:\s+it'?s|\s+it\s+is|\s+is)?|"
+    r"\bstill|\btoday(?:\s+it)?\s+is|\bthat'?s|\bthat\s+is|\bmine\s+is|\bfor\s+me(?:\s+it)?\s+is|\bnormal\s+to\s+wait|"
+    r"\b(?:i'?m|i\s+am|we'?re|we\s+are|mine\s+is|is)\s+(?:at|on)|\bcoming\s+up\s+on|\bllev\w+|\bya\s+son|"
+    r"\bhá|\bdesde|\bhace|\bchờ|\bđợi|^\s*(?:it\s+is|it'?s|its))\s+$",
+    re.I,
+)
+# Right after it: its state, or that it still runs ("10 wks in AP", "of waiting", "now", "ho gaye", "bhayo", "rồi").
+RUNNING_AFTER = re.compile(
+    rf"^\W*(?:(?:na|po|pa|ma|o)\s+)*(?:(?:in|into|of|on|under|en|em|with)\s+(?:the\s+)?(?:{_CASE}|silence|limbo)|"
+    rf"{_CASE}|wait|now|already|total|gone|(?:have\s+|has\s+)?passed|since|post[\s-]interview|ho\s+gaye|ho\s+gye|"
+    r"hue|bhayo|rồi|na|and\s+counting)\b",
+    re.I,
+)
+# Later in its phrase: nothing has come yet ("3 months after my interview and still nothing").
+WAIT_AFTER = re.compile(
+    r"^[^,.?!;]*?\b(?:still|nothing|no\s+(?:news|update|updates|response|reply|answer|decision)|and\s+counting|"
+    r"waiting|stuck|pending)\b",
+    re.I,
+)
+# Right after it: whether it is normal ("is 80 days long for AP?", "if 2 and a half months is "normal"").
+NORMAL_AFTER = re.compile(
+    r"^\W*(?:is\W+)?(?:normal|long|too\s+long|usual|typical|common|ok|okay|a\s+long\s+time)\b", re.I
+)
+# The message, or a bare phrase of the case's facts, is the time alone ("5 months", "Cairo J1 4 months.").
+FRAGMENT_BEFORE = re.compile(r"(?:^|[,.;:!?(]\s*)(?:(?-i:[A-Z0-9])[\w/-]*\s+){0,3}$")
+FRAGMENT_AFTER = re.compile(r"^\s*(?:[,.;:!?)]|$)")
+# A word of waiting among the last three before it: needed for "later" ("now five months later nothing").
+WAITED_JUST_BEFORE = re.compile(
+    r"\b(?:been|waiting|waited|stuck|pending|now|today|still|already|since|for|from|ap)\W+(?:\w+\W+){0,2}$", re.I
+)
+# A reminder request ("remind me", "email me", "ping me", "avísame", "yaad dilana", "nhắc em") ...
+REMINDER = re.compile(
+    r"\b(?:remind\w*|rmd|reminder|notif\w*|notfy|alert|alrt|alarm|ping|nudge|buzz|warn\w*|heads[\s-]?up|notice|"
+    r"let\s+me\s+know|tell\s+me|told|inform\w*|intimate|flag|shout|countdown|keep\s+(?:me|us)\s+(?:posted|updated)|"
+    r"e-?mails?|mail|text|sms|msg|message|call|bell|hit\s+me\s+up|hear\s+from\s+you|wake\s+me|yaad|nhắc|"
+    r"recorda\w*|recuérda\w*|av[ií]s\w*|mensaje|correo|lembr\w*|rappel\w*|pa-?text|\w*sabihan)\b",
+    re.I,
+)
+# ... and its lead time: "a month before", "2 weeks ahead", "10 days out", "one month left", "ek hafta pehle", "trước 1 tháng".
+LEAD_AFTER = re.compile(
+    r"^[^.?!;]{0,40}?\b(?:before|befor|b4|bfore|ahead|prior|in\s+advance|early|earlier|left|remains?|remaining|out|"
+    r"away|to\s+(?:the|my)\s+(?:deadline|due|last)|antes|pehle|pahle|avant)\b",
+    re.I,
+)
+LEAD_BEFORE = re.compile(r"\b(?:before|trước)\s+$", re.I)
 # A range's first number ("12-16 weeks", "2 to 3 months"): the words that count are before it.
 _RANGE_START = re.compile(rf"(?:{_DIGITS}|{_WORDS})\s*(?:-|–|to|or)\s*$", re.I)
 
@@ -284,39 +285,52 @@ def _amount(part: re.Match[str]) -> tuple[float, str]:
     return number * times, unit
 
 
-def _is_a_wait(text: str, start: int, end: int, parts: list[tuple[float, str]], reminder: bool) -> bool:
-    span, near, after = text[start:end], _clause_before(text, start), text[end : end + 60]
+def _is_something_else(near: str, after: str, parts: list[tuple[float, str]], reminder: bool) -> bool:
+    """The words around it make it another time than a wait, whatever else is said."""
     if NOT_A_WAIT_AFTER.match(after) or NOT_A_WAIT_BEFORE.search(near):
-        return False
+        return True
     days_if_calendar = {(1.0, "year"), (12.0, "month"), (365.0, "day"), (366.0, "day")}
     rule_sized = (len(parts) == 1 and parts[0] in days_if_calendar) or {unit for _, unit in parts} == {"year"}
     if rule_sized and (RULE_YEAR_AFTER.match(after) or RULE_YEAR_BEFORE.search(near)):
+        return True
+    return not reminder and bool(LEFT_AFTER.match(after) or BEFORE_BEFORE.search(near))
+
+
+def _waiting_said(text: str, start: int, near: str, after: str) -> bool:
+    """The positive evidence that the time is the applicant's wait."""
+    phrase = near.split(",")[-1]
+    if OTHERS_BEFORE.search(phrase) or EARLIER_BEFORE.search(phrase):
         return False
-    if not reminder and (LEFT_AFTER.match(after) or BEFORE_BEFORE.search(near)):
+    last_words, sentence_after = " ".join(phrase.split()[-7:]), re.split(r"[.?!;\n]", after)[0]
+    intro = re.search(r"\b(for|por|after)\s+$", near, re.I)
+    if intro and intro.group(1).lower() != "after":
+        return bool(TIED_TO_THE_CASE.search(last_words) or TIED_TO_THE_CASE.search(sentence_after[:30]))
+    if intro:  # "AP to Issued after 4 months", "now after", "after 9 months of silence", "an inquiry after 11 weeks?"
+        tied = TIED_TO_THE_CASE.search(last_words) or RUNNING_BEFORE.search(near[: intro.start()])
+        return bool(tied or RUNNING_AFTER.match(after) or WAIT_AFTER.match(after)) or after.lstrip().startswith("?")
+    if CASE_BEFORE.search(near) or RUNNING_BEFORE.search(near):
+        return True
+    if RUNNING_AFTER.match(after) or WAIT_AFTER.match(after) or NORMAL_AFTER.match(after):
+        return True
+    return bool(FRAGMENT_BEFORE.search(text[:start]) and FRAGMENT_AFTER.match(after))
+
+
+def _is_a_wait(text: str, start: int, end: int, parts: list[tuple[float, str]], reminder: bool) -> bool:
+    span, near, after = text[start:end], _clause_before(text, start), text[end : end + 60]
+    if _is_something_else(near, after, parts, reminder):
         return False
-    if not reminder and GIVEN_BEFORE.search(near) and not HAVE_WAITED_AFTER.match(after):
+    if reminder and (LEAD_AFTER.match(after) or (LEAD_BEFORE.search(near) and REMINDER.search(near))):
+        return True
+    if not _waiting_said(text, start, near, after):
         return False
-    if FUTURE_IN_BEFORE.search(near):
-        return False
-    life = LIFE_BEFORE.search(near)
-    if life and not LIFE_THEN_WAIT.search(life.group("between")):
-        return False
+    # "2 weeks later they asked for more", "3 months to send": another time than theirs,
+    # unless waiting is said right there ("now five months later nothing", "been 50 days from my interview").
     measured = MEASURED_AFTER.match(after)
-    word = measured.group(0).strip().lower() if measured else ""
-    waiting_said = WAIT_WORDS.search(near) or WAIT_AFTER.match(after)
-    if measured and not waiting_said and not (reminder and word in ("to", "until", "till")):
+    if measured and not (WAITED_JUST_BEFORE.search(near) or WAIT_AFTER.match(after[measured.end() :])):
         return False
-    # "2 weeks later they asked for more", "some people wait a few months": another time than theirs,
-    # unless waiting is said right there ("now five months later nothing", "been a few weeks").
-    vague = re.search(r"\bfew\b", span, re.I) and not reminder
-    if (vague or word == "later") and not (WAITED_JUST_BEFORE.search(near) or WAIT_AFTER.match(after)):
-        return False
-    if re.fullmatch(r"(?:.*\s)?an?\s+\w+", span, re.I | re.S) and (
-        PRICE_BEFORE.search(near) or re.search(r"\ban?\s+mo$", span, re.I)
-    ):
-        return False  # "$100 a month"; "wait a mo" is a moment
+    # "one day I got an email": a lone day in words is a wait only where waiting is said.
     lone_day = parts == [(1.0, "day")] and not re.search(r"\d", span)
-    return not (lone_day and not WAIT_WORDS.search(near) and not DAY_AFTER_CUE.match(after))
+    return not lone_day or bool(WAITED_JUST_BEFORE.search(near) or RUNNING_AFTER.match(after))
 
 
 def _english(text: str, today: dt.date, free: "_Free", reminder: bool) -> Iterable[Duration]:
@@ -344,15 +358,24 @@ def _english(text: str, today: dt.date, free: "_Free", reminder: bool) -> Iterab
 
 def _other_languages(text: str, today: dt.date, free: "_Free", reminder: bool) -> Iterable[Duration]:
     for match in OTHER_LANGUAGE_DURATION.finditer(text):
-        after = text[match.end() : match.end() + 20]
-        if not free(match.start(), match.end()) or OTHER_AGO_BEFORE.search(text[: match.start()]):
-            continue
-        if OTHER_LATER_AFTER.match(after) or (OTHER_AGO_AFTER.match(after) and not reminder):
+        after = text[match.end() : match.end() + 60]
+        ago = OTHER_AGO_BEFORE.search(text[: match.start()]) and not HACE_QUE_AFTER.match(after)
+        ago = ago or (OTHER_AGO_AFTER.match(after) and not reminder)  # "10 din pehle", but "pehle yaad dilana"
+        if not free(match.start(), match.end()) or OTHER_LATER_AFTER.match(after) or ago:
             continue
         word = match.group("number").lower()
         number = float(word) if word.isdigit() else OTHER_NUMBER_WORDS[word]
         unit, times = OTHER_UNITS[match.group("unit").lower()]
-        yield Duration(match.start(), match.end(), _days_back(today, [(number * times, unit)]))
+        parts = [(number * times, unit)]
+        if _is_a_wait(text, match.start(), match.end(), parts, reminder):
+            yield Duration(match.start(), match.end(), _days_back(today, parts))
+
+
+def _day_counts(text: str, today: dt.date, free: "_Free", reminder: bool) -> Iterable[Duration]:
+    for match in DAY_COUNT.finditer(text):
+        near, after = _clause_before(text, match.start()), text[match.end() : match.end() + 60]
+        if free(match.start(), match.end()) and (RUNNING_BEFORE.search(near) or RUNNING_AFTER.match(after)):
+            yield Duration(match.start(), match.end(), int(match.group("number")))
 
 
 class _Free:
@@ -376,7 +399,7 @@ def find_durations(text: str, today: dt.date, taken: Iterable[tuple[int, int]] =
             found.append(Duration(match.start(), match.end(), (today - dt.date(year, month, 1)).days))
             free.taken.append((match.start(), match.end()))
     reminder = bool(REMINDER.search(text))
-    for finder in (_english, _other_languages):
+    for finder in (_day_counts, _english, _other_languages):
         for duration in finder(text, today, free, reminder):
             found.append(duration)
             free.taken.append((duration.start, duration.end))

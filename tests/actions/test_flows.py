@@ -6,7 +6,7 @@ import yaml
 from rasa_sdk.events import ActionExecutionRejected, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import ActionContinue
+from actions.answers import ActionAnswerQuestion, ActionContinue
 from actions.flows import (
     ActionAskDeleteConfirmation,
     ActionContinueForm,
@@ -147,9 +147,38 @@ async def test_a_question_that_also_answers_is_answered_after_the_answer_is_kept
         user(),
         bot("utter_ask_visa_type"),
         user(text),
+        # As Rasa shows the validator the message: the form as run, then the values it found.
+        {"event": "action", "name": "intake_form"},
         {"event": "slot", "name": "visa_type", "value": "H-1B"},
     ]
     dispatcher, domain = CollectingDispatcher(), {"forms": {"intake_form": {"required_slots": INTAKE_SLOTS}}}
     events = await ValidateIntakeForm().run(dispatcher, in_form(state, requested="visa_type"), domain)
     assert SlotSet("visa_type", "H-1B") in events
     assert events[-1] == ActionExecutionRejected("intake_form")
+
+
+async def test_after_the_answer_the_form_only_asks_again():
+    # The form runs again after action_answer_question: it must not hand over a second time.
+    text = "H-1B. But what does 221g mean for my case?"
+    state = tracker("explain_221g", [entity("visa_type", "H-1B") | {"start": 0, "end": 4}], text=text)
+    state.events = [
+        user(text),
+        {"event": "action", "name": "action_extract_slots"},
+        {"event": "slot", "name": "visa_type", "value": "H-1B"},
+        {"event": "action", "name": "action_answer_question"},
+        {"event": "action", "name": "intake_form"},
+    ]
+    dispatcher, domain = CollectingDispatcher(), {"forms": {"intake_form": {"required_slots": INTAKE_SLOTS}}}
+    events = await ValidateIntakeForm().run(dispatcher, in_form(state, requested="visa_type"), domain)
+    assert ActionExecutionRejected("intake_form") not in events
+
+
+async def test_an_answer_in_a_form_asks_nothing_of_its_own():
+    # "When is my deadline?" without a date: outside a form the answer asks for the notice date;
+    # in a form the form's question is waiting, so the answer says what it needs instead.
+    events, messages = await run(ActionAnswerQuestion(), in_form(tracker("ask_deadline", refusal_section="221g")))
+    assert responses(messages) == ["utter_ask_after_form"]
+    assert SlotSet("pending_topic", None) in events
+    events, messages = await run(ActionAnswerQuestion(), tracker("ask_deadline", refusal_section="221g"))
+    assert responses(messages) == ["utter_ask_notice_date"]
+    assert SlotSet("pending_topic", "deadline") in events

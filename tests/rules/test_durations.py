@@ -94,8 +94,35 @@ WAITS = [
     ("bhai deadline se 10 din pehle msg kar dena", 10),
     # A date ("2 weeks ago") ends the duration before it.
     ("stuck in AP 4 months, 2 weeks ago I emailed them", 120),
-    # Not clearly something else than a wait: kept.
-    ("we have been married for 5 years", 1826),
+]
+
+# The positive evidence that makes a number with a unit the applicant's wait, one family at a time.
+EVIDENCE = [
+    # A count of days: "day N of AP", "I'm at day N".
+    ("we are on day 41 of administrative processing", 41),
+    ("I'm at day 55 now, Karachi F1", 55),
+    # "for" where its phrase names the case's state, status or silence.
+    ("CEAC has shown refused for 6 weeks now", 42),
+    ("my case has been quiet for 4 months", 120),
+    # "after" tied to the case, or asked about.
+    ("status went from AP to issued after 3 months", 92),
+    ("is an inquiry worth it after 10 weeks?", 70),
+    # A bare phrase of case facts, a question whether it is normal, "today it is".
+    ("Chennai H1B, 7 weeks.", 49),
+    ("is 4 months too long for AP?", 120),
+    ("today it is 58 days", 58),
+    # Running words in other languages: "ho gaye", "bhayo", "rồi", "llevo", "hace ... que espero".
+    ("mera case AP mein hai, 3 hafte ho gaye", 21),
+    ("Kathmandu ma 50 days bhayo", 50),
+    ("visa F1 của em bị AP 5 tuần rồi", 35),
+    ("mẹ em chờ 2 tháng rồi", 61),
+    ("llevo 5 semanas esperando en Bogota", 35),
+    ("hace 4 meses que espero la visa", 120),
+    # A reminder's lead time: "pehle", "trước", "antes", "before" after an email asked for.
+    ("do hafte pehle yaad dila dena", 14),
+    ("nhắc tôi trước 2 tuần nhé", 14),
+    ("avísame 10 días antes del plazo", 10),
+    ("shoot me an email 3 weeks before my cutoff", 21),
 ]
 
 NOT_WAITS = [
@@ -155,6 +182,39 @@ NOT_WAITS = [
     "since may be it is different",
 ]
 
+# No evidence that it is the applicant's wait (or evidence that it is something else), one family at a time.
+NO_EVIDENCE = [
+    # A programme's or a scholarship's length.
+    "my PhD program is 4 years",
+    "she got admitted to a 3 year bachelor",
+    "the scholarship covers 18 months only",
+    "a 6 month research stay in Boston",
+    # A relationship or a status (formerly kept as "not clearly something else than a wait").
+    "we have been married for 5 years",
+    "we've been together 3 years and have a son",
+    "my wife has been a permanent resident for 6 years now",
+    # Ages in other languages.
+    "mi abuela tiene 85 años",
+    "mere dada 78 saal ke hain",
+    # Someone else's wait, or an earlier episode.
+    "my colleague got his visa after 5 weeks",
+    "my neighbour was stuck in AP for 7 months",
+    "in 2021 my first visa was stuck in AP for 3 months",
+    # Estimates and instructions, delivery times.
+    "the agent bola 10 din mein ho jayega",
+    "mi abogado dice 45 días",
+    "the consul said to send it in 30 days",
+    "courier delivery in 3 to 5 working days",
+    # Trips and leave.
+    "I'm going to Paris for 10 days",
+    "we booked an Airbnb for 2 weeks in March",
+    "my employer approved leave of only 20 days",
+    # The rule itself, and another moment.
+    "what happens when I reach 365 days?",
+    "is it 365 din or less?",
+    "they emailed me 10 days later",
+]
+
 
 @pytest.mark.parametrize("text, days", WAITS, ids=[text for text, _ in WAITS])
 def test_a_wait_is_found_in_days(extractor, text, days):
@@ -163,6 +223,16 @@ def test_a_wait_is_found_in_days(extractor, text, days):
 
 @pytest.mark.parametrize("text", NOT_WAITS)
 def test_what_is_not_a_wait_is_not_a_duration(extractor, text):
+    assert durations_in(extractor, text) == []
+
+
+@pytest.mark.parametrize("text, days", EVIDENCE, ids=[text for text, _ in EVIDENCE])
+def test_a_wait_is_found_where_its_clause_says_so(extractor, text, days):
+    assert durations_in(extractor, text) == [days]
+
+
+@pytest.mark.parametrize("text", NO_EVIDENCE)
+def test_a_time_without_evidence_of_waiting_is_not_a_duration(extractor, text):
     assert durations_in(extractor, text) == []
 
 

@@ -9,7 +9,7 @@ import yaml
 from tests.common import ROOT
 
 TEST_SET = sorted((ROOT / "tests" / "nlu" / "test_set").glob("*.yml"))
-DEV_SETS = [ROOT / "tests" / "nlu" / "dev_set.yml", ROOT / "tests" / "nlu" / "dev_set_weak_groups.yml"]
+DEV_SETS = sorted((ROOT / "tests" / "nlu").glob("dev_set*.yml"))
 TRAINING = sorted((ROOT / "data" / "nlu").glob("*.yml"))
 CONTRACT_INTENTS = {
     "greet",
