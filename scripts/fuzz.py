@@ -7,7 +7,7 @@ never the NLU test set), a control ("stop", "delete my data"), a repeat, a corre
 a very long message, then goes on answering. Invariants (README "How a conversation flows"):
 
   crash          no apology for a failed action
-  not_followed   never "couldn't follow" for an in-scope message the NLU understood (>= 0.5)
+  not_followed   never "couldn't follow" for an in-scope message the NLU understood (above config.yml's fallback threshold)
   question_back  after a question, small talk or "finish first", the form's question comes back, once
   answered       a question or small talk understood in a form gets its own reply, not only the form's question
   consent        no lead, reminder or address confirmation without an explicit consent answer
@@ -44,7 +44,11 @@ from scripts.serve import rest_reply, running_servers
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SETS = sorted((ROOT / "tests" / "nlu").glob("dev_set*.yml"))  # never the test set
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
-FALLBACK_THRESHOLD = 0.5  # config.yml's FallbackClassifier
+FALLBACK_THRESHOLD = next(
+    c["threshold"]
+    for c in yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]
+    if c["name"] == "FallbackClassifier"
+)
 SLOW_REPLY_SECONDS = 10.0
 TODAY = "2026-06-15"
 
