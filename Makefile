@@ -46,22 +46,23 @@ test: $(STAMP) $(MODEL) $(WIDGET_DEPS)  ## Every test (installs and trains first
 	$(BIN)/pytest
 
 # The widget's one browser library (socket.io-client), exactly as widget/package-lock.json says.
-$(WIDGET_DEPS): widget/package.json widget/package-lock.json
-	cd widget && npm ci --no-audit --no-fund --loglevel=error
+$(WIDGET_DEPS): widget/package.json widget/package-lock.json | $(STAMP)
+	$(BIN)/python scripts/stage.py "Installing the widget's browser library" 15 -- \
+	  sh -c 'cd widget && npm ci --no-audit --no-fund --loglevel=error'
 
 train: $(MODEL)  ## Train the model when its inputs changed
 
 $(MODEL): $(STAMP) $(MODEL_INPUTS)
-	@echo "Training the model (about 30 seconds on 2 cores)..."
-	$(BIN)/rasa train --fixed-model-name current --out models
+	$(BIN)/python scripts/stage.py "Training the model" 30 -- $(BIN)/rasa train --fixed-model-name current --out models
 	@touch $(MODEL)
 
 $(STAMP): requirements.lock requirements.in
 	@PY=$$(scripts/find-python.sh) && echo "Using $$PY" && \
 	  ( [ -x $(BIN)/python ] || $$PY -m venv $(VENV) )
 	$(BIN)/pip install --quiet --upgrade "pip<25"
-	@echo "Installing pinned dependencies (about 3 minutes, 2.8 GB, the first time)..."
-	$(BIN)/pip install --quiet --progress-bar off -c requirements.lock -r requirements.in
+	@# 2.8 GB the first time (Rasa brings TensorFlow): about 90 s from a warm package cache.
+	$(BIN)/python scripts/stage.py "Installing pinned dependencies" 150 -- \
+	  $(BIN)/pip install --quiet --progress-bar off -c requirements.lock -r requirements.in
 	@touch $(STAMP)
 
 validate: $(STAMP)  ## rasa data validate
@@ -81,7 +82,7 @@ fuzz: $(STAMP) $(MODEL)  ## Dialogue fuzzing: 500 conversations, violations by i
 golden: $(STAMP)  ## Rewrite the golden engine answers after a deliberate change (review the diff)
 	UPDATE_GOLDEN=1 $(BIN)/pytest -q tests/rules/test_golden_answers.py
 
-bench: $(STAMP) $(MODEL)  ## Latency, throughput and memory beside the `rasa init` example bot, training time
+bench: $(STAMP) $(MODEL)  ## Latency, throughput, memory and training time beside the `rasa init` example bot
 	$(BIN)/python -m scripts.bench $(ARGS)
 
 # Staff command line: make staff ARGS="leads list" (see README).
