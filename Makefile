@@ -82,8 +82,9 @@ fuzz: $(STAMP) $(MODEL)  ## Dialogue fuzzing: 500 conversations, violations by i
 golden: $(STAMP)  ## Rewrite the golden engine answers after a deliberate change (review the diff)
 	UPDATE_GOLDEN=1 $(BIN)/pytest -q tests/rules/test_golden_answers.py
 
-bench: $(STAMP) $(MODEL)  ## Latency, throughput, memory and training time beside the `rasa init` example bot
+bench: $(STAMP) $(MODEL)  ## Latency, throughput, memory and training time beside the `rasa init` example bot; sign-ins
 	$(BIN)/python -m scripts.bench $(ARGS)
+	$(BIN)/python -m scripts.bench_signin
 
 # Staff command line: make staff ARGS="leads list" (see README).
 staff: $(STAMP)  ## The staff command line: make staff ARGS="leads list" or ARGS="users add EMAIL --role attorney"

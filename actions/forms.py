@@ -23,7 +23,7 @@ from actions.questions import QUESTIONS
 from actions.resources import firm_values
 from actions.storage import intake_store, send_confirmations_soon
 from actions.turns import last_question, since_latest_message
-from bot.backoffice.intake import CONFIRMATION_DAYS, LimitReached
+from bot.backoffice.intake import CONFIRMATION_DAYS, AddressBusy, LimitReached
 from bot.backoffice.models import MAX_LENGTHS
 from bot.rules import clock, countdown
 from bot.rules import intake_answers as answers
@@ -393,6 +393,7 @@ class ActionSubmitReminder(SafeAction):
             return []
         try:
             store = intake_store()
+            store.check_confirmation_allowed(tracker.sender_id, email)
             dates = store.add_reminders(
                 tracker.sender_id,
                 email,
@@ -404,6 +405,9 @@ class ActionSubmitReminder(SafeAction):
         except SQLAlchemyError:
             dispatcher.utter_message(response="utter_reminder_not_saved", deadline=deadline)
             return []
+        except AddressBusy:
+            dispatcher.utter_message(response="utter_reminder_address_busy", address=email, **firm_values())
+            return [SlotSet("reminder_consent", None)]
         except LimitReached:
             dispatcher.utter_message(response="utter_reminder_limit", **firm_values())
             return [SlotSet("reminder_consent", None)]

@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.case_facts import case_countdown, slot_date
 from actions.resources import firm_values
 from actions.storage import deliver_soon, intake_store, mail_settings
-from bot.backoffice.intake import LeadInput, LimitReached
+from bot.backoffice.intake import ClientBusy, LeadInput, LimitReached
 from bot.backoffice.models import utcnow
 from bot.backoffice.summary import case_summary
 from bot.rules.deadline import URGENT
@@ -31,6 +31,16 @@ def consent_time(tracker: Tracker, slot: str) -> dt.datetime:
     return utcnow()
 
 
+CHANNELS = ("rest", "widget", "slack", "telegram")
+
+
+def channel_of(conversation_id: str) -> str:
+    """The channel a conversation came through, from its id ("telegram-12345"), which each
+    channel sets itself; what a client says its channel is proves nothing."""
+    prefix, dash, _ = conversation_id.partition("-")
+    return prefix if dash and prefix in CHANNELS else "unknown"
+
+
 def build_lead(tracker: Tracker, kind: str) -> LeadInput:
     consent_slot = "intake_consent" if kind == "consultation" else "callback_consent"
     interview, notice = slot_date(tracker, "interview_date"), slot_date(tracker, "notice_date")
@@ -40,7 +50,9 @@ def build_lead(tracker: Tracker, kind: str) -> LeadInput:
     return LeadInput(
         kind=kind,
         conversation_id=tracker.sender_id,
-        channel=tracker.get_latest_input_channel() or "unknown",
+        channel=channel_of(tracker.sender_id),
+        # Set by our channels (the client's address, hashed); on Slack and Telegram, the account is the client.
+        client_key=(tracker.latest_message.get("metadata") or {}).get("client") or tracker.sender_id,
         consent_at=consent_time(tracker, consent_slot),
         person_name=slot_value(tracker, "person_name"),
         email=slot_value(tracker, "email") or (contact if "@" in contact else None),
@@ -77,6 +89,10 @@ def _confirm(dispatcher: CollectingDispatcher, response: str, lead_id: int, lead
     return [SlotSet("lead_id", lead_id), SlotSet("lead_pending", None)]
 
 
+def limit_response(limit: LimitReached) -> str:
+    return "utter_lead_limit_client" if isinstance(limit, ClientBusy) else "utter_lead_limit"
+
+
 def store_lead(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str, received: str) -> list[dict]:
     """Stores the lead, or keeps it pending in the conversation while the database is down."""
     try:
@@ -84,8 +100,8 @@ def store_lead(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str, re
     except SQLAlchemyError:
         dispatcher.utter_message(response="utter_intake_saved_later", **firm_values())
         return [SlotSet("lead_pending", kind)]
-    except LimitReached:
-        dispatcher.utter_message(response="utter_lead_limit", **firm_values())
+    except LimitReached as limit:
+        dispatcher.utter_message(response=limit_response(limit), **firm_values())
         return [SlotSet("lead_pending", None)]
     return _confirm(dispatcher, received, lead_id, lead)
 
@@ -99,7 +115,7 @@ def retry_pending_lead(dispatcher: CollectingDispatcher, tracker: Tracker) -> li
         lead_id, lead = _save(tracker, kind)
     except SQLAlchemyError:
         return []
-    except LimitReached:
-        dispatcher.utter_message(response="utter_lead_limit", **firm_values())
+    except LimitReached as limit:
+        dispatcher.utter_message(response=limit_response(limit), **firm_values())
         return [SlotSet("lead_pending", None)]
     return _confirm(dispatcher, "utter_intake_now_saved", lead_id, lead)

@@ -8,5 +8,5 @@ Rasa imports these modules at start-up, after it has configured its logging.
 from bot.backoffice import log_privacy
 from components import rasa_overrides
 
-log_privacy.install()
+log_privacy.install(server=False)  # also imported by `rasa train`; the channels withhold warnings
 rasa_overrides.apply()

@@ -135,6 +135,8 @@ def running_servers(
                     str(model),
                     "--port",
                     str(rasa_port),
+                    "--interface",
+                    os.environ.get("HOST", "127.0.0.1"),  # README "Channels and security": exposing it
                     "--credentials",
                     str(ROOT / "credentials.yml"),
                     "--endpoints",
@@ -170,6 +172,7 @@ def staff_command(command: str, timeout: float, env: dict[str, str] | None = Non
             env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
             timeout=timeout,
             check=False,
+            preexec_fn=stop_with_parent,  # no send-due left running after `make run` is killed
         )
     except subprocess.TimeoutExpired:
         print(
@@ -222,12 +225,13 @@ def main() -> int:
     # background sets SIGINT to ignored, and Python then never raises KeyboardInterrupt.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    print("Starting the action server, the Rasa server and the staff dashboard (about 30 s)...", flush=True)
+    print("==> Starting the action server, the Rasa server and the staff dashboard (about 30 s)...", flush=True)
+    started = time.monotonic()
     try:
         with running_servers(args.rasa_port, args.actions_port) as servers, running_dashboard(args.staff_port) as staff:
             processes = {**servers, "staff dashboard": staff}
             print(
-                f"\nThe assistant is ready: POST http://localhost:{args.rasa_port}/webhooks/rest/webhook\n"
+                f"\nThe assistant is ready ({time.monotonic() - started:.0f} s to start): POST http://localhost:{args.rasa_port}/webhooks/rest/webhook\n"
                 f'  curl -s localhost:{args.rasa_port}/webhooks/rest/webhook -d \'{{"sender": "me", '
                 f'"message": "my ceac status says refused, what now?"}}\'\n'
                 f"The staff dashboard: http://localhost:{args.staff_port}/ (an account: "

@@ -11,6 +11,7 @@ import hashlib
 import math
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 from typing import cast
 
@@ -19,20 +20,40 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Engine
 
+from bot.backoffice.addresses import client_group
 from bot.backoffice.db import session_factory
-from bot.backoffice.models import STAFF_ROLES, AuditEvent, LoginAttempt, StaffSession, StaffUser, as_utc, utcnow
+from bot.backoffice.models import (
+    STAFF_ROLES,
+    AuditEvent,
+    LoginAttempt,
+    StaffDevice,
+    StaffSession,
+    StaffUser,
+    as_utc,
+    utcnow,
+)
 
 SESSION_HOURS = 8  # a working day; then sign in again
 MIN_PASSWORD_LENGTH = 12
 # Failed sign-ins within the window lock an account from one address, an account from
 # everywhere (guessing spread over many addresses) or an address (trying many accounts),
 # until enough of them have left the window. The first limit is low and the others high,
-# so that someone guessing cannot lock the owner out from the owner's own address.
+# so that someone guessing cannot lock the owner out from the owner's own address. A
+# browser the person has signed in from before (a device cookie) is held only to the first:
+# guesses from elsewhere, however many addresses they come from, never lock the owner out.
+# Addresses are counted by client group (an IPv6 /64 is one client: bot/backoffice/addresses.py).
 ATTEMPT_WINDOW = dt.timedelta(minutes=15)
 MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS = 5
 MAX_FAILURES_PER_ACCOUNT = 20
 MAX_FAILURES_PER_ADDRESS = 20
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+# Each argon2 check takes 64 MiB (argon2-cffi's default memory cost) and the dashboard answers
+# each request in a thread of its own (up to 32): 12 sign-ins at once took it from 108 MB to
+# 503 MB. At most this many checks run at once; the others wait their turn, then give up.
+MAX_PASSWORD_CHECKS_AT_ONCE = 2
+PASSWORD_CHECK_WAIT_SECONDS = 10.0
+_password_checks = threading.BoundedSemaphore(MAX_PASSWORD_CHECKS_AT_ONCE)
 
 _hasher = PasswordHasher()
 # Verified against when the account does not exist, so a wrong email costs the same time
@@ -59,6 +80,8 @@ class SignedIn:
 class SignInResult:
     token: str | None = None  # the new session's cookie value when it succeeded
     locked_minutes: int = 0  # > 0: too many failures, try again after this
+    busy: bool = False  # too many sign-ins at once: nothing was checked or counted, try again
+    device_token: str | None = None  # a new device cookie's value, when signed in from a new browser
 
 
 def _token_hash(token: str) -> str:
@@ -104,37 +127,53 @@ class Accounts:
 
     # --- sign-in and sessions --------------------------------------------------------------
 
-    def sign_in(self, email: str, password: str, address: str) -> SignInResult:
+    def sign_in(self, email: str, password: str, address: str, device: str | None = None) -> SignInResult:
         """The attempt is stored (as a failure) before its password is checked, so guesses sent
         at once cannot outrun the count; an attempt refused by a limit is not stored, so
-        retrying while locked does not prolong the lock."""
+        retrying while locked does not prolong the lock. `device` is the browser's device
+        cookie, if it has one."""
         email = normalise_email(email)[:254]
+        address = client_group(address)[:64]
         now = utcnow()
         with self.session.begin() as session:
+            # Old attempts are of no use to anyone (kept a day: longer than any window).
+            session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - dt.timedelta(days=1)))
             attempt = LoginAttempt(email=email, address=address, succeeded=False, at=now)
             session.add(attempt)
             session.flush()  # assigns attempt.id
             attempt_id = int(attempt.id)
-        locked_minutes = self._locked_minutes(email, address, attempt_id, now)
+        known_device = self._is_known_device(email, device)
+        locked_minutes = self._locked_minutes(email, address, attempt_id, now, known_device)
         if locked_minutes:
             with self.session.begin() as session:
                 session.execute(delete(LoginAttempt).where(LoginAttempt.id == attempt_id))
             return SignInResult(locked_minutes=locked_minutes)
         with self.session.begin() as session:
             user = session.execute(select(StaffUser).where(StaffUser.email == email)).scalar()
-        valid = _verify(user.password_hash if user else _UNKNOWN_ACCOUNT_HASH, password)
+        if not _password_checks.acquire(timeout=PASSWORD_CHECK_WAIT_SECONDS):
+            with self.session.begin() as session:
+                session.execute(delete(LoginAttempt).where(LoginAttempt.id == attempt_id))
+            return SignInResult(busy=True)
+        try:
+            valid = _verify(user.password_hash if user else _UNKNOWN_ACCOUNT_HASH, password)
+            rehashed = (
+                _hasher.hash(password)
+                if valid and user is not None and _hasher.check_needs_rehash(user.password_hash)
+                else None
+            )
+        finally:
+            _password_checks.release()
         if not valid or user is None or user.disabled_at is not None:
             return SignInResult()
         token = secrets.token_urlsafe(32)
         with self.session.begin() as session:
             session.execute(update(LoginAttempt).where(LoginAttempt.id == attempt_id).values(succeeded=True))
-            if _hasher.check_needs_rehash(user.password_hash):
-                session.execute(
-                    update(StaffUser).where(StaffUser.id == user.id).values(password_hash=_hasher.hash(password))
-                )
-            # Old attempts and sessions are of no use to anyone.
-            session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - dt.timedelta(days=1)))
-            session.execute(delete(StaffSession).where(StaffSession.expires_at < now))
+            if rehashed:
+                session.execute(update(StaffUser).where(StaffUser.id == user.id).values(password_hash=rehashed))
+            session.execute(delete(StaffSession).where(StaffSession.expires_at < now))  # of no use to anyone
+            new_device = None if known_device else secrets.token_urlsafe(32)
+            if new_device:
+                session.add(StaffDevice(token_hash=_token_hash(new_device), user_id=user.id, created_at=now))
             session.add(
                 StaffSession(
                     token_hash=_token_hash(token),
@@ -144,16 +183,35 @@ class Accounts:
                     expires_at=now + dt.timedelta(hours=SESSION_HOURS),
                 )
             )
-        return SignInResult(token=token)
+        return SignInResult(token=token, device_token=new_device)
 
-    def _locked_minutes(self, email: str, address: str, attempt_id: int, now: dt.datetime) -> int:
+    def _is_known_device(self, email: str, device: str | None) -> bool:
+        """Whether the person with this email has signed in from the browser holding `device`."""
+        if not device:
+            return False
+        with self.session() as session:
+            return (
+                session.execute(
+                    select(StaffDevice.id)
+                    .join(StaffUser, StaffUser.id == StaffDevice.user_id)
+                    .where(StaffDevice.token_hash == _token_hash(device[:100]), StaffUser.email == email)
+                ).first()
+                is not None
+            )
+
+    def _locked_minutes(
+        self, email: str, address: str, attempt_id: int, now: dt.datetime, known_device: bool = False
+    ) -> int:
         """0, or the minutes until an earlier failure leaves the window, for the limit this attempt
         is over. Counts the failures stored before this attempt (a pending one counts as failed)."""
         limits = [
-            (LoginAttempt.email == email, MAX_FAILURES_PER_ACCOUNT),
-            (LoginAttempt.address == address, MAX_FAILURES_PER_ADDRESS),
             ((LoginAttempt.email == email) & (LoginAttempt.address == address), MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS),
         ]
+        if not known_device:
+            limits += [
+                (LoginAttempt.email == email, MAX_FAILURES_PER_ACCOUNT),
+                (LoginAttempt.address == address, MAX_FAILURES_PER_ADDRESS),
+            ]
         wait = dt.timedelta(0)
         with self.session() as session:
             for condition, limit in limits:

@@ -20,6 +20,7 @@ import argparse
 import datetime as dt
 import getpass
 import logging
+import os
 import sys
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -96,9 +97,19 @@ def read_new_password() -> str:
     return password
 
 
+def command_line_actor() -> str:
+    """Who ran the command, for the audit log: the operating-system account."""
+    try:
+        return f"command line ({getpass.getuser()})"
+    except (KeyError, OSError):  # no name for this user id (some containers)
+        return f"command line (uid {os.getuid()})"
+
+
 def run_users(args: argparse.Namespace, accounts: Accounts) -> int:
+    actor = command_line_actor()
     if args.action == "add":
         accounts.add_user(args.email, args.role, read_new_password())
+        accounts.record(actor, "added account", detail=f"{args.email.strip().lower()} ({args.role})")
         print(f"Added {args.role} account {args.email.strip().lower()}.")
     elif args.action == "list":
         users = accounts.users()
@@ -111,6 +122,7 @@ def run_users(args: argparse.Namespace, accounts: Accounts) -> int:
         if not accounts.disable(args.email):
             print(f"error: there is no account {args.email}", file=sys.stderr)
             return 1
+        accounts.record(actor, "disabled account", detail=args.email.strip().lower())
         print(f"Disabled {args.email}; its sessions are ended.")
     return 0
 
@@ -123,8 +135,11 @@ def run(argv: list[str] | None = None) -> int:
     if args.command == "users":
         return run_users(args, Accounts(engine))
     if args.command == "leads":
+        # Every look at the leads is audited, as in the dashboard: ids and actions only.
+        audit, actor = Accounts(engine), command_line_actor()
         if args.action == "list":
             leads = store.leads()
+            audit.record(actor, "listed leads", detail=f"{len(leads)} shown")
             if not leads:
                 print("No leads.")
             for lead in leads:
@@ -139,8 +154,10 @@ def run(argv: list[str] | None = None) -> int:
             if found is None:
                 print(f"error: there is no lead #{args.id}", file=sys.stderr)
                 return 1
+            audit.record(actor, "viewed", found.id)
             print(found.summary)
         elif args.action == "export":
+            store.record_export(actor, [lead.id for lead in store.leads()])
             text = store.export_csv()
             if args.file:
                 with open(args.file, "w", newline="", encoding="utf-8") as handle:
@@ -152,6 +169,7 @@ def run(argv: list[str] | None = None) -> int:
             if not store.delete_lead(args.id):
                 print(f"error: there is no lead #{args.id}", file=sys.stderr)
                 return 1
+            audit.record(actor, "deleted", args.id)
             print(f"Deleted lead #{args.id}.")
     elif args.command == "send-due":
         firm = load_firm()

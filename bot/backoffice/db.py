@@ -72,10 +72,18 @@ class ConnectBackoff:
         return connection
 
 
+def private_sqlite_file(path: Path) -> None:
+    """Creates the SQLite file readable by this user only (SQLite gives its journals the same
+    mode): it holds applicants' names, emails and stories. A file that exists keeps its mode."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if str(path) != ":memory:" and not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+
+
 def make_engine(url: str) -> Engine:
     """hide_parameters: a database error never carries an applicant's data into a log."""
     if url.startswith("sqlite:///"):
-        Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+        private_sqlite_file(Path(url[len("sqlite:///") :]))
         engine = create_engine(url, future=True, hide_parameters=True, connect_args={"timeout": 15})
         event.listen(engine, "connect", _sqlite_foreign_keys)
         return engine

@@ -17,7 +17,7 @@ from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from bot.backoffice.db import session_factory
 from bot.backoffice.models import (
@@ -47,9 +47,15 @@ MAX_REMINDER_ATTEMPTS = 5
 # A reminder address is confirmed by a link sent to it, valid this long; until then
 # nothing but that one email goes to it, so no one can aim reminders at someone else.
 CONFIRMATION_DAYS = 7
+# Confirmation emails go to any address typed in any conversation, and a new conversation
+# costs nothing: per address, one link waiting at a time and a few a day, all conversations
+# together.
+MAX_CONFIRMATIONS_PER_ADDRESS_PER_DAY = 3
 # Each lead is mailed (and posted) to the firm: a script must not flood it.
 MAX_LEADS_PER_CONVERSATION = 3
 MAX_LEADS_PER_ADDRESS_PER_DAY = 5
+# ...and a new conversation costs nothing, nor does a new email address: per client a day too.
+MAX_LEADS_PER_CLIENT_PER_DAY = 5
 
 # The tables whose rows are claimed by one sending run at a time (IntakeStore._claim).
 _Claimable = TypeVar("_Claimable", Notification, Reminder, AddressConfirmation)
@@ -57,6 +63,15 @@ _Claimable = TypeVar("_Claimable", Notification, Reminder, AddressConfirmation)
 
 class LimitReached(Exception):
     """A request over one of the limits above; nothing was stored."""
+
+
+class ClientBusy(LimitReached):
+    """The client (its address; on Slack and Telegram, its account) has sent its share of leads today."""
+
+
+class AddressBusy(LimitReached):
+    """A confirmation link already waits at that address (from another conversation), or it
+    has had its share of links today."""
 
 
 class StatusChanged(Exception):
@@ -75,6 +90,7 @@ class LeadInput:
     conversation_id: str
     channel: str
     consent_at: dt.datetime
+    client_key: str | None = None  # the channel's key for the client (its address, hashed), or the conversation
     person_name: str | None = None
     email: str | None = None
     phone: str | None = None
@@ -139,11 +155,16 @@ class IntakeStore:
             ).scalar()
             if in_conversation >= MAX_LEADS_PER_CONVERSATION:
                 raise LimitReached("leads per conversation")
+            since = utcnow() - dt.timedelta(days=1)
+            if lead.client_key:
+                from_client = session.execute(
+                    select(func.count(Lead.id)).where(Lead.client_key == lead.client_key, Lead.created_at >= since)
+                ).scalar()
+                if from_client >= MAX_LEADS_PER_CLIENT_PER_DAY:
+                    raise ClientBusy("leads per client")
             if lead.email:
                 today = session.execute(
-                    select(func.count(Lead.id)).where(
-                        Lead.email == lead.email, Lead.created_at >= utcnow() - dt.timedelta(days=1)
-                    )
+                    select(func.count(Lead.id)).where(Lead.email == lead.email, Lead.created_at >= since)
                 ).scalar()
                 if today >= MAX_LEADS_PER_ADDRESS_PER_DAY:
                     raise LimitReached("leads per address")
@@ -250,7 +271,10 @@ class IntakeStore:
                 .execution_options(synchronize_session=False)
             )
             # Applicants' words filed for review are kept no longer than the rest of their data.
-            session.execute(delete(UnansweredReview).where(UnansweredReview.reviewed_at < cutoff))
+            written = func.coalesce(UnansweredReview.asked_at, UnansweredReview.reviewed_at)
+            session.execute(  # the applicant's words age from when they were written
+                delete(UnansweredReview).where(written < cutoff).execution_options(synchronize_session=False)
+            )
         return {"leads": leads, "reminders": reminders}
 
     def erase_conversation(self, conversation_id: str) -> dict[str, int]:
@@ -274,10 +298,14 @@ class IntakeStore:
             return set(session.execute(select(UnansweredReview.message_key)).scalars())
 
     def record_review(
-        self, messages: Iterable[tuple[str, str, str]], decision: str, intent: str | None, reviewer: str
+        self,
+        messages: Iterable[tuple[str, str, str, dt.datetime]],
+        decision: str,
+        intent: str | None,
+        reviewer: str,
     ) -> int:
-        """Files (message key, conversation id, text) triples with the decision; returns how many
-        were new. A message already decided keeps its first decision (also when two people
+        """Files (message key, conversation id, text, when it was written) with the decision;
+        returns how many were new. A message already decided keeps its first decision (also when two people
         decide at once)."""
         rows = [
             {
@@ -288,8 +316,9 @@ class IntakeStore:
                 "intent": intent,
                 "reviewed_by": reviewer,
                 "reviewed_at": utcnow(),
+                "asked_at": asked_at,
             }
-            for key, conversation_id, text in dict.fromkeys(messages)
+            for key, conversation_id, text, asked_at in dict.fromkeys(messages)
         ]
         if not rows:
             return 0
@@ -442,7 +471,8 @@ class IntakeStore:
     # --- confirming reminder addresses --------------------------------------------------
 
     def request_confirmation(self, conversation_id: str, email: str) -> bool:
-        """Makes sure a confirmation link goes to `email`; False if it is confirmed already."""
+        """Makes sure a confirmation link goes to `email`; False if it is confirmed already.
+        Raises AddressBusy (and stores nothing) when the address may not get another link now."""
         this_address = (AddressConfirmation.conversation_id == conversation_id, AddressConfirmation.email == email)
         with self.session.begin() as session:
             if session.execute(
@@ -454,10 +484,41 @@ class IntakeStore:
                 delete(AddressConfirmation).where(*this_address, AddressConfirmation.created_at < _expired())
             )
             if not session.execute(select(AddressConfirmation.id).where(*this_address)).first():
+                self._check_address_may_get_a_link(session, conversation_id, email)
                 session.add(
                     AddressConfirmation(conversation_id=conversation_id, email=email, token=secrets.token_hex(32))
                 )
             return True
+
+    def check_confirmation_allowed(self, conversation_id: str, email: str) -> None:
+        """Raises AddressBusy if request_confirmation would: asked before storing reminders
+        that could never be sent. (request_confirmation checks again, in its transaction.)"""
+        this_address = (AddressConfirmation.conversation_id == conversation_id, AddressConfirmation.email == email)
+        with self.session.begin() as session:
+            if not session.execute(
+                select(AddressConfirmation.id).where(*this_address, AddressConfirmation.created_at >= _expired())
+            ).first():
+                self._check_address_may_get_a_link(session, conversation_id, email)
+
+    @staticmethod
+    def _check_address_may_get_a_link(session: Session, conversation_id: str, email: str) -> None:
+        waiting_elsewhere = session.execute(
+            select(AddressConfirmation.id).where(
+                AddressConfirmation.email == email,
+                AddressConfirmation.conversation_id != conversation_id,
+                AddressConfirmation.confirmed_at.is_(None),
+                AddressConfirmation.created_at >= _expired(),
+            )
+        ).first()
+        if waiting_elsewhere:
+            raise AddressBusy("a confirmation link is waiting at this address")
+        today = session.execute(
+            select(func.count(AddressConfirmation.id)).where(
+                AddressConfirmation.email == email, AddressConfirmation.created_at >= utcnow() - dt.timedelta(days=1)
+            )
+        ).scalar()
+        if today >= MAX_CONFIRMATIONS_PER_ADDRESS_PER_DAY:
+            raise AddressBusy("confirmation links per address per day")
 
     def claim_confirmation(self, skip: Collection[int] = ()) -> AddressConfirmation | None:
         """Claims one confirmation link still to be sent (the next send-due run retries a failed one)."""

@@ -12,13 +12,17 @@ whenever they are configured) that:
 Rasa's structured logs (structlog) also render exceptions with each frame's local
 variables, the applicant's message among them; `install()` makes them log exceptions
 the same way: type and frames, no values.
+Warnings bypass logging, and Rasa warns with the applicant's whole message when it cannot
+read "/..." as an intent: a server shows a warning's category and place only
+(`withhold_warning_messages()`; training keeps the messages, which are about its data).
 """
 
 import logging
 import re
 import sys
 import traceback
-from typing import Any
+import warnings
+from typing import Any, TextIO
 
 REDACTED = "[redacted]"
 # The fields of Rasa's structured (structlog) events that hold what the applicant wrote
@@ -120,9 +124,32 @@ def _is_exception_renderer(processor: Any) -> bool:
     )
 
 
-def install() -> None:
+def _warning_without_message(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    try:
+        (file or sys.stderr).write(
+            f"{filename}:{lineno}: {category.__name__} (message not shown: it may hold personal data)\n"
+        )
+    except (OSError, ValueError):  # no stream to write to, as the standard library's own
+        pass
+
+
+def withhold_warning_messages() -> None:
+    """From now on, warnings show their category and where they were raised, not their text."""
+    warnings.showwarning = _warning_without_message
+
+
+def install(server: bool = True) -> None:
     """Idempotent; call once in each server process before it handles anything (Rasa has
-    configured its logging by then)."""
+    configured its logging by then). `server=False` keeps warnings' messages (training)."""
+    if server:
+        withhold_warning_messages()
     if logging.getLogRecordFactory() is not _redacting_factory:
         logging.setLogRecordFactory(_redacting_factory)
     try:

@@ -48,6 +48,8 @@ class Lead(Base):
     kind = Column(String(20), nullable=False)  # "consultation" or "callback"
     conversation_id = Column(String(255), nullable=False, index=True)
     channel = Column(String(40), nullable=False)
+    # Who sent it, as a keyed hash of the client's address (never the address): for the cap per client.
+    client_key = Column(String(64), index=True)
     consent_at = Column(DateTime(timezone=True), nullable=False)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     person_name = Column(String(MAX_LENGTHS["person_name"]))
@@ -193,6 +195,18 @@ class StaffSession(Base):
     expires_at = Column(DateTime(timezone=True), nullable=False)
 
 
+class StaffDevice(Base):
+    """A browser someone has signed in from before: its cookie holds a random token (only its
+    SHA-256 is stored). Failed guesses from elsewhere do not lock the account for it."""
+
+    __tablename__ = "staff_devices"
+
+    id = Column(Integer, primary_key=True)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    user_id = Column(Integer, ForeignKey("staff_users.id", ondelete="CASCADE"), nullable=False, index=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
 class LoginAttempt(Base):
     """Every sign-in attempt, for the limits per account and per address."""
 
@@ -235,6 +249,9 @@ class UnansweredReview(Base):
     intent = Column(String(80))
     reviewed_by = Column(String(254), nullable=False)
     reviewed_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    # When the applicant wrote it: the retention period counts from here (rows from before it
+    # was kept count from reviewed_at).
+    asked_at = Column(DateTime(timezone=True))
 
 
 class KnowledgeSignoff(Base):

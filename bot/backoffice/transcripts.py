@@ -10,9 +10,11 @@ TRACKER_DATABASE_URL names the database (default var/conversations.db, where
 
 import datetime as dt
 import os
+import time
 
+import sqlalchemy as sa
 from sqlalchemy import inspect, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from bot.backoffice.db import ROOT
 
@@ -45,15 +47,53 @@ def purge_transcripts(engine: Engine, older_than: dt.timedelta, schema: str | No
             text(f"SELECT COUNT(*) FROM ({silent}) AS silent"), {"cutoff": cutoff}
         ).scalar()
         connection.execute(text(f"DELETE FROM {table} WHERE sender_id IN ({silent})"), {"cutoff": cutoff})
+        if inspect(connection).has_table("conversation_erasures", schema=schema):
+            erasures = erasures_table(schema)  # a turn in flight for that long is long gone
+            connection.execute(erasures.delete().where(erasures.c.erased_at < cutoff))
     return int(conversations or 0)
 
 
+def erasures_table(schema: str | None) -> sa.Table:
+    """When each erased conversation was erased. A turn that was being answered while its
+    conversation was erased still holds the old events in memory, and Rasa saves a tracker
+    by writing every event past the number stored (0 after the erasure): the tracker store
+    (components/tracker_store.py) reads this table on every save and writes nothing of a
+    turn that began before the erasure."""
+    return sa.Table(
+        "conversation_erasures",
+        sa.MetaData(schema=schema),
+        sa.Column("sender_id", sa.String(255), primary_key=True),
+        sa.Column("erased_at", sa.Float, nullable=False),
+    )
+
+
+def record_erasure(connection: Connection, conversation_id: str, schema: str | None = None) -> None:
+    """Records (or moves to now) the conversation's erasure time, in the caller's transaction."""
+    erasures = erasures_table(schema)
+    erasures.create(connection, checkfirst=True)
+    now = time.time()
+    updated = connection.execute(
+        erasures.update().where(erasures.c.sender_id == conversation_id).values(erased_at=now)
+    ).rowcount
+    if not updated:
+        connection.execute(erasures.insert().values(sender_id=conversation_id, erased_at=now))
+
+
+def erased_at(connection: Connection, conversation_id: str, schema: str | None = None) -> float | None:
+    """When the conversation was last erased, or None."""
+    erasures = erasures_table(schema)
+    found = connection.execute(sa.select(erasures.c.erased_at).where(erasures.c.sender_id == conversation_id)).scalar()
+    return None if found is None else float(found)
+
+
 def erase_transcript(engine: Engine, conversation_id: str, schema: str | None = None) -> int:
-    """Deletes every stored event of one conversation; returns how many there were."""
+    """Deletes every stored event of one conversation and records the erasure (so that a
+    turn in flight cannot write them back); returns how many events there were."""
     table = events_table(engine, schema)
-    if table is None:
-        return 0
     with engine.begin() as connection:
+        record_erasure(connection, conversation_id, schema)
+        if table is None:
+            return 0
         return int(
             connection.execute(
                 text(f"DELETE FROM {table} WHERE sender_id = :sender"), {"sender": conversation_id}

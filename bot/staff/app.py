@@ -32,7 +32,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.backoffice import log_privacy
-from bot.backoffice.accounts import SESSION_HOURS, Accounts, SignedIn
+from bot.backoffice.accounts import SESSION_HOURS, Accounts, SignedIn, normalise_email
 from bot.backoffice.db import database_url, make_engine, migrate
 from bot.backoffice.erasure import erase
 from bot.backoffice.intake import IntakeStore, StatusChanged
@@ -50,6 +50,8 @@ from bot.staff.lead_list import URGENCY_CHOICES, LeadFilter, filtered
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "staff_session"
 LOGIN_CSRF_COOKIE = "staff_login_csrf"
+DEVICE_COOKIE = "staff_device"  # a browser signed in from before (bot/backoffice/accounts.py)
+DEVICE_DAYS = 365
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]", "::1")
 MAX_NOTE_LENGTH = 4000
 MAX_ANALYTICS_DAYS = 366  # a year at a time: longer ranges cost seconds and megabytes
@@ -187,7 +189,8 @@ def create_app(dashboard: Dashboard, name: str = "staff_dashboard") -> Sanic:
                 if request.method == "POST" and not _same_token((request.form or {}).get("csrf", ""), user.csrf_token):
                     return _forbidden(dashboard, user, "This form has expired. Go back, reload the page and try again.")
                 if attorneys_only and not user.is_attorney:
-                    return _forbidden(dashboard, user, "Only attorneys can see this page.")
+                    dashboard.accounts.record(user.email, "refused", detail=f"attorneys only: {request.path[:100]}")
+                    return _forbidden(dashboard, user, "Only attorneys can do this: ask one of the firm's attorneys.")
                 return view(request, dashboard, user, **params)
 
             async def handler(request: Request, **params: Any) -> HTTPResponse:
@@ -220,11 +223,11 @@ def create_app(dashboard: Dashboard, name: str = "staff_dashboard") -> Sanic:
 
     page("/")(home_page)
     page("/leads")(leads_page)
-    page("/leads/export.csv")(export_page)
+    page("/leads/export.csv", attorneys_only=True)(export_page)
     page("/leads/<lead_id:int>")(lead_page)
     page("/leads/<lead_id:int>/status", methods=("POST",))(status_page)
     page("/leads/<lead_id:int>/notes", methods=("POST",))(note_page)
-    page("/leads/<lead_id:int>/erase", methods=("GET", "POST"))(erase_page)
+    page("/leads/<lead_id:int>/erase", methods=("GET", "POST"), attorneys_only=True)(erase_page)
     page("/follow-ups")(follow_ups_page)
     page("/unanswered")(unanswered_page)
     page("/unanswered/review", methods=("POST",))(unanswered_review_page)
@@ -263,16 +266,33 @@ def login_page(request: Request, dashboard: Dashboard) -> HTTPResponse:
     if not _same_token(form.get("csrf", ""), expected):
         return _login_form(request, dashboard, next_path, "The form had expired. Please sign in again.", 403)
     result = dashboard.accounts.sign_in(
-        form.get("email", ""), form.get("password", ""), _client_address(request, dashboard.proxies)
+        form.get("email", ""),
+        form.get("password", ""),
+        _client_address(request, dashboard.proxies),
+        request.cookies.get(DEVICE_COOKIE),
     )
+    attempted = normalise_email(form.get("email", ""))[:254] or "(no email)"
+    if result.busy:
+        dashboard.accounts.record(attempted, "sign-in refused", detail="too many sign-ins at once")
+        message = "Many people are signing in at this moment. Please try again in a few seconds."
+        busy = _login_form(request, dashboard, next_path, message, 503)
+        busy.headers["Retry-After"] = "5"
+        return busy
     if result.locked_minutes:
+        dashboard.accounts.record(attempted, "sign-in refused", detail="too many failed attempts")
         message = f"Too many failed attempts. Try again in {result.locked_minutes} minutes."
         return _login_form(request, dashboard, next_path, message, 429)
     if result.token is None:
+        dashboard.accounts.record(attempted, "sign-in failed")
         return _login_form(request, dashboard, next_path, "Wrong email or password.", 401)
+    dashboard.accounts.record(
+        attempted, "signed in", detail="known browser" if not result.device_token else "new browser"
+    )
     response = redirect(next_path)
     _set_cookie(response, request, dashboard.proxies, SESSION_COOKIE, result.token, SESSION_HOURS * 3600)
     _set_cookie(response, request, dashboard.proxies, LOGIN_CSRF_COOKIE, "", 0)  # spent
+    if result.device_token:
+        _set_cookie(response, request, dashboard.proxies, DEVICE_COOKIE, result.device_token, DEVICE_DAYS * 86400)
     return response
 
 
@@ -292,6 +312,8 @@ def logout_page(request: Request, dashboard: Dashboard) -> HTTPResponse:
     if user is not None and not _same_token((request.form or {}).get("csrf", ""), user.csrf_token):
         return _forbidden(dashboard, user, "This form has expired. Go back, reload the page and try again.")
     dashboard.accounts.sign_out(token)
+    if user is not None:
+        dashboard.accounts.record(user.email, "signed out")
     response = redirect("/login")
     _set_cookie(response, request, dashboard.proxies, SESSION_COOKIE, "", 0)
     return response
@@ -314,6 +336,13 @@ def leads_page(request: Request, dashboard: Dashboard, user: SignedIn) -> HTTPRe
     every_lead = dashboard.store.leads()
     shown = filtered(every_lead, lead_filter, today)
     export_query = urlencode({k: v for k, v in _query(request).items() if v})
+    # Which filters, never their values: a search is often a name.
+    used = sorted(name for name, value in _query(request).items() if value)
+    dashboard.accounts.record(
+        user.email,
+        "searched leads" if lead_filter.is_set else "listed leads",
+        detail=f"{len(shown)} shown" + (f"; filters: {', '.join(used)}" if used else ""),
+    )
     return dashboard.render(
         "leads.html",
         user,
@@ -456,6 +485,7 @@ def erase_page(request: Request, dashboard: Dashboard, user: SignedIn, lead_id: 
 
 def follow_ups_page(request: Request, dashboard: Dashboard, user: SignedIn) -> HTTPResponse:
     found = follow_ups(dashboard.store, dashboard.firm, utcnow())
+    dashboard.accounts.record(user.email, "viewed follow-ups")
     return dashboard.render("follow_ups.html", user, found=found, zone=ZoneInfo(dashboard.firm.office_timezone))
 
 
@@ -502,7 +532,7 @@ def unanswered_review_page(request: Request, dashboard: Dashboard, user: SignedI
             "error.html", user, status=400, title="Not saved", message="Choose one of the assistant's intents."
         )
     filed = [
-        (key, message.conversation_id, message.text)
+        (key, message.conversation_id, message.text, message.at)
         for message in _waiting_for_review(dashboard, days)
         for key in [unanswered.message_key(message.text)]
         if key in keys

@@ -1,24 +1,39 @@
-"""What the channels share: conversation ids that carry their channel, refusing over-long
-messages before NLU, remembering events already answered, and standing in for a channel
-whose credentials are not set."""
+"""What the channels share: conversation ids that carry their channel, screening messages
+before NLU (over-long ones refused, a typed "/" read as text), remembering events already
+answered, and standing in for a channel whose credentials are not set."""
 
 import asyncio
+import functools
+import hashlib
+import hmac
+import json
 import logging
 import os
+import re
+import secrets
 import time
 from collections import OrderedDict, defaultdict, deque
 from collections.abc import Awaitable, Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
+import yaml
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.backoffice import log_privacy
+from bot.backoffice.addresses import client_group
+
 logger = logging.getLogger(__name__)
 
-# DIET's attention grows with the square of a message's length, so one huge message
-# slows every conversation on the server. Real questions, even long stories, fit.
+DOMAIN = Path(__file__).resolve().parents[2] / "domain.yml"
+# A button's payload: "/affirm" or '/switch_flow{"switch_to": "intake"}'.
+PAYLOAD = re.compile(r"/(?P<intent>\w+)(?P<entities>\{.*\})?", re.S)
+
+# The NLU's work grows with a message's length, so one huge message slows every
+# conversation on the server. Real questions, even long stories, fit.
 MAX_MESSAGE_CHARS = 2000
 TOO_LONG = (
     "Your message is too long for me (more than 2,000 characters). Please send a shorter one: "
@@ -66,17 +81,48 @@ def in_channel_conversations(
     return handle
 
 
-def refusing_long_messages(
+@functools.cache
+def domain_intents() -> frozenset[str]:
+    intents = yaml.safe_load(DOMAIN.read_text(encoding="utf-8"))["intents"]
+    return frozenset(i if isinstance(i, str) else next(iter(i)) for i in intents)
+
+
+def is_button_payload(text: str) -> bool:
+    match = PAYLOAD.fullmatch(text.strip())
+    if not match or match["intent"] not in domain_intents():
+        return False
+    if match["entities"] is None:
+        return True
+    try:
+        return isinstance(json.loads(match["entities"]), dict)
+    except ValueError:
+        return False
+
+
+def as_typed(text: str | None) -> str | None:
+    """What the applicant typed, as text. Rasa reads a message starting with "/" as an intent
+    with arguments (skipping NLU, and warning with the whole message when it cannot parse it):
+    only a button's exact payload may do that."""
+    if not text or not text.lstrip().startswith("/") or is_button_payload(text):
+        return text
+    return text.lstrip().lstrip("/").lstrip()
+
+
+def screening_messages(
     on_new_message: Callable[[UserMessage], Awaitable[None]],
 ) -> Callable[[UserMessage], Coroutine[Any, Any, None]]:
     """Rasa's on_new_message, except that a message over MAX_MESSAGE_CHARS is answered with a
-    request to shorten it and never reaches NLU or the tracker; the conversation goes on."""
+    request to shorten it and never reaches NLU or the tracker (the conversation goes on), and
+    a typed "/" is text. Wrapping a channel's handler marks a server that takes applicants'
+    messages: warnings show their category and place only from here on."""
+    log_privacy.withhold_warning_messages()
 
     async def handle(message: UserMessage) -> None:
         if message.text and len(message.text) > MAX_MESSAGE_CHARS:
             logger.info("Refused a message of %d characters on %s", len(message.text), message.input_channel)
             await message.output_channel.send_response(message.sender_id, {"text": TOO_LONG})
             return
+        message.text = as_typed(message.text)
         await on_new_message(message)
 
     return handle
@@ -116,6 +162,7 @@ class AddressLimits:
     def allow(self, address: str) -> bool:
         if self.per_minute <= 0:
             return True
+        address = client_group(address)
         now = time.monotonic()
         if len(self.recent) > 100_000:  # forget idle addresses now and then
             for idle in [a for a, times in self.recent.items() if not times or times[-1] < now - 60]:
@@ -132,6 +179,45 @@ class AddressLimits:
 def client_address(request: Any) -> str:
     """The client's address: from the proxy's forwarding headers when SANIC_PROXIES_COUNT says there is one."""
     return request.remote_addr or request.ip
+
+
+def client_key(address: str) -> str:
+    """The client as stored with its messages and leads (to cap leads per client): the same for
+    one client group, and not its address, which is personal data."""
+    return hmac.new(server_secret(), f"client:{client_group(address)}".encode(), hashlib.sha256).hexdigest()[:24]
+
+
+SECRET_FILE = Path(__file__).resolve().parents[2] / "var" / "widget-session-secret"
+MIN_SECRET_CHARS = 32
+
+
+def server_secret() -> bytes:
+    """The deployment's secret: WIDGET_SESSION_SECRET, which every replica shares, or one made
+    once in var/ (make run). It signs the widget's session ids and keys client addresses."""
+    configured = os.environ.get("WIDGET_SESSION_SECRET", "")
+    secret = configured.encode() if configured else kept_secret(SECRET_FILE)
+    if len(secret) < MIN_SECRET_CHARS:
+        where = "WIDGET_SESSION_SECRET" if configured else str(SECRET_FILE)
+        raise ValueError(f"{where} must hold a secret of at least {MIN_SECRET_CHARS} characters")
+    return secret
+
+
+def kept_secret(path: Path) -> bytes:
+    """The secret in `path`, made (readable by this user only) if there is none yet. Made
+    atomically, so replicas started together on one machine end up with the same one."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{os.getpid()}")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_hex(32))
+        try:
+            os.link(draft, path)  # fails if another process was first: then theirs is used
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip().encode()
 
 
 EVENT_MEMORY_SECONDS = 3600  # platforms retry within minutes; keep ids for an hour

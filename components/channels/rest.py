@@ -2,7 +2,10 @@
 
 A sender "x" talks in the conversation "rest-x": REST takes any sender it is given, so it
 must not reach the conversations of the widget, Slack or Telegram. Messages per client
-address are limited (common.AddressLimits): 429 beyond."""
+address are limited (common.AddressLimits): 429 beyond. The client's own `input_channel`
+and `metadata` are ignored: a REST conversation is a REST conversation whatever the client
+says, and Rasa would store the client's metadata with every message, whatever its size. The
+metadata is the server's own: the client's key (common.client_key), for the limits on leads."""
 
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -17,9 +20,10 @@ from components.channels.common import (
     SLOW_DOWN,
     AddressLimits,
     client_address,
+    client_key,
     in_channel_conversations,
     limit_request_size,
-    refusing_long_messages,
+    screening_messages,
 )
 
 
@@ -28,8 +32,14 @@ class FirmRestInput(RestInput):
     def name(cls) -> str:
         return "rest"  # keeps /webhooks/rest/webhook
 
+    def _extract_input_channel(self, req: Request) -> str:
+        return self.name()
+
+    def get_metadata(self, request: Request) -> dict[str, Any] | None:
+        return {"client": client_key(client_address(request))}  # set here, never by the client
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        on_new_message = refusing_long_messages(in_channel_conversations("rest", on_new_message))
+        on_new_message = screening_messages(in_channel_conversations("rest", on_new_message))
         blueprint = limit_request_size(super().blueprint(on_new_message))
         limits = AddressLimits.from_environment()
 

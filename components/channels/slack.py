@@ -29,7 +29,7 @@ from components.channels.common import (
     SeenEvents,
     in_channel_conversations,
     limit_request_size,
-    refusing_long_messages,
+    screening_messages,
 )
 
 logger = logging.getLogger(__name__)
@@ -83,7 +83,7 @@ class FirmSlackInput(SlackInput):
         return channel
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        on_new_message = refusing_long_messages(in_channel_conversations("slack", on_new_message))
+        on_new_message = screening_messages(in_channel_conversations("slack", on_new_message))
         return self.seen_events.blueprint_listener(limit_request_size(super().blueprint(on_new_message)))
 
     async def process_message(

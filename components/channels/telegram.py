@@ -42,7 +42,7 @@ from components.channels.common import (
     SeenEvents,
     in_channel_conversations,
     limit_request_size,
-    refusing_long_messages,
+    screening_messages,
 )
 
 logger = logging.getLogger(__name__)
@@ -143,7 +143,7 @@ class FirmTelegramInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = self.seen_updates.blueprint_listener(limit_request_size(Blueprint("telegram_webhook", __name__)))
-        on_new_message = refusing_long_messages(in_channel_conversations("telegram", on_new_message))
+        on_new_message = screening_messages(in_channel_conversations("telegram", on_new_message))
 
         @blueprint.listener("after_server_start")
         async def register(_app: Sanic, _loop: asyncio.AbstractEventLoop) -> None:

@@ -46,9 +46,11 @@ from components.channels.common import (
     SLOW_DOWN,
     AddressLimits,
     client_address,
+    client_key,
     conversation_id,
     limit_request_size,
-    refusing_long_messages,
+    screening_messages,
+    server_secret,
 )
 
 logger = logging.getLogger(__name__)
@@ -63,15 +65,14 @@ STATIC_FILES = {
 }
 FLOOD_MESSAGES, FLOOD_SECONDS = 20, 10  # at most 20 messages in 10 seconds per connection
 MAX_CONNECTIONS_PER_ADDRESS = 30  # an office behind one address has a few applicants, each a tab or two
-SECRET_FILE = Path(__file__).resolve().parent.parent.parent / "var" / "widget-session-secret"
-MIN_SECRET_CHARS = 32
 HISTORY_ENTRIES = 100  # as many as the widget shows
 
 
 class WidgetSessions:
     """Signed session ids: "<32 hex>.<HMAC of them>". The id is a bearer secret held by one
-    browser; the conversation id it opens, "widget-<32 hex>", may be seen in logs, the
-    tracker store or the staff tools without letting anyone in."""
+    browser; the conversation id it opens, "widget-<another HMAC of the key>", may be seen in
+    logs, the tracker store, the staff tools or a CSV export without letting anyone in, even
+    someone who also has the secret: the key cannot be had back from it."""
 
     SHAPE = re.compile(r"^([0-9a-f]{32})\.([0-9a-f]{32})$")
 
@@ -80,15 +81,10 @@ class WidgetSessions:
 
     @classmethod
     def from_environment(cls) -> "WidgetSessions":
-        configured = os.environ.get("WIDGET_SESSION_SECRET", "")
-        if configured:
-            if len(configured) < MIN_SECRET_CHARS:
-                raise ValueError(f"WIDGET_SESSION_SECRET must be at least {MIN_SECRET_CHARS} characters")
-            return cls(configured.encode())
-        return cls(kept_secret(SECRET_FILE))
+        return cls(server_secret())
 
-    def _signature(self, key: str) -> str:
-        return hmac.new(self.secret, f"widget-session:{key}".encode(), hashlib.sha256).hexdigest()[:32]
+    def _signature(self, key: str, purpose: str = "widget-session") -> str:
+        return hmac.new(self.secret, f"{purpose}:{key}".encode(), hashlib.sha256).hexdigest()[:32]
 
     def issue(self) -> str:
         key = secrets.token_hex(16)
@@ -99,25 +95,7 @@ class WidgetSessions:
         found = self.SHAPE.match(session_id) if isinstance(session_id, str) else None
         if not found or not hmac.compare_digest(found.group(2), self._signature(found.group(1))):
             return None
-        return conversation_id("widget", found.group(1))
-
-
-def kept_secret(path: Path) -> bytes:
-    """The secret in `path`, made (readable by this user only) if there is none yet. Made
-    atomically, so replicas started together on one machine end up with the same one."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        draft = path.with_name(f".{path.name}.{os.getpid()}")
-        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w") as file:
-            file.write(secrets.token_hex(32))
-        try:
-            os.link(draft, path)  # fails if another process was first: then theirs is used
-        except FileExistsError:
-            pass
-        finally:
-            draft.unlink()
-    return path.read_text().strip().encode()
+        return conversation_id("widget", self._signature(found.group(1), "widget-conversation"))
 
 
 def history_entries(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -194,7 +172,7 @@ class WidgetInput(InputChannel):
         # None: same origin only (python-socketio's default); a list: those sites too.
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.allowed_origins)
         blueprint = limit_request_size(SocketBlueprint(sio, "/socket.io", "widget_webhook", __name__))
-        on_new_message = refusing_long_messages(on_new_message)
+        on_new_message = screening_messages(on_new_message)
         self.sio = sio
 
         @blueprint.listener("after_server_start")
@@ -278,6 +256,7 @@ class WidgetInput(InputChannel):
                     WidgetOutput(sio, "bot_uttered"),
                     self.issued.conversation_of(session_id),
                     input_channel=self.name(),
+                    metadata={"client": client_key(self.addresses.get(sid, "unknown"))},
                 )
             )
 

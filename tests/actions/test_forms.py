@@ -182,6 +182,26 @@ async def test_submitted_intake_is_stored_with_deadline_and_flagged_urgent():
     assert "URGENT" in lead.summary and "Acme Corp" in lead.summary and "22 CFR 42.83" in lead.summary
 
 
+async def test_one_client_opening_conversation_after_conversation_gets_a_few_leads_a_day():
+    """Each new REST conversation is free: the channel's key for the client caps them together."""
+    from bot.backoffice.intake import MAX_LEADS_PER_CLIENT_PER_DAY
+
+    def from_one_client(number):
+        state = tracker("affirm", **{**INTAKE, "email": f"person{number}@example.com"})
+        state.sender_id = f"rest-script-{number}"
+        state.latest_message["metadata"] = {"client": "5f3c0a9d1e2b4c6d8e0f1a2b"}  # as FirmRestInput sets it
+        return state
+
+    for number in range(MAX_LEADS_PER_CLIENT_PER_DAY):
+        _, messages = await run(ActionSubmitIntake(), from_one_client(number))
+        assert responses(messages)[0] == "utter_intake_received"
+    before = len(stored_leads())
+    events, messages = await run(ActionSubmitIntake(), from_one_client(99))
+    assert responses(messages) == ["utter_lead_limit_client"]
+    assert events == [SlotSet("lead_pending", None)] and len(stored_leads()) == before
+    assert {lead.client_key for lead in stored_leads()[-MAX_LEADS_PER_CLIENT_PER_DAY:]} == {"5f3c0a9d1e2b4c6d8e0f1a2b"}
+
+
 async def test_a_conversation_that_keeps_submitting_intakes_is_refused_politely():
     from bot.backoffice.intake import MAX_LEADS_PER_CONVERSATION
 
@@ -298,6 +318,21 @@ async def test_reminders_to_an_address_already_at_its_limit_are_refused_politely
     assert len(mine) == 2 * MAX_REMINDER_DEADLINES_PER_ADDRESS  # nothing added
 
 
+async def test_reminders_to_an_address_whose_link_waits_elsewhere_are_refused_and_nothing_is_stored():
+    store = storage.intake_store()
+    store.request_confirmation("another-conversation", "busy@example.com")  # waiting, unopened
+    events, messages = await run(
+        ActionSubmitReminder(),
+        tracker(
+            "affirm", reminder_consent="yes", email="busy@example.com", notice_date="2025-09-01", refusal_section="221g"
+        ),
+    )
+    assert responses(messages) == ["utter_reminder_address_busy"]
+    assert "busy@example.com" in str(messages[0])  # tells them which email to look in
+    assert events == [SlotSet("reminder_consent", None)]
+    assert [r for r in store.reminders() if r.email == "busy@example.com"] == []
+
+
 async def test_no_reminder_for_a_passed_deadline():
     _, messages = await run(
         ActionSubmitReminder(),
@@ -318,8 +353,8 @@ async def test_erasure_asks_first_then_deletes_the_conversation_data():
     assert responses(messages) == ["utter_deleted", None]
     assert messages[0]["leads"] >= 1
     assert messages[1]["custom"] == {"type": "erased"}  # the widget forgets its copy
-    assert [lead for lead in stored_leads() if lead.conversation_id == "test-applicant"] == []
-    assert [r for r in storage.intake_store().pending_erasures() if r.conversation_id == "test-applicant"] == []
+    assert [lead for lead in stored_leads() if lead.conversation_id == "rest-test-applicant"] == []
+    assert [r for r in storage.intake_store().pending_erasures() if r.conversation_id == "rest-test-applicant"] == []
 
 
 async def test_erasure_with_the_transcript_database_down_is_recorded_and_completed_later(monkeypatch, tmp_path):

@@ -161,3 +161,89 @@ def test_users_are_listed_by_email(accounts):
         ("b@firm.example", "staff"),
     ]
     assert all(isinstance(u, StaffUser) for u in accounts.users())
+
+
+def test_sign_ins_sent_at_once_check_at_most_a_few_passwords_at_a_time(accounts, monkeypatch):
+    """Each argon2 check takes 64 MiB: 12 sign-ins at once took the dashboard to 503 MB (issue 23, finding 5)."""
+    from bot.backoffice import accounts as module
+
+    accounts.add_user("a@firm.example", "staff", PASSWORD)
+    running, most = [0], [0]
+    lock = threading.Lock()
+    real_verify = module._verify
+
+    def counted_verify(password_hash, password):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        try:
+            return real_verify(password_hash, password)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(module, "_verify", counted_verify)
+    start = threading.Barrier(12)
+
+    def sign_in(number):
+        start.wait()
+        return accounts.sign_in(f"user{number}@firm.example", "wrong password!", f"10.1.{number}.1")
+
+    with ThreadPoolExecutor(12) as pool:
+        results = list(pool.map(sign_in, range(12)))
+    assert most[0] <= module.MAX_PASSWORD_CHECKS_AT_ONCE
+    assert all(result.token is None and not result.locked_minutes for result in results)
+
+
+def test_a_sign_in_that_waits_too_long_for_its_turn_is_told_to_retry_and_not_counted(accounts, monkeypatch):
+    from bot.backoffice import accounts as module
+
+    accounts.add_user("a@firm.example", "staff", PASSWORD)
+    monkeypatch.setattr(module, "PASSWORD_CHECK_WAIT_SECONDS", 0.05)
+    taken = [module._password_checks.acquire() for _ in range(module.MAX_PASSWORD_CHECKS_AT_ONCE)]
+    try:
+        busy = accounts.sign_in("a@firm.example", PASSWORD, "10.0.0.1")
+    finally:
+        for _ in taken:
+            module._password_checks.release()
+    assert busy.busy and busy.token is None
+    with accounts.session() as session:
+        assert session.execute(text("select count(*) from login_attempts")).scalar() == 0
+    assert accounts.sign_in("a@firm.example", PASSWORD, "10.0.0.1").token  # its turn now
+
+
+def test_guesses_from_many_addresses_never_lock_the_owner_out_of_a_browser_used_before(accounts):
+    """Issue 23, finding 4: 20 wrong passwords from 4 addresses locked the owner out everywhere."""
+    accounts.add_user("owner@firm.example", "attorney", PASSWORD)
+    device = accounts.sign_in("owner@firm.example", PASSWORD, "198.51.100.7").device_token
+    assert device
+    for attempt in range(MAX_FAILURES_PER_ACCOUNT):
+        accounts.sign_in("owner@firm.example", "wrong password!", f"203.0.113.{attempt % 4}")
+    # A stranger's browser is locked out of the account (guessing stays stopped)...
+    assert accounts.sign_in("owner@firm.example", PASSWORD, "192.0.2.50").locked_minutes
+    # ...the owner's is not, from any address, and gets no second device cookie.
+    again = accounts.sign_in("owner@firm.example", PASSWORD, "192.0.2.51", device)
+    assert again.token and again.device_token is None
+    # A device cookie counts for its own account only.
+    accounts.add_user("other@firm.example", "staff", PASSWORD)
+    for attempt in range(MAX_FAILURES_PER_ACCOUNT):
+        accounts.sign_in("other@firm.example", "wrong password!", f"203.0.113.{attempt % 4}")
+    assert accounts.sign_in("other@firm.example", PASSWORD, "192.0.2.52", device).locked_minutes
+
+
+def test_guesses_from_one_ipv6_64_count_as_one_address(accounts):
+    accounts.add_user("a@firm.example", "staff", PASSWORD)
+    for attempt in range(MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS):
+        accounts.sign_in("a@firm.example", "wrong password!", f"2001:db8:6:6::{attempt + 1:x}")
+    assert accounts.sign_in("a@firm.example", PASSWORD, "2001:db8:6:6:ffff::1").locked_minutes
+    assert accounts.sign_in("a@firm.example", PASSWORD, "2001:db8:7:7::1").token
+
+
+def test_old_attempts_are_pruned_on_every_attempt_not_only_a_successful_one(accounts):
+    accounts.add_user("a@firm.example", "staff", PASSWORD)
+    accounts.sign_in("a@firm.example", "wrong password!", "10.0.0.1")
+    with accounts.session.begin() as session:
+        session.execute(text("update login_attempts set at = :old"), {"old": dt.datetime(2020, 1, 1)})
+    accounts.sign_in("a@firm.example", "wrong password!", "10.0.0.1")
+    with accounts.session() as session:
+        assert session.execute(text("select count(*) from login_attempts")).scalar() == 1

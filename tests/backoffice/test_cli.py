@@ -1,6 +1,7 @@
 """The staff command line, run as a staff member would, against a SQLite file."""
 
 import datetime as dt
+import getpass
 import os
 import subprocess
 import sys
@@ -168,3 +169,33 @@ def test_staff_accounts_are_made_listed_and_disabled(database):
     assert (missing.returncode, missing.stderr.strip()) == (1, "error: there is no account nobody@firm.example")
     role = cli(database, "users", "add", "x@firm.example", "--role", "admin")
     assert role.returncode == 2 and "invalid choice: 'admin'" in role.stderr
+
+
+def test_every_command_line_action_on_leads_and_accounts_is_audited(database, tmp_path):
+    """Issue 23, finding 9: `leads show/export/delete` and `users add/disable` left no audit line."""
+    from sqlalchemy import text
+
+    assert cli(database, "leads", "list").returncode == 0  # migrates the fresh database
+    lead_id = IntakeStore(make_engine(database)).save_lead(lead(), "Summary", [])
+    for args in (
+        ["leads", "list"],
+        ["leads", "show", str(lead_id)],
+        ["leads", "export", str(tmp_path / "leads.csv")],
+        ["leads", "delete", str(lead_id)],
+        ["users", "disable", "nobody@firm.example"],  # refused: nothing done, nothing audited
+    ):
+        cli(database, *args)
+    assert cli(database, "users", "add", "ana@firm.example", "--role", "staff", typed="a long enough password\n")
+    assert cli(database, "users", "disable", "ana@firm.example").returncode == 0
+    with make_engine(database).connect() as connection:
+        rows = connection.execute(text("select actor, action, lead_id, detail from audit_events order by id")).all()
+    assert [(action, lead, detail) for _, action, lead, detail in rows] == [
+        ("listed leads", None, "0 shown"),
+        ("listed leads", None, "1 shown"),
+        ("viewed", lead_id, None),
+        ("exported", lead_id, None),
+        ("deleted", lead_id, None),
+        ("added account", None, "ana@firm.example (staff)"),
+        ("disabled account", None, "ana@firm.example"),
+    ]
+    assert {actor for actor, *_ in rows} == {f"command line ({getpass.getuser()})"}

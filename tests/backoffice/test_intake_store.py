@@ -7,11 +7,18 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import inspect, select, text
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import OperationalError
 
-from bot.backoffice.intake import IntakeStore, StatusChanged
-from bot.backoffice.models import Lead, Notification
+from bot.backoffice.intake import (
+    MAX_CONFIRMATIONS_PER_ADDRESS_PER_DAY,
+    MAX_LEADS_PER_CLIENT_PER_DAY,
+    AddressBusy,
+    ClientBusy,
+    IntakeStore,
+    StatusChanged,
+)
+from bot.backoffice.models import AddressConfirmation, Lead, Notification
 from bot.backoffice.summary import case_summary
 from bot.rules import clock
 from tests.common import CONSENT, confirmed, fresh_database, lead, refusing_port, wait_until
@@ -54,6 +61,7 @@ def test_migrations_create_the_schema_from_empty(engine):
         "lead_notes",
         "staff_users",
         "staff_sessions",
+        "staff_devices",
         "login_attempts",
         "audit_events",
         "unanswered_reviews",
@@ -61,8 +69,9 @@ def test_migrations_create_the_schema_from_empty(engine):
         "alembic_version",
     } <= tables
     with engine.connect() as connection:
-        assert connection.execute(text("select version_num from alembic_version")).scalar() == "0006"
+        assert connection.execute(text("select version_num from alembic_version")).scalar() == "0008"
     assert "claimed_at" in {column["name"] for column in inspect(engine).get_columns("notifications")}
+    assert "client_key" in {column["name"] for column in inspect(engine).get_columns("leads")}
 
 
 def test_the_migrations_build_exactly_the_tables_the_models_describe(engine):
@@ -128,9 +137,14 @@ def test_an_export_is_audited_lead_by_lead(store):
 
 
 def test_messages_filed_for_review_are_kept_once_and_erased_with_their_conversation(store):
-    filed = [("k1", "conv-1", "my name is Jane Roe"), ("k1", "conv-2", "my name is Jane Roe"), ("k2", "conv-1", "hi")]
+    now = dt.datetime.now(dt.timezone.utc)
+    filed = [
+        ("k1", "conv-1", "my name is Jane Roe", now),
+        ("k1", "conv-2", "my name is Jane Roe", now),
+        ("k2", "conv-1", "hi", now),
+    ]
     assert store.record_review(filed, "intent", "greet", "ana@firm.example") == 3
-    assert store.record_review([*filed, ("k3", "conv-3", "x")], "out_of_scope", None, "bo@firm.example") == 1
+    assert store.record_review([*filed, ("k3", "conv-3", "x", now)], "out_of_scope", None, "bo@firm.example") == 1
     assert store.reviewed_message_keys() == {"k1", "k2", "k3"}
     assert [(r.text, r.intent) for r in store.messages_for_training()] == [
         ("my name is Jane Roe", "greet"),
@@ -143,8 +157,17 @@ def test_messages_filed_for_review_are_kept_once_and_erased_with_their_conversat
     assert store.purge(dt.timedelta(days=0)) and store.reviewed_message_keys() == set()
 
 
+def test_words_filed_for_review_age_from_when_they_were_written_not_from_the_review(store):
+    """Issue 23, finding 10: a review made on day 29 kept the applicant's words for 59 days."""
+    now = dt.datetime.now(dt.timezone.utc)
+    store.record_review([("old", "conv-1", "I am Jane Roe", now - dt.timedelta(days=40))], "out_of_scope", None, "a@x")
+    store.record_review([("new", "conv-2", "hello", now - dt.timedelta(days=5))], "out_of_scope", None, "a@x")
+    store.purge(dt.timedelta(days=30))
+    assert store.reviewed_message_keys() == {"new"}
+
+
 def test_filing_the_same_messages_at_once_stores_each_once(store):
-    filed = [(f"k{n}", "conv-1", f"text {n}") for n in range(5)]
+    filed = [(f"k{n}", "conv-1", f"text {n}", dt.datetime.now(dt.timezone.utc)) for n in range(5)]
     start = threading.Barrier(8)
 
     def file(_):
@@ -226,6 +249,9 @@ def test_the_dashboard_migrations_downgrade_without_losing_notifications(tmp_pat
     engine = make_engine(f"sqlite:///{tmp_path / 'intake.db'}")
     migrate(engine)
     IntakeStore(engine).save_lead(lead(), "s", ["email"])
+    migrate_down(engine, "0006")  # the leads' client keys go; the rest stays
+    with engine.connect() as connection:
+        assert connection.execute(text("select count(*) from notifications")).scalar() == 1
     migrate_down(engine, "0005")  # the knowledge sign-offs go; the rest stays
     assert "knowledge_signoffs" not in inspect(engine).get_table_names()
     assert "lead_notes" in inspect(engine).get_table_names()
@@ -336,3 +362,59 @@ def test_after_a_failed_connection_the_next_attempts_fail_at_once_for_a_while():
 
         wait_until(tried_for_real, timeout=BACKOFF_FIRST * 10, what="a real connection attempt")
     assert time.monotonic() - started >= BACKOFF_FIRST * 0.9
+
+
+def test_fifty_conversations_asking_for_one_address_queue_one_confirmation_link(store):
+    """Issue 23, finding 3: the limits counted per conversation, and a new conversation costs
+    nothing, so 50 conversations queued 50 confirmation emails to one victim."""
+    refused = 0
+    for number in range(50):
+        try:
+            store.request_confirmation(f"conv-{number}", "victim@example.com")
+        except AddressBusy:
+            refused += 1
+    with store.session() as session:
+        links = session.execute(select(func.count(AddressConfirmation.id))).scalar()
+    assert (links, refused) == (1, 49)
+
+
+def test_an_address_gets_a_few_links_a_day_however_they_are_confirmed(store):
+    for number in range(MAX_CONFIRMATIONS_PER_ADDRESS_PER_DAY):
+        confirmed(store, f"conv-{number}", "owner@example.com")  # each opened: none waiting
+    with pytest.raises(AddressBusy):
+        store.request_confirmation("conv-next", "owner@example.com")
+    with pytest.raises(AddressBusy):
+        store.check_confirmation_allowed("conv-next", "owner@example.com")
+    assert store.request_confirmation("conv-next", "someone.else@example.com")  # other addresses are not held up
+    with store.session.begin() as session:  # a day later
+        for row in session.execute(select(AddressConfirmation)).scalars():
+            row.created_at = row.created_at - dt.timedelta(days=1, minutes=1)
+    assert store.request_confirmation("conv-next", "owner@example.com")
+
+
+def test_asking_again_in_the_same_conversation_is_not_a_new_link(store):
+    assert store.request_confirmation("conv-1", "owner@example.com")
+    store.check_confirmation_allowed("conv-1", "owner@example.com")  # its own link waits: fine
+    for _ in range(5):
+        assert store.request_confirmation("conv-1", "owner@example.com")
+    with store.session() as session:
+        assert session.execute(select(func.count(AddressConfirmation.id))).scalar() == 1
+
+
+def test_leads_are_capped_per_client_whatever_the_conversation_or_email(store):
+    """Issue 23, finding 3: the cap per day was keyed on the email the applicant types."""
+    for number in range(MAX_LEADS_PER_CLIENT_PER_DAY):
+        store.save_lead(
+            lead(conversation_id=f"rest-{number}", email=f"a{number}@example.com", client_key="client-a"),
+            "s",
+            ["email"],
+        )
+    with pytest.raises(ClientBusy):
+        store.save_lead(
+            lead(conversation_id="rest-new", email="new@example.com", client_key="client-a"), "s", ["email"]
+        )
+    assert store.save_lead(lead(conversation_id="rest-other", client_key="client-b"), "s", ["email"])
+    with store.session.begin() as session:  # a day later
+        for row in session.execute(select(Lead)).scalars():
+            row.created_at = row.created_at - dt.timedelta(days=1, minutes=1)
+    assert store.save_lead(lead(conversation_id="rest-new", client_key="client-a"), "s", ["email"])

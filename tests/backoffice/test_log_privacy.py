@@ -3,6 +3,7 @@
 import io
 import json
 import logging
+import warnings
 
 import pytest
 import structlog
@@ -96,3 +97,14 @@ def test_a_postgresql_failing_row_is_not_logged(log, tmp_path):
     written = log.getvalue()
     assert "Failing row contains ([redacted])" in written
     assert_private(written)
+
+
+def test_a_server_shows_warnings_by_category_and_place_never_by_message(capsys):
+    """Rasa warns with the whole message when it cannot read "/..." as an intent."""
+    with warnings.catch_warnings():  # puts the standard display back afterwards
+        warnings.simplefilter("always")
+        log_privacy.withhold_warning_messages()
+        warnings.warn(f"Parsing of message '/{MESSAGE}' failed", UserWarning, stacklevel=1)
+    shown = capsys.readouterr().err
+    assert "UserWarning" in shown and "test_log_privacy.py" in shown
+    assert_private(shown)

@@ -47,3 +47,20 @@ def test_an_intake_store_error_does_not_carry_the_applicants_data(kind, tmp_path
             IntakeStore(engine).save_lead(lead(), f"Summary for {SECRET}", ["email"])
     assert "refused" in str(failure.value)
     assert "Ravi" not in str(failure.value) and "ravi@example.com" not in str(failure.value)
+
+
+def test_new_sqlite_databases_are_readable_by_their_owner_only(tmp_path):
+    """Issue 23, finding 10: var/*.db were created readable by every user of the machine."""
+    import stat
+
+    from bot.backoffice.db import make_engine, migrate
+
+    intake = tmp_path / "var" / "intake.db"
+    engine = make_engine(f"sqlite:///{intake}")
+    migrate(engine)
+    engine.dispose()
+    transcripts = tmp_path / "var" / "conversations.db"
+    store = ErasableSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(transcripts))
+    store.engine.dispose()
+    for path in (intake, transcripts):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path

@@ -4,18 +4,25 @@ import stat
 
 import pytest
 
-from components.channels.widget import WidgetSessions, history_entries, kept_secret
+from components.channels.common import kept_secret
+from components.channels.widget import WidgetSessions, history_entries
 
 
 def test_an_issued_session_id_opens_its_own_conversation_and_nothing_else_does():
     sessions = WidgetSessions(b"s" * 32)
     issued = sessions.issue()
     key, signature = issued.split(".")
-    assert sessions.conversation_of(issued) == f"widget-{key}"
+    conversation = sessions.conversation_of(issued)
+    assert conversation == sessions.conversation_of(issued) and conversation.startswith("widget-")
+    # Neither part of the bearer key is in the conversation id that logs and exports show
+    # (issue 23, finding 8: with an export and the secret, the key was the conversation id).
+    assert key not in conversation and signature not in conversation
     assert sessions.issue() != issued
     forged = [
         key,
         f"widget-{key}",
+        conversation,
+        conversation.removeprefix("widget-"),
         f"{key}.{'0' * 32}",
         f"{key}.{signature[:-1]}",
         issued.upper(),
@@ -65,3 +72,17 @@ def test_history_shows_button_titles_and_only_the_last_unanswered_buttons_work()
     ]
     many = [{"event": "user", "text": str(n)} for n in range(150)]
     assert [e["text"] for e in history_entries(many)] == [str(n) for n in range(50, 150)]
+
+
+def test_an_empty_or_short_secret_file_is_refused_not_used_as_an_empty_key(tmp_path, monkeypatch):
+    """Issue 23, finding 8: an empty secret file gave HMACs with an empty key."""
+    from components.channels import common
+
+    monkeypatch.delenv("WIDGET_SESSION_SECRET", raising=False)
+    empty = tmp_path / "widget-session-secret"
+    empty.write_text("\n")
+    monkeypatch.setattr(common, "SECRET_FILE", empty)
+    with pytest.raises(ValueError, match="at least 32 characters"):
+        WidgetSessions.from_environment()
+    with pytest.raises(ValueError, match="at least 32 characters"):
+        common.client_key("192.0.2.7")

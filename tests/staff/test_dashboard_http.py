@@ -10,6 +10,7 @@ import urllib.parse
 import urllib.request
 
 import pytest
+from sqlalchemy import text
 
 from bot.backoffice.db import make_engine, migrate
 from bot.backoffice.intake import IntakeStore
@@ -70,8 +71,9 @@ def dashboard(tmp_path_factory):
     # Urgent on the day of intake; with BOT_TODAY far before its deadline, "later" now.
     was_urgent = lead(conversation_id="rest-b", person_name="Mei Chen", urgency="within_30_days")
     IntakeStore(engine).save_lead(was_urgent, case_summary(was_urgent), [])
-    for email in ("a@firm.example", "b@firm.example", "c@firm.example", "d@firm.example"):
+    for email in ("a@firm.example", "b@firm.example", "c@firm.example", "d@firm.example", "e@firm.example"):
         add_staff_account(env, email, "attorney", PASSWORD)
+    add_staff_account(env, "s@firm.example", "staff", PASSWORD)
     port = unused_port()
     with open(workdir / "dashboard.log", "w") as log, running_dashboard(port, env=env, log=log):
         yield f"http://127.0.0.1:{port}", engine
@@ -131,6 +133,64 @@ def test_the_limit_per_address_counts_the_client_behind_a_proxy_on_this_machine(
     status, _, page = Browser(base).sign_in("c@firm.example", headers={"X-Real-IP": "203.0.113.9"})
     assert status == 429 and "Too many failed attempts" in page
     assert Browser(base).sign_in("c@firm.example", headers={"X-Real-IP": "198.51.100.7"})[0] == 302
+
+
+def test_guesses_through_the_proxy_from_many_addresses_do_not_lock_the_owners_browser(dashboard):
+    """Issue 23, finding 4: wrong passwords sent with 4 X-Real-IP addresses locked the owner out."""
+    base, _ = dashboard
+    owner = Browser(base)
+    assert owner.sign_in("e@firm.example", headers={"X-Real-IP": "198.51.100.20"})[0] == 302
+    assert [c.name for c in owner.cookies if c.name == "staff_device"] == ["staff_device"]
+    assert owner.request("/logout", {"csrf": owner.csrf()})[0] == 302
+    for attempt in range(20):
+        Browser(base).sign_in("e@firm.example", "wrong password!", headers={"X-Real-IP": f"203.0.113.{attempt % 4}"})
+    status, _, page = Browser(base).sign_in("e@firm.example", headers={"X-Real-IP": "192.0.2.77"})
+    assert status == 429 and "Too many failed attempts" in page  # a new browser: guessing stays stopped
+    assert owner.sign_in("e@firm.example", headers={"X-Real-IP": "192.0.2.78"})[0] == 302
+
+
+def audit_lines(engine, actor):
+    with engine.connect() as connection:
+        return [
+            (row.action, row.detail)
+            for row in connection.execute(
+                text("select action, detail from audit_events where actor = :actor order by id"), {"actor": actor}
+            )
+        ]
+
+
+def test_sign_ins_lists_searches_and_follow_ups_are_audited_without_what_was_searched(dashboard):
+    """Issue 23, finding 9: none of these left an audit line."""
+    base, engine = dashboard
+    browser = Browser(base)
+    assert browser.sign_in("d@firm.example", "wrong password!", headers={"X-Real-IP": "198.51.100.40"})[0] == 401
+    assert browser.sign_in("d@firm.example", headers={"X-Real-IP": "198.51.100.40"})[0] == 302
+    assert browser.request("/leads")[0] == 200
+    assert browser.request("/leads?q=Ravi+Kumar")[0] == 200
+    assert browser.request("/follow-ups")[0] == 200
+    assert browser.request("/logout", {"csrf": browser.csrf()})[0] == 302
+    lines = audit_lines(engine, "d@firm.example")
+    actions = [action for action, _ in lines]
+    assert actions[:2] == ["sign-in failed", "signed in"] and actions[-1] == "signed out"
+    assert {"listed leads", "searched leads", "viewed follow-ups"} <= set(actions)
+    assert not [detail for _, detail in lines if detail and "Ravi" in detail]  # the filter's name, not its value
+
+
+def test_staff_may_not_export_or_erase_and_are_shown_that_they_may_not(dashboard):
+    """Issue 23, finding 9: the staff role could bulk-export and irreversibly erase."""
+    base, engine = dashboard
+    staff = Browser(base)
+    assert staff.sign_in("s@firm.example", headers={"X-Real-IP": "198.51.100.41"})[0] == 302
+    status, _, page = staff.request("/leads")
+    assert status == 200 and "Exporting leads is for attorneys." in page and "/leads/export.csv" not in page
+    lead_id = re.search(r'href="/leads/(\d+)"', page).group(1)
+    assert "Erasing an applicant's data is for attorneys" in staff.request(f"/leads/{lead_id}")[2]
+    assert staff.request("/leads/export.csv")[0] == 403
+    assert staff.request(f"/leads/{lead_id}/erase")[0] == 403
+    assert staff.request(f"/leads/{lead_id}/erase", {"csrf": staff.csrf(), "confirm": "yes"})[0] == 403
+    with engine.connect() as connection:
+        assert connection.execute(text("select count(*) from leads where id = :id"), {"id": lead_id}).scalar() == 1
+    assert ("refused", "attorneys only: /leads/export.csv") in audit_lines(engine, "s@firm.example")
 
 
 def test_bad_input_gets_a_clear_answer(dashboard):

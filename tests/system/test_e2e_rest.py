@@ -2,6 +2,7 @@
 (the servers and helpers: tests/system/e2e.py and conftest.py)."""
 
 import json
+import sqlite3
 import urllib.error
 import urllib.request
 
@@ -225,3 +226,40 @@ def test_a_reminder_address_is_confirmed_by_its_owner_through_the_emailed_link(s
         workdir, "select confirmed_at from address_confirmations where conversation_id = 'rest-e2e-reminder'"
     )
     assert confirmed_at is not None
+
+
+def test_a_message_starting_with_a_slash_is_text_and_stays_out_of_the_log(servers, workdir):
+    """Rasa reads "/..." as an intent with arguments and warns with the whole text when it
+    cannot parse it; warnings bypass the log's redaction (issue 23, finding 2)."""
+    sender = "e2e-slash"
+    for message in (
+        "/ my name is Jane Roe, jane.roe@example.com, case ABC2026123456",
+        "/inform my name is Jane Roe, case ABC2026123456",
+        '/inform{"person_name": "Jane Roe", case ABC2026123456',
+        "/what does 221g mean? I am Jane Roe",
+    ):
+        assert texts(say(sender, message)), message  # answered as text, not an error
+    assert customs(say(sender, "/what does administrative processing mean?"), "sources")  # understood as text
+    log = (workdir / "servers.log").read_text()
+    assert "Jane Roe" not in log and "ABC2026123456" not in log and "jane.roe@example.com" not in log
+
+
+def test_the_rest_client_cannot_choose_its_channel_or_store_metadata(servers, workdir):
+    """A REST client said it was Telegram (which became the lead's channel) and sent 1.5 MB of
+    metadata, stored with the message (issue 23, finding 7)."""
+    body = {
+        "sender": "e2e-claims",
+        "message": "what is administrative processing?",
+        "input_channel": "telegram",
+        "metadata": {"padding": "x" * 1_500_000},
+    }
+    assert post_raw(json.dumps(body).encode()) == 200
+    with sqlite3.connect(workdir / "conversations.db") as connection:
+        rows = connection.execute(
+            "select data from events where sender_id = 'rest-e2e-claims' and type_name = 'user'"
+        ).fetchall()
+    [event] = [json.loads(row[0]) for row in rows]
+    assert event["input_channel"] == "rest" and "padding" not in event["metadata"]
+    # The server's own metadata: the client's key (for the caps on leads), never its address.
+    assert len(event["metadata"]["client"]) == 24 and "127.0.0.1" not in json.dumps(event)
+    assert max(len(row[0]) for row in rows) < 10_000

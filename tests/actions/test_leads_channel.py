@@ -1,0 +1,22 @@
+"""A lead's channel is the one its conversation came through, from the conversation id that
+the channel itself set; a REST client's claim to be Telegram proves nothing."""
+
+import pytest
+
+from actions.leads import channel_of
+
+
+@pytest.mark.parametrize(
+    ("conversation", "channel"),
+    [
+        ("rest-jane", "rest"),
+        ("widget-3f2a", "widget"),
+        ("slack-U123", "slack"),
+        ("telegram-12345", "telegram"),
+        ("rest-telegram-1", "rest"),
+        ("telegram", "unknown"),
+        ("e2e-x", "unknown"),
+    ],
+)
+def test_the_channel_comes_from_the_conversation_id(conversation, channel):
+    assert channel_of(conversation) == channel
