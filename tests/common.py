@@ -467,17 +467,17 @@ def lead(**changes) -> LeadInput:
 
 
 def confirmed(store, conversation_id: str, email: str) -> None:
-    """The address as its owner confirms it: the link is asked for, and opened."""
+    """The address as its owner confirms it: the link is asked for, sent, and opened."""
     from bot.backoffice.models import AddressConfirmation
 
     store.request_confirmation(conversation_id, email)
     with store.session() as session:
-        token = session.execute(
-            select(AddressConfirmation.token).where(
+        row_id = session.execute(
+            select(AddressConfirmation.id).where(
                 AddressConfirmation.conversation_id == conversation_id, AddressConfirmation.email == email
             )
         ).scalar()
-    assert store.confirm_address(token)
+    assert store.confirm_address(store.new_confirmation_token(row_id))
 
 
 # --- action tests in the RasaHQ style: tracker fixtures in, exact events and messages out ---

@@ -6,6 +6,7 @@ log lines carry row ids only.
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import logging
 import secrets
@@ -485,9 +486,7 @@ class IntakeStore:
             )
             if not session.execute(select(AddressConfirmation.id).where(*this_address)).first():
                 self._check_address_may_get_a_link(session, conversation_id, email)
-                session.add(
-                    AddressConfirmation(conversation_id=conversation_id, email=email, token=secrets.token_hex(32))
-                )
+                session.add(AddressConfirmation(conversation_id=conversation_id, email=email))
             return True
 
     def check_confirmation_allowed(self, conversation_id: str, email: str) -> None:
@@ -531,6 +530,18 @@ class IntakeStore:
             order_by=(AddressConfirmation.id,),
         )
 
+    def new_confirmation_token(self, confirmation_id: int) -> str:
+        """The secret for the link about to be sent; only its hash is kept. A link sent again
+        (after a failure) gets a new secret, and the one before stops working."""
+        token = secrets.token_hex(32)
+        with self.session.begin() as session:
+            session.execute(
+                update(AddressConfirmation)
+                .where(AddressConfirmation.id == confirmation_id)
+                .values(token_hash=token_digest(token))
+            )
+        return token
+
     def confirmation_sent(self, confirmation_id: int) -> None:
         with self.session.begin() as session:
             session.execute(
@@ -552,7 +563,7 @@ class IntakeStore:
             session.execute(
                 update(AddressConfirmation)
                 .where(
-                    AddressConfirmation.token == token,
+                    AddressConfirmation.token_hash == token_digest(token),
                     AddressConfirmation.confirmed_at.is_(None),
                     AddressConfirmation.created_at >= _expired(),
                 )
@@ -561,7 +572,8 @@ class IntakeStore:
             return (
                 session.execute(
                     select(AddressConfirmation.id).where(
-                        AddressConfirmation.token == token, AddressConfirmation.confirmed_at.is_not(None)
+                        AddressConfirmation.token_hash == token_digest(token),
+                        AddressConfirmation.confirmed_at.is_not(None),
                     )
                 ).first()
                 is not None
@@ -613,6 +625,10 @@ class IntakeStore:
             if conversation_id is not None:
                 query = query.where(Reminder.conversation_id == conversation_id)
             return cast(list[Reminder], session.execute(query).scalars().all())
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
 def _expired() -> dt.datetime:

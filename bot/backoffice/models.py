@@ -132,7 +132,9 @@ class AddressConfirmation(Base):
     id = Column(Integer, primary_key=True)
     conversation_id = Column(String(255), nullable=False, index=True)
     email = Column(String(MAX_LENGTHS["email"]), nullable=False)
-    token = Column(String(64), nullable=False, unique=True)  # the link's secret; valid CONFIRMATION_DAYS
+    # The SHA-256 of the link's secret (valid CONFIRMATION_DAYS), made when the link is sent: the
+    # secret itself is never stored, so a copy of the database confirms no one's address.
+    token_hash = Column(String(64), unique=True)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     claimed_at = Column(DateTime(timezone=True))  # a send-due run is sending the link
     attempts = Column(Integer, nullable=False, default=0)

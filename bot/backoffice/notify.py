@@ -203,7 +203,7 @@ def send_confirmations(store: IntakeStore, settings: MailSettings, firm: FirmPro
             settings,
             confirmation.email,
             f"Please confirm your deadline reminders from {firm.name}",
-            confirmation_text(firm, confirmation.token),
+            confirmation_text(firm, store.new_confirmation_token(confirmation.id)),
         )
 
     return _send_each(

@@ -418,3 +418,25 @@ def test_leads_are_capped_per_client_whatever_the_conversation_or_email(store):
         for row in session.execute(select(Lead)).scalars():
             row.created_at = row.created_at - dt.timedelta(days=1, minutes=1)
     assert store.save_lead(lead(conversation_id="rest-new", client_key="client-a"), "s", ["email"])
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_a_link_sent_before_the_tokens_were_hashed_still_confirms_after_the_upgrade(kind, tmp_path):
+    from bot.backoffice.db import migrate
+
+    with fresh_database(kind, tmp_path) as engine:
+        migrate_down(engine, "0007")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "insert into address_confirmations (conversation_id, email, token, created_at, attempts, sent_at) "
+                    "values ('conv-1', 'owner@example.com', :token, :now, 0, :now)"
+                ),
+                {"token": "ab" * 32, "now": dt.datetime.now(dt.timezone.utc)},
+            )
+        migrate(engine)
+        with engine.connect() as connection:
+            assert "ab" * 32 not in str(connection.execute(text("select * from address_confirmations")).all())
+        assert IntakeStore(engine).confirm_address("ab" * 32)
+        migrate_down(engine, "0007")  # and back: the columns are as they were
+        assert "token" in {c["name"] for c in inspect(engine).get_columns("address_confirmations")}

@@ -326,6 +326,25 @@ def test_no_reminder_goes_to_an_address_until_its_owner_opens_the_link(store, sm
             select(AddressConfirmation).where(AddressConfirmation.conversation_id == "conv-8")
         ).scalar()
         row.created_at = row.created_at - dt.timedelta(days=CONFIRMATION_DAYS + 1)
-        stale = row.token
+        stale_id = row.id
+    stale = store.new_confirmation_token(stale_id)
     assert not store.confirm_address(stale)
     assert send_confirmations(store, settings, FIRM) == {"sent": 0, "failed": 0}  # an expired link is not sent
+
+
+def test_the_database_never_holds_a_confirmation_links_secret(store, smtp):
+    """Issue 23, finding 10: the links' tokens were stored in plain text."""
+    import re
+
+    from sqlalchemy import text
+
+    controller, inbox = smtp
+    settings = settings_for(controller.port)
+    store.add_reminders("conv-1", "owner@example.com", dt.date(2026, 7, 10), CONSENT, dt.date(2026, 6, 1))
+    assert store.request_confirmation("conv-1", "owner@example.com")
+    assert send_confirmations(store, settings, FIRM) == {"sent": 1, "failed": 0}
+    token = re.search(r"confirm\?token=([0-9a-f]{64})", body(inbox.messages[-1])).group(1)
+    with store.engine.connect() as connection:
+        rows = [tuple(map(str, row)) for row in connection.execute(text("select * from address_confirmations"))]
+    assert rows and not [row for row in rows if any(token in value for value in row)]
+    assert store.confirm_address(token)  # the link works all the same
