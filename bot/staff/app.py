@@ -136,9 +136,21 @@ def _over_tls(request: Request, proxies: Proxies) -> bool:
     return not request.host or request.host.rsplit(":", 1)[0] not in LOCAL_HOSTS
 
 
+def _cookie_name(request: Request, proxies: Proxies, name: str) -> str:
+    """Over TLS, "__Host-<name>": browsers take such a cookie only from this very host, secure,
+    for the whole site, so a neighbouring subdomain cannot plant a session or CSRF cookie.
+    (http://localhost cannot carry the prefix: it needs the Secure flag.)"""
+    return f"__Host-{name}" if _over_tls(request, proxies) else name
+
+
+def _cookie(request: Request, proxies: Proxies, name: str) -> str | None:
+    return request.cookies.get(_cookie_name(request, proxies, name))
+
+
 def _set_cookie(
     response: HTTPResponse, request: Request, proxies: Proxies, name: str, value: str, max_age: int
 ) -> None:
+    name = _cookie_name(request, proxies, name)
     response.cookies[name] = value
     cookie = response.cookies[name]
     cookie["httponly"] = True
@@ -180,7 +192,7 @@ def create_app(dashboard: Dashboard, name: str = "staff_dashboard") -> Sanic:
 
         def register(view: View) -> View:
             def serve(request: Request, params: dict[str, Any]) -> HTTPResponse:
-                user = dashboard.accounts.signed_in(request.cookies.get(SESSION_COOKIE))
+                user = dashboard.accounts.signed_in(_cookie(request, dashboard.proxies, SESSION_COOKIE))
                 if user is None:
                     if request.method == "GET":
                         asked = request.path + (f"?{request.query_string}" if request.query_string else "")
@@ -258,18 +270,18 @@ def login_page(request: Request, dashboard: Dashboard) -> HTTPResponse:
     if not next_path.startswith("/") or next_path.startswith("//") or "\\" in next_path:  # never off-site
         next_path = "/leads"
     if request.method == "GET":
-        if dashboard.accounts.signed_in(request.cookies.get(SESSION_COOKIE)):
+        if dashboard.accounts.signed_in(_cookie(request, dashboard.proxies, SESSION_COOKIE)):
             return redirect(next_path)
         return _login_form(request, dashboard, next_path, error="", status=200)
     form = request.form or {}
-    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    expected = _cookie(request, dashboard.proxies, LOGIN_CSRF_COOKIE) or ""
     if not _same_token(form.get("csrf", ""), expected):
         return _login_form(request, dashboard, next_path, "The form had expired. Please sign in again.", 403)
     result = dashboard.accounts.sign_in(
         form.get("email", ""),
         form.get("password", ""),
         _client_address(request, dashboard.proxies),
-        request.cookies.get(DEVICE_COOKIE),
+        _cookie(request, dashboard.proxies, DEVICE_COOKIE),
     )
     attempted = normalise_email(form.get("email", ""))[:254] or "(no email)"
     if result.busy:
@@ -307,7 +319,7 @@ def _login_form(request: Request, dashboard: Dashboard, next_path: str, error: s
 
 
 def logout_page(request: Request, dashboard: Dashboard) -> HTTPResponse:
-    token = request.cookies.get(SESSION_COOKIE)
+    token = _cookie(request, dashboard.proxies, SESSION_COOKIE)
     user = dashboard.accounts.signed_in(token)
     if user is not None and not _same_token((request.form or {}).get("csrf", ""), user.csrf_token):
         return _forbidden(dashboard, user, "This form has expired. Go back, reload the page and try again.")
