@@ -350,7 +350,7 @@ def test_kubernetes_runs_the_staff_dashboard_probed_on_health_and_not_as_root():
     for each in pod["containers"] + pod.get("initContainers", []):
         assert each["securityContext"]["allowPrivilegeEscalation"] is False, each["name"]
         assert "runAsUser" not in each["securityContext"] and "privileged" not in each["securityContext"]
-    assert container["envFrom"] == [{"secretRef": {"name": "assistant-secrets"}}]
+    assert container["envFrom"] == [{"secretRef": {"name": "staff-secrets"}}]
     env = {e["name"]: e["value"] for e in container["env"]}
     rasa_env = {
         e["name"]: e.get("value") for e in deployments["rasa"]["spec"]["template"]["spec"]["containers"][0]["env"]
@@ -401,3 +401,52 @@ def test_kubernetes_reaches_the_staff_dashboard_only_through_its_own_tls_host():
             "podSelector": {"matchLabels": {"app.kubernetes.io/name": "ingress-nginx"}},
         }
     ]
+
+
+def secrets_read(pod_spec):
+    containers = pod_spec.get("containers", []) + pod_spec.get("initContainers", [])
+    names = {
+        source["secretRef"]["name"]
+        for container in containers
+        for source in container.get("envFrom", [])
+        if "secretRef" in source
+    }
+    names |= {
+        variable["valueFrom"]["secretKeyRef"]["name"]
+        for container in containers
+        for variable in container.get("env", [])
+        if "secretKeyRef" in variable.get("valueFrom", {})
+    }
+    return names
+
+
+def test_each_kubernetes_workload_reads_only_its_own_secret_holding_only_what_it_needs():
+    """Issue 23, finding 8: one Secret in every pod gave the dashboard the widget secret, the
+    action-server token and the SMTP, Slack and Telegram credentials."""
+    documents = kubernetes_documents()
+    secrets = {doc["metadata"]["name"]: set(doc["stringData"]) for doc in documents if doc["kind"] == "Secret"}
+    uses = {}
+    for doc in documents:
+        if doc["kind"] == "Deployment":
+            uses[doc["metadata"]["name"]] = secrets_read(doc["spec"]["template"]["spec"])
+        elif doc["kind"] == "CronJob":
+            uses[doc["metadata"]["name"]] = secrets_read(doc["spec"]["jobTemplate"]["spec"]["template"]["spec"])
+    assert uses == {
+        "rasa": {"rasa-secrets"},
+        "actions": {"actions-secrets"},
+        "send-due": {"jobs-secrets"},
+        "purge": {"jobs-secrets"},
+        "staff": {"staff-secrets"},
+    }
+    assert set(secrets) == {"rasa-secrets", "actions-secrets", "jobs-secrets", "staff-secrets"}
+    assert secrets["staff-secrets"] == {"DATABASE_URL", "TRACKER_DATABASE_URL"}
+    platform = {
+        "WIDGET_SESSION_SECRET",
+        "SLACK_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "TELEGRAM_TOKEN",
+        "TELEGRAM_SECRET_TOKEN",
+    }
+    assert not secrets["rasa-secrets"] & {"DATABASE_URL", "SMTP_PASSWORD", "NOTIFY_EMAIL", "SLACK_WEBHOOK_URL"}
+    assert not (secrets["actions-secrets"] | secrets["jobs-secrets"]) & (platform | {"REDIS_PASSWORD"})
+    assert "ACTION_SERVER_TOKEN" not in secrets["jobs-secrets"]
