@@ -17,8 +17,9 @@ from typing import cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from bot.backoffice.addresses import client_group
 from bot.backoffice.db import session_factory
@@ -135,18 +136,21 @@ class Accounts:
         email = normalise_email(email)[:254]
         address = client_group(address)[:64]
         now = utcnow()
+        # Stored and counted in one transaction, one attempt at a time per account and per
+        # address: counted apart, a burst could each see fewer attempts than were stored.
         with self.session.begin() as session:
+            _one_attempt_at_a_time(session, email, address)
             # Old attempts are of no use to anyone (kept a day: longer than any window).
             session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - dt.timedelta(days=1)))
             attempt = LoginAttempt(email=email, address=address, succeeded=False, at=now)
             session.add(attempt)
             session.flush()  # assigns attempt.id
             attempt_id = int(attempt.id)
-        known_device = self._is_known_device(email, device)
-        locked_minutes = self._locked_minutes(email, address, attempt_id, now, known_device)
-        if locked_minutes:
-            with self.session.begin() as session:
+            known_device = _is_known_device(session, email, device)
+            locked_minutes = _locked_minutes(session, email, address, attempt_id, now, known_device)
+            if locked_minutes:
                 session.execute(delete(LoginAttempt).where(LoginAttempt.id == attempt_id))
+        if locked_minutes:
             return SignInResult(locked_minutes=locked_minutes)
         with self.session.begin() as session:
             user = session.execute(select(StaffUser).where(StaffUser.email == email)).scalar()
@@ -185,56 +189,6 @@ class Accounts:
             )
         return SignInResult(token=token, device_token=new_device)
 
-    def _is_known_device(self, email: str, device: str | None) -> bool:
-        """Whether the person with this email has signed in from the browser holding `device`."""
-        if not device:
-            return False
-        with self.session() as session:
-            return (
-                session.execute(
-                    select(StaffDevice.id)
-                    .join(StaffUser, StaffUser.id == StaffDevice.user_id)
-                    .where(StaffDevice.token_hash == _token_hash(device[:100]), StaffUser.email == email)
-                ).first()
-                is not None
-            )
-
-    def _locked_minutes(
-        self, email: str, address: str, attempt_id: int, now: dt.datetime, known_device: bool = False
-    ) -> int:
-        """0, or the minutes until an earlier failure leaves the window, for the limit this attempt
-        is over. Counts the failures stored before this attempt (a pending one counts as failed)."""
-        limits = [
-            ((LoginAttempt.email == email) & (LoginAttempt.address == address), MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS),
-        ]
-        if not known_device:
-            limits += [
-                (LoginAttempt.email == email, MAX_FAILURES_PER_ACCOUNT),
-                (LoginAttempt.address == address, MAX_FAILURES_PER_ADDRESS),
-            ]
-        wait = dt.timedelta(0)
-        with self.session() as session:
-            for condition, limit in limits:
-                times = (
-                    session.execute(
-                        select(LoginAttempt.at)
-                        .where(
-                            condition,
-                            LoginAttempt.succeeded.is_(False),
-                            LoginAttempt.id < attempt_id,
-                            LoginAttempt.at >= now - ATTEMPT_WINDOW,
-                        )
-                        .order_by(LoginAttempt.at)
-                    )
-                    .scalars()
-                    .all()
-                )
-                if len(times) >= limit:
-                    # Under the limit again once all but limit - 1 of them have left the window.
-                    frees_at = as_utc(times[len(times) - limit]) + ATTEMPT_WINDOW
-                    wait = max(wait, frees_at - now)
-        return math.ceil(wait.total_seconds() / 60) if wait > dt.timedelta(0) else 0
-
     def signed_in(self, token: str | None) -> SignedIn | None:
         """The person behind a session cookie, or None (no, unknown or expired session, disabled account)."""
         if not token:
@@ -268,6 +222,64 @@ class Accounts:
         with self.session() as session:
             query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
             return cast(list[AuditEvent], session.execute(query).scalars().all())
+
+
+def _one_attempt_at_a_time(session: Session, email: str, address: str) -> None:
+    """PostgreSQL: sign-ins for one account or from one address wait for each other until the
+    transaction ends (locks taken in one order: no deadlock). SQLite lets one writer in at a time."""
+    if session.get_bind().dialect.name == "postgresql":
+        for key in sorted({f"sign-in account {email}", f"sign-in address {address}"}):
+            session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+
+
+def _is_known_device(session: Session, email: str, device: str | None) -> bool:
+    """Whether the person with this email has signed in from the browser holding `device`."""
+    if not device:
+        return False
+    return (
+        session.execute(
+            select(StaffDevice.id)
+            .join(StaffUser, StaffUser.id == StaffDevice.user_id)
+            .where(StaffDevice.token_hash == _token_hash(device[:100]), StaffUser.email == email)
+        ).first()
+        is not None
+    )
+
+
+def _locked_minutes(
+    session: Session, email: str, address: str, attempt_id: int, now: dt.datetime, known_device: bool = False
+) -> int:
+    """0, or the minutes until an earlier failure leaves the window, for the limit this attempt
+    is over. Counts the failures stored before this attempt (a pending one counts as failed)."""
+    limits = [
+        ((LoginAttempt.email == email) & (LoginAttempt.address == address), MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS),
+    ]
+    if not known_device:
+        limits += [
+            (LoginAttempt.email == email, MAX_FAILURES_PER_ACCOUNT),
+            (LoginAttempt.address == address, MAX_FAILURES_PER_ADDRESS),
+        ]
+    wait = dt.timedelta(0)
+    for condition, limit in limits:
+        times = (
+            session.execute(
+                select(LoginAttempt.at)
+                .where(
+                    condition,
+                    LoginAttempt.succeeded.is_(False),
+                    LoginAttempt.id < attempt_id,
+                    LoginAttempt.at >= now - ATTEMPT_WINDOW,
+                )
+                .order_by(LoginAttempt.at)
+            )
+            .scalars()
+            .all()
+        )
+        if len(times) >= limit:
+            # Under the limit again once all but limit - 1 of them have left the window.
+            frees_at = as_utc(times[len(times) - limit]) + ATTEMPT_WINDOW
+            wait = max(wait, frees_at - now)
+    return math.ceil(wait.total_seconds() / 60) if wait > dt.timedelta(0) else 0
 
 
 def _verify(password_hash: str, password: str) -> bool:
