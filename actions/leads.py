@@ -52,7 +52,7 @@ def build_lead(tracker: Tracker, kind: str) -> LeadInput:
         conversation_id=tracker.sender_id,
         channel=channel_of(tracker.sender_id),
         # Set by our channels (the client's address, hashed); on Slack and Telegram, the account is the client.
-        client_key=(tracker.latest_message.get("metadata") or {}).get("client") or tracker.sender_id,
+        client_key=((tracker.latest_message.get("metadata") or {}).get("client") or tracker.sender_id)[:64],
         consent_at=consent_time(tracker, consent_slot),
         person_name=slot_value(tracker, "person_name"),
         email=slot_value(tracker, "email") or (contact if "@" in contact else None),
