@@ -8,22 +8,18 @@ only dates, intent names, channel names and funnel stages: never what applicants
 
 import base64
 import datetime as dt
-import functools
 import html
 import io
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 import matplotlib
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from sqlalchemy.engine import Engine
 
-from bot.backoffice.db import ROOT
 from bot.rules.deadline import URGENT
-from bot.rules.yamlfile import DataFileError, load_yaml
 from bot.staff.conversations import (
     APPLICANT,
     FALLBACK_INTENT,
@@ -48,7 +44,6 @@ OFFER_FORMS = ("intake_form", "callback_form")
 CONSENT_SLOTS = ("intake_consent", "callback_consent")
 CONSENT_GIVEN = "yes"
 LEAD_SLOT = "lead_id"
-DOMAIN_FILE = ROOT / "domain.yml"
 
 Row = tuple[str, int]
 
@@ -69,17 +64,6 @@ class Figures:
     def fallback_rate(self) -> float | None:
         """The share of applicant messages left unanswered; None without any messages."""
         return self.unanswered_messages / self.applicant_messages if self.applicant_messages else None
-
-
-@functools.cache
-def domain_intents(path: Path = DOMAIN_FILE) -> tuple[str, ...]:
-    """The assistant's intents, in domain.yml's order (read once: the dashboard restarts with a new model)."""
-    data = load_yaml(path)
-    intents = data.get("intents") if isinstance(data, dict) else None
-    if not isinstance(intents, list):
-        raise DataFileError(f"{path}: expected a top-level 'intents:' list")
-    # An intent with options is written as a one-key mapping: `- name: {use_entities: [...]}`.
-    return tuple(intent if isinstance(intent, str) else next(iter(intent)) for intent in intents)
 
 
 def _day(at: dt.datetime) -> dt.date:

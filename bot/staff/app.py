@@ -42,6 +42,7 @@ from bot.backoffice.transcripts import tracker_database_url, tracker_schema
 from bot.rules import clock
 from bot.rules.deadline import URGENT
 from bot.rules.firm import FirmProfile, load_firm
+from bot.rules.intents import domain_intents
 from bot.rules.knowledge import KnowledgeBase
 from bot.staff import analytics, conversations, knowledge_review, unanswered
 from bot.staff.follow_ups import follow_ups
@@ -524,7 +525,7 @@ def unanswered_page(request: Request, dashboard: Dashboard, user: SignedIn) -> H
         groups=unanswered.group_messages(waiting),
         capped=len(waiting) >= unanswered.MAX_GROUPED,
         days=days,
-        intents=analytics.domain_intents(),
+        intents=domain_intents(),
         threshold=unanswered.REVIEW_BELOW,
         saved=request.args.get("saved", ""),
         filed=len(dashboard.store.messages_for_training()),
@@ -539,7 +540,7 @@ def unanswered_review_page(request: Request, dashboard: Dashboard, user: SignedI
     keys = set(request.form.getlist("key") or []) if request.form else set()
     if decision not in ("intent", "out_of_scope") or not keys:
         return dashboard.render("error.html", user, status=400, title="Not saved", message="Choose a decision.")
-    if decision == "intent" and intent not in analytics.domain_intents():
+    if decision == "intent" and intent not in domain_intents():
         return dashboard.render(
             "error.html", user, status=400, title="Not saved", message="Choose one of the assistant's intents."
         )

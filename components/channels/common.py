@@ -3,7 +3,6 @@ before NLU (over-long ones refused, a typed "/" read as text), remembering event
 answered, and standing in for a channel whose credentials are not set."""
 
 import asyncio
-import functools
 import hashlib
 import hmac
 import json
@@ -17,7 +16,6 @@ from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-import yaml
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
@@ -25,10 +23,10 @@ from sanic.response import HTTPResponse
 
 from bot.backoffice import log_privacy
 from bot.backoffice.addresses import client_group
+from bot.rules.intents import domain_intents
 
 logger = logging.getLogger(__name__)
 
-DOMAIN = Path(__file__).resolve().parents[2] / "domain.yml"
 # A button's payload: "/affirm" or '/switch_flow{"switch_to": "intake"}'.
 PAYLOAD = re.compile(r"/(?P<intent>\w+)(?P<entities>\{.*\})?", re.S)
 
@@ -79,12 +77,6 @@ def in_channel_conversations(
         await on_new_message(message)
 
     return handle
-
-
-@functools.cache
-def domain_intents() -> frozenset[str]:
-    intents = yaml.safe_load(DOMAIN.read_text(encoding="utf-8"))["intents"]
-    return frozenset(i if isinstance(i, str) else next(iter(i)) for i in intents)
 
 
 def is_button_payload(text: str) -> bool:
@@ -181,10 +173,11 @@ def client_address(request: Any) -> str:
     return request.remote_addr or request.ip
 
 
-def client_key(address: str) -> str:
+def client_key(secret: bytes, address: str) -> str:
     """The client as stored with its messages and leads (to cap leads per client): the same for
-    one client group, and not its address, which is personal data."""
-    return hmac.new(server_secret(), f"client:{client_group(address)}".encode(), hashlib.sha256).hexdigest()[:24]
+    one client group, and not its address, which is personal data. `secret`: server_secret(),
+    read once by each channel."""
+    return hmac.new(secret, f"client:{client_group(address)}".encode(), hashlib.sha256).hexdigest()[:24]
 
 
 SECRET_FILE = Path(__file__).resolve().parents[2] / "var" / "widget-session-secret"

@@ -24,6 +24,7 @@ from components.channels.common import (
     in_channel_conversations,
     limit_request_size,
     screening_messages,
+    server_secret,
 )
 
 
@@ -36,9 +37,10 @@ class FirmRestInput(RestInput):
         return self.name()
 
     def get_metadata(self, request: Request) -> dict[str, Any] | None:
-        return {"client": client_key(client_address(request))}  # set here, never by the client
+        return {"client": client_key(self.secret, client_address(request))}  # set here, never by the client
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        self.secret = server_secret()  # refused at start when too short
         on_new_message = screening_messages(in_channel_conversations("rest", on_new_message))
         blueprint = limit_request_size(super().blueprint(on_new_message))
         limits = AddressLimits.from_environment()

@@ -256,7 +256,7 @@ class WidgetInput(InputChannel):
                     WidgetOutput(sio, "bot_uttered"),
                     self.issued.conversation_of(session_id),
                     input_channel=self.name(),
-                    metadata={"client": client_key(self.addresses.get(sid, "unknown"))},
+                    metadata={"client": client_key(self.issued.secret, self.addresses.get(sid, "unknown"))},
                 )
             )
 

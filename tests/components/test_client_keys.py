@@ -12,13 +12,12 @@ def test_an_ipv6_64_is_one_client_and_an_ipv4_address_is_one():
     assert client_group("192.0.2.8") != "192.0.2.7" and client_group("unknown") == "unknown"
 
 
-def test_the_key_is_the_same_for_one_client_and_never_the_address(monkeypatch):
-    monkeypatch.setenv("WIDGET_SESSION_SECRET", "s" * 32)
-    key = client_key("2001:db8:1:2::1")
-    assert key == client_key("2001:db8:1:2:9::9") != client_key("2001:db8:9::1")
+def test_the_key_is_the_same_for_one_client_and_never_the_address():
+    secret = b"s" * 32
+    key = client_key(secret, "2001:db8:1:2::1")
+    assert key == client_key(secret, "2001:db8:1:2:9::9") != client_key(secret, "2001:db8:9::1")
     assert "2001" not in key and "db8" not in key and len(key) == 24
-    monkeypatch.setenv("WIDGET_SESSION_SECRET", "t" * 32)
-    assert client_key("2001:db8:1:2::1") != key  # another deployment, another key
+    assert client_key(b"t" * 32, "2001:db8:1:2::1") != key  # another deployment, another key
 
 
 def test_the_message_limit_counts_a_whole_ipv6_64_together():

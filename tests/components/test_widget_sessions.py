@@ -85,4 +85,4 @@ def test_an_empty_or_short_secret_file_is_refused_not_used_as_an_empty_key(tmp_p
     with pytest.raises(ValueError, match="at least 32 characters"):
         WidgetSessions.from_environment()
     with pytest.raises(ValueError, match="at least 32 characters"):
-        common.client_key("192.0.2.7")
+        common.server_secret()  # what the REST channel keys clients with, read at start

@@ -6,13 +6,13 @@ import xml.etree.ElementTree as ElementTree
 import pytest
 from sqlalchemy import create_engine
 
+from bot.rules.intents import domain_intents
 from bot.staff.analytics import (
     CHART_KINDS,
     SMALL_TALK_INTENTS,
     chart,
     charts,
     compute_figures,
-    domain_intents,
     read_figures,
 )
 from bot.staff.conversations import StoredEvent
