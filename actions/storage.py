@@ -18,11 +18,17 @@ logger = logging.getLogger(__name__)
 _OPENING = threading.Lock()
 
 
-@lru_cache(maxsize=1)
 def intake_store() -> IntakeStore:
     """Raises SQLAlchemyError while the database is unreachable (and is tried again next time)."""
+    return _store_for(database_url())
+
+
+# Cached per setting: a store still being opened when the setting changed lands under its own
+# URL, never under the new one (a cache holding "the" store had handed out the late one).
+@lru_cache(maxsize=4)
+def _store_for(url: str) -> IntakeStore:
     with _OPENING:  # actions run in threads: two first messages must not migrate at once
-        engine = make_engine(database_url())
+        engine = make_engine(url)
         migrate(engine)
         return IntakeStore(engine)
 
@@ -63,3 +69,8 @@ def _send_confirmations_now() -> None:
 def send_confirmations_soon() -> None:
     """Sends reminder-address confirmation links in the background, without delaying the reply."""
     _DELIVERIES.submit(_send_confirmations_now)
+
+
+def wait_for_background_work() -> None:
+    """Returns once the deliveries and confirmations asked for so far have run."""
+    _DELIVERIES.submit(lambda: None).result()

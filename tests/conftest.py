@@ -19,9 +19,8 @@ def own_intake_database(tmp_path, monkeypatch):
     """Each test's actions store intakes in a database of the test's own, so that no test
     depends on what another one stored (the actions open it on first use)."""
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'intake.db'}")
+    yield
+    # A test's background sends finish in its own database, not the next test's or var/.
     storage = sys.modules.get("actions.storage")
     if storage is not None:
-        storage.intake_store.cache_clear()
-    yield
-    if storage is not None:
-        storage.intake_store.cache_clear()
+        storage.wait_for_background_work()

@@ -111,7 +111,6 @@ async def test_while_the_database_is_down_nothing_counts_as_signed_off(review_re
     sign_off_everything()
     with refusing_port() as down:
         monkeypatch.setenv("DATABASE_URL", f"postgresql+psycopg2://nobody@127.0.0.1:{down}/down")
-        storage.intake_store.cache_clear()
         events, messages = await run(ActionAnswerQuestion(), deadline_question())
     assert responses(messages) == ["utter_answer_awaiting_review", "utter_referral_recommended", None]
     assert SlotSet("referral_shown", True) in events

@@ -233,14 +233,12 @@ async def test_a_database_down_at_submit_keeps_the_lead_and_stores_it_when_back(
     working_url = os.environ["DATABASE_URL"]
     before = len(stored_leads())
     os.environ["DATABASE_URL"] = "postgresql+psycopg2://nobody@127.0.0.1:1/down"
-    storage.intake_store.cache_clear()
     try:
         events, messages = await run(ActionSubmitIntake(), tracker("affirm", **INTAKE))
         assert events == [SlotSet("lead_pending", "consultation")]
         assert responses(messages) == ["utter_intake_saved_later"]
     finally:
         os.environ["DATABASE_URL"] = working_url
-        storage.intake_store.cache_clear()
     # The next message, whatever it is, stores the kept answers first.
     events, messages = await run(ActionContinue(), tracker("deny", **INTAKE, lead_pending="consultation"))
     lead = stored_leads()[-1]
