@@ -9,6 +9,7 @@
     python -m bot.backoffice.cli users add EMAIL --role attorney|staff   a dashboard account (asks for the password)
     python -m bot.backoffice.cli users list
     python -m bot.backoffice.cli users disable EMAIL    ends its sessions too
+    python -m bot.backoffice.cli db-init                 as the owner: schema, one role per service (PostgreSQL)
 
 DATABASE_URL chooses the database (default: var/intake.db), TRACKER_DATABASE_URL the
 conversation transcripts (default: var/conversations.db). The retention period is the
@@ -28,6 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.backoffice import log_privacy
 from bot.backoffice.accounts import MIN_PASSWORD_LENGTH, AccountError, Accounts
 from bot.backoffice.db import database_url, make_engine, migrate
+from bot.backoffice.db_roles import RoleSetupError, passwords_from_env, set_up_roles
 from bot.backoffice.erasure import complete_pending_erasures
 from bot.backoffice.intake import IntakeStore
 from bot.backoffice.models import STAFF_ROLES
@@ -84,6 +86,12 @@ def parser() -> argparse.ArgumentParser:
     user_commands.add_parser("list", help="every account with its role and state")
     disable = user_commands.add_parser("disable", help="disable an account and end its sessions")
     disable.add_argument("email")
+    commands.add_parser(
+        "db-init",
+        help="run once per deployment as the databases' owner: brings the schema up to date and gives each "
+        "service its own PostgreSQL role with only its tables (passwords from DB_PASSWORD_RASA, _ACTIONS, "
+        "_JOBS, _STAFF)",
+    )
     return main
 
 
@@ -127,8 +135,29 @@ def run_users(args: argparse.Namespace, accounts: Accounts) -> int:
     return 0
 
 
+def run_db_init() -> int:
+    passwords = passwords_from_env()  # before touching the database: a missing one changes nothing
+    firm, tracker = make_engine(database_url()), make_engine(tracker_database_url())
+    migrate(firm)
+    with firm.connect() as connection:
+        firm_schema = connection.exec_driver_sql("SELECT current_schema()").scalar() or "public"
+    with tracker.connect() as connection:
+        default_schema = connection.exec_driver_sql("SELECT current_schema()").scalar() or "public"
+    missing = set_up_roles(firm, tracker, passwords, firm_schema, tracker_schema() or default_schema)
+    if missing:
+        print(
+            f"error: not found: {', '.join(missing)}; run python -m components.tracker_store first",
+            file=sys.stderr,
+        )
+        return 2
+    print("The schema is up to date and each service has its own role: visa_rasa, visa_actions, visa_jobs, visa_staff.")
+    return 0
+
+
 def run(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "db-init":
+        return run_db_init()
     engine = make_engine(database_url())
     migrate(engine)
     store = IntakeStore(engine)
@@ -208,7 +237,7 @@ def main() -> int:
             file=sys.stderr,
         )
         return 2
-    except (MailConfigError, AccountError) as error:
+    except (MailConfigError, AccountError, RoleSetupError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 

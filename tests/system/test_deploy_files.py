@@ -6,6 +6,7 @@ import json
 import re
 from urllib.parse import urlsplit
 
+import rasa.shared.utils.common
 import yaml
 from rasa.core.utils import read_endpoints_from_path
 
@@ -13,6 +14,7 @@ from actions.server import TOKEN_HEADER
 from tests.common import ROOT
 
 DEPLOY = ROOT / "deploy"
+CREDENTIALS = ROOT / "credentials.yml"
 
 
 def test_the_production_endpoints_expand_the_environment_and_send_the_shared_secret(monkeypatch):
@@ -123,14 +125,68 @@ def test_kubernetes_serves_tls_and_probes_rasa_without_the_rest_channel():
     assert "rest" not in probe["path"]
 
 
-def test_the_tracker_schema_is_made_by_an_init_step_before_rasa_starts():
+# Which database role each service of the deploy files connects as (bot/backoffice/db_roles.py).
+COMPOSE_ROLES = {"rasa": "rasa", "actions": "actions", "send-due": "jobs", "purge": "jobs", "staff": "staff"}
+SECRET_ROLES = {"rasa-secrets": "rasa", "actions-secrets": "actions", "jobs-secrets": "jobs", "staff-secrets": "staff"}
+INIT_COMMAND = ["sh", "-c", "python -m components.tracker_store && python -m bot.backoffice.cli db-init"]
+
+
+def database_users(env):
+    """The user names in a service's database settings (URLs and Rasa's POSTGRES_USER)."""
+    users = {urlsplit(str(env[name])).username for name in ("DATABASE_URL", "TRACKER_DATABASE_URL") if name in env}
+    if "POSTGRES_USER" in env:
+        users.add(env["POSTGRES_USER"])
+    return users
+
+
+def test_compose_makes_the_schema_and_roles_first_and_each_service_connects_as_its_own_role():
     services = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text())["services"]
-    assert services["tracker-init"]["command"] == ["python", "-m", "components.tracker_store"]
-    assert services["rasa"]["depends_on"]["tracker-init"] == {"condition": "service_completed_successfully"}
-    documents = list(yaml.safe_load_all((DEPLOY / "kubernetes" / "assistant.yaml").read_text()))
-    rasa = next(d for d in documents if d["kind"] == "Deployment" and d["metadata"]["name"] == "rasa")
-    [init] = rasa["spec"]["template"]["spec"]["initContainers"]
-    assert init["args"] == ["python", "-m", "components.tracker_store"]
+    init = services["db-init"]
+    assert init["command"] == INIT_COMMAND
+    assert database_users(init["environment"]) == {services["postgres"]["environment"]["POSTGRES_USER"]}
+    assert all(f"DB_PASSWORD_{role.upper()}" in init["environment"] for role in set(COMPOSE_ROLES.values()))
+    for name, service in services.items():
+        env = service.get("environment") or {}
+        if name in ("db-init", "postgres") or not database_users(env):
+            continue
+        role = COMPOSE_ROLES[name]  # a new service needs a role of its own here and in db_roles.py
+        assert database_users(env) == {f"visa_{role}"}, name
+        passwords = {p for value in env.values() for p in re.findall(r"\$\{(\w*PASSWORD\w*)", str(value))}
+        assert passwords == {f"DB_PASSWORD_{role.upper()}"} or name == "rasa", (name, passwords)
+        assert service["depends_on"]["db-init"] == {"condition": "service_completed_successfully"}, name
+    assert set(COMPOSE_ROLES) <= set(services)
+
+
+def test_kubernetes_runs_db_init_as_the_owner_and_each_secret_names_its_own_role():
+    documents = kubernetes_documents()
+    [job] = [d for d in documents if d["kind"] == "Job" and d["metadata"]["name"] == "db-init"]
+    [container] = job["spec"]["template"]["spec"]["containers"]
+    assert container["args"] == INIT_COMMAND
+    assert container["envFrom"] == [{"secretRef": {"name": "db-owner-secrets"}}]
+    secrets = {d["metadata"]["name"]: d["stringData"] for d in documents if d["kind"] == "Secret"}
+    assert {f"DB_PASSWORD_{role.upper()}" for role in SECRET_ROLES.values()} <= set(secrets["db-owner-secrets"])
+    for name, role in SECRET_ROLES.items():
+        assert database_users(secrets[name]) == {f"visa_{role}"}, name
+        assert not any(key.startswith("DB_PASSWORD_") for key in secrets[name]), name
+    # No pod but the Job's has the owner's Secret, and none makes the schema itself.
+    for document in documents:
+        pod = document.get("spec", {}).get("template", {}).get("spec", {})
+        assert "initContainers" not in pod, document["metadata"]["name"]
+        for each in pod.get("containers", []):
+            if document["metadata"]["name"] != "db-init":
+                assert {"secretRef": {"name": "db-owner-secrets"}} not in each.get("envFrom", [])
+
+
+def test_kubernetes_routes_every_channel_but_rest_to_rasa():
+    # The reminder confirmation page was missing: the links in emails led nowhere, no reminder went out.
+    channels = [
+        rasa.shared.utils.common.class_from_module_path(path) for path in yaml.safe_load(CREDENTIALS.read_text())
+    ]
+    names = {channel.name() for channel in channels} - {"rest"}  # the REST channel is for tests only
+    assert "reminders" in names
+    [ingress] = [d for d in kubernetes_documents() if d["kind"] == "Ingress" and d["metadata"]["name"] == "assistant"]
+    routed = {path["path"] for path in ingress["spec"]["rules"][0]["http"]["paths"]}
+    assert {f"/webhooks/{name}" for name in names} <= routed
 
 
 def test_kubernetes_answers_politely_when_no_action_server_does():
@@ -239,12 +295,15 @@ def test_compose_runs_the_staff_dashboard_unpublished_healthchecked_and_not_as_r
     user = re.findall(r"(?m)^USER\s+(\S+)", (DEPLOY / "Dockerfile").read_text())[-1]
     assert user not in ("root", "0") and not user.startswith(("root:", "0:"))
     assert staff["user"] == user
-    # The same databases as the other services, by the same secrets.
+    # The same databases as the other services, as its own role (see the roles test above).
     environment = staff["environment"]
-    for name in ("DATABASE_URL", "TRACKER_DATABASE_URL", "POSTGRESQL_SCHEMA"):
-        assert environment[name] == services["purge"]["environment"][name], name
-    assert "${POSTGRES_PASSWORD}" in environment["DATABASE_URL"]
-    assert staff["depends_on"]["tracker-init"] == {"condition": "service_completed_successfully"}
+    for name in ("DATABASE_URL", "TRACKER_DATABASE_URL"):
+        other = services["purge"]["environment"][name]
+        assert urlsplit(environment[name]).hostname == urlsplit(other).hostname, name
+        assert urlsplit(environment[name]).path == urlsplit(other).path, name
+    assert environment["POSTGRESQL_SCHEMA"] == services["purge"]["environment"]["POSTGRESQL_SCHEMA"]
+    assert "${DB_PASSWORD_STAFF}" in environment["DATABASE_URL"]
+    assert staff["depends_on"]["db-init"] == {"condition": "service_completed_successfully"}
 
 
 def compose_networks(service):
@@ -438,7 +497,7 @@ def test_each_kubernetes_workload_reads_only_its_own_secret_holding_only_what_it
         "purge": {"jobs-secrets"},
         "staff": {"staff-secrets"},
     }
-    assert set(secrets) == {"rasa-secrets", "actions-secrets", "jobs-secrets", "staff-secrets"}
+    assert set(secrets) == {"db-owner-secrets", "rasa-secrets", "actions-secrets", "jobs-secrets", "staff-secrets"}
     assert secrets["staff-secrets"] == {"DATABASE_URL", "TRACKER_DATABASE_URL"}
     platform = {
         "WIDGET_SESSION_SECRET",
@@ -447,6 +506,7 @@ def test_each_kubernetes_workload_reads_only_its_own_secret_holding_only_what_it
         "TELEGRAM_TOKEN",
         "TELEGRAM_SECRET_TOKEN",
     }
-    assert not secrets["rasa-secrets"] & {"DATABASE_URL", "SMTP_PASSWORD", "NOTIFY_EMAIL", "SLACK_WEBHOOK_URL"}
+    # Rasa's DATABASE_URL (the confirmation page) names a role that sees no lead (db_roles.py).
+    assert not secrets["rasa-secrets"] & {"SMTP_PASSWORD", "NOTIFY_EMAIL", "SLACK_WEBHOOK_URL"}
     assert not (secrets["actions-secrets"] | secrets["jobs-secrets"]) & (platform | {"REDIS_PASSWORD"})
     assert "ACTION_SERVER_TOKEN" not in secrets["jobs-secrets"]
