@@ -8,6 +8,12 @@ point in at most SHORT_MAX_WORDS plain words, shown first while `text` waits one
 away. Loading validates everything and stops with an
 error naming the file, the entry and the field, so a broken file never reaches
 an applicant.
+
+Each entry may carry its text in another language beside the English, under the
+language's code (`es:` with `text`, `short` where the English has one, and
+`translated_from`: the English text's `english_hash` when the translation was written).
+When the English changes, the hash no longer matches and the translation is out of date
+(tests/rules/test_knowledge_translations.py fails until a translator renews it).
 """
 
 import datetime as dt
@@ -24,6 +30,9 @@ from bot.rules.yamlfile import DataFileError, load_mapping, load_yaml
 KNOWLEDGE_DIR = Path(__file__).parent / "knowledge"
 ENTRY_FIELDS = ("id", "text", "sources", "sources_checked")
 OPTIONAL_ENTRY_FIELDS = ("short",)
+# Languages an entry may be translated into (English is the entries' own text).
+TRANSLATION_LANGUAGES = ("es",)
+TRANSLATION_FIELDS = ("text", "short", "translated_from")
 # The first bubble of an answer is read on a phone, often in a second language.
 SHORT_MAX_WORDS = 50
 SOURCE_FIELDS = ("title", "url", "reliability")
@@ -42,6 +51,7 @@ PLACEHOLDERS = {
     "dv_prior_year",
 }
 ENTRY_ID = re.compile(r"^[a-z0-9_]+$")
+ENGLISH_HASH = re.compile(r"^[0-9a-f]{12}$")
 
 
 class KnowledgeBaseError(DataFileError):
@@ -57,6 +67,13 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Translation:
+    text: str
+    short: str | None
+    translated_from: str  # the English's english_hash when this was written
+
+
+@dataclass(frozen=True)
 class Entry:
     id: str
     text: str
@@ -64,14 +81,36 @@ class Entry:
     sources_checked: dt.date
     file: str
     short: str | None = None
+    translations: tuple[tuple[str, Translation], ...] = ()
 
-    def render(self, **values: object) -> str:
-        return self.text.format_map(values) if values else self.text
+    def translation(self, language: str) -> Translation | None:
+        return dict(self.translations).get(language)
 
-    def render_short(self, **values: object) -> str:
-        """The short version where there is one, else the whole text."""
-        text = self.short or self.text
+    def _texts(self, language: str) -> tuple[str, str | None]:
+        found = self.translation(language) if language != "en" else None
+        return (found.text, found.short) if found else (self.text, self.short)
+
+    def render(self, language: str = "en", /, **values: object) -> str:
+        """The text in `language`, or in English where there is no translation."""
+        text, _ = self._texts(language)
         return text.format_map(values) if values else text
+
+    def render_short(self, language: str = "en", /, **values: object) -> str:
+        """The short version where there is one, else the whole text (in `language`, as render)."""
+        text, short = self._texts(language)
+        text = short or text
+        return text.format_map(values) if values else text
+
+    @property
+    def english_hash(self) -> str:
+        """What a translation was made from: the English text and short version (12 hex digits).
+        Sources and line wrapping do not count; a changed word does."""
+        canonical = json.dumps({"text": self.text, "short": self.short}, ensure_ascii=False, sort_keys=True)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
+
+    def translation_is_current(self, language: str) -> bool:
+        found = self.translation(language)
+        return found is not None and found.translated_from == self.english_hash
 
     @property
     def content_hash(self) -> str:
@@ -116,9 +155,9 @@ def _load_entry(path: Path, index: int, raw: Any, sources: dict[str, Source], to
     for field in ENTRY_FIELDS:
         if raw.get(field) in (None, "", []):
             _fail(path, where, f"field '{field}' is missing or empty")
-    unknown = sorted(set(raw) - set(ENTRY_FIELDS) - set(OPTIONAL_ENTRY_FIELDS))
+    unknown = sorted(set(raw) - set(ENTRY_FIELDS) - set(OPTIONAL_ENTRY_FIELDS) - set(TRANSLATION_LANGUAGES))
     if unknown:
-        allowed = ", ".join(ENTRY_FIELDS + OPTIONAL_ENTRY_FIELDS)
+        allowed = ", ".join(ENTRY_FIELDS + OPTIONAL_ENTRY_FIELDS + TRANSLATION_LANGUAGES)
         _fail(path, where, f"unknown field '{unknown[0]}' (allowed: {allowed})")
     if not isinstance(raw["id"], str) or not ENTRY_ID.match(raw["id"]):
         _fail(path, where, "field 'id' must be lowercase letters, digits and underscores")
@@ -152,6 +191,11 @@ def _load_entry(path: Path, index: int, raw: Any, sources: dict[str, Source], to
         _fail(path, where, "field 'sources_checked' must be a date (YYYY-MM-DD)")
     if checked > today:
         _fail(path, where, f"field 'sources_checked' is in the future ({checked.isoformat()})")
+    translations = tuple(
+        (language, _load_translation(path, f"{where}: '{language}'", raw[language], raw["text"], short))
+        for language in TRANSLATION_LANGUAGES
+        if language in raw
+    )
     return Entry(
         raw["id"],
         " ".join(raw["text"].split()),
@@ -159,6 +203,46 @@ def _load_entry(path: Path, index: int, raw: Any, sources: dict[str, Source], to
         checked,
         path.name,
         " ".join(short.split()) if short else None,
+        translations,
+    )
+
+
+def _load_translation(path: Path, where: str, raw: Any, english_text: str, english_short: str | None) -> Translation:
+    """A translation fills the same placeholders as the English (a dropped {deadline} would
+    drop the date), and has a short version exactly where the English has one."""
+    if not isinstance(raw, dict):
+        _fail(path, where, "expected text, short (where the English has one) and translated_from")
+    unknown = sorted(set(raw) - set(TRANSLATION_FIELDS))
+    if unknown:
+        _fail(path, where, f"unknown field '{unknown[0]}' (allowed: {', '.join(TRANSLATION_FIELDS)})")
+    if not isinstance(raw.get("text"), str) or not raw["text"].strip():
+        _fail(path, where, "field 'text' is missing or empty")
+    if raw.get("translated_from") in (None, ""):
+        _fail(path, where, "field 'translated_from' is missing or empty")
+    # Quoted: YAML reads an unquoted 864255516202 as a number (and 1234e56... as a float).
+    if not isinstance(raw["translated_from"], str) or not ENGLISH_HASH.match(raw["translated_from"]):
+        _fail(path, where, "field 'translated_from' must be the English's english_hash in quotes (12 hex digits)")
+    if (english_short is None) != (raw.get("short") is None):
+        _fail(path, where, "field 'short' must be given exactly where the English has one")
+    for field, english in (("text", english_text), ("short", english_short)):
+        if english is None:
+            continue
+        if not isinstance(raw.get(field), str):
+            _fail(path, where, f"field '{field}' must be text")
+        try:
+            translated = _placeholders(raw[field])
+        except ValueError as error:
+            _fail(path, where, f"field '{field}' has a broken {{placeholder}}: {error}")
+        if translated != _placeholders(english):
+            missing = sorted(_placeholders(english) ^ translated)
+            _fail(path, where, f"field '{field}' must use the English's placeholders (differs in {{{missing[0]}}})")
+    short = raw.get("short")
+    if short is not None and len(short.split()) > SHORT_MAX_WORDS:
+        _fail(path, where, f"field 'short' has {len(short.split())} words (at most {SHORT_MAX_WORDS})")
+    return Translation(
+        " ".join(raw["text"].split()),
+        " ".join(short.split()) if short else None,
+        raw["translated_from"],
     )
 
 
