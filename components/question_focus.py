@@ -20,6 +20,8 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from components.stateless import StatelessComponent
+
 ORIGINAL_TEXT = "original_text"
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 ASKS = re.compile(
@@ -88,17 +90,7 @@ class QuestionFocus(GraphComponent):
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
-class RestoreText(GraphComponent):
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "RestoreText":
-        return cls()
-
+class RestoreText(StatelessComponent):
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         self.process(training_data.training_examples)
         return training_data

@@ -1,31 +1,17 @@
 """Rasa glue for bot.rules.entities: a rule-based entity extractor in the NLU pipeline."""
 
-from typing import Any
-
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.rules import clock
 from bot.rules.entities import EntityExtractor
+from components.stateless import StatelessComponent
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
-class SpacyRuleEntityExtractor(GraphComponent, EntityExtractorMixin):
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "SpacyRuleEntityExtractor":
-        return cls()
-
+class SpacyRuleEntityExtractor(StatelessComponent, EntityExtractorMixin):
     def __init__(self) -> None:
         self.extractor = EntityExtractor()
 

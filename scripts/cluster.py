@@ -144,6 +144,7 @@ def endpoints_yaml(actions_lb_port: int, postgres: dict, tracker_db: str, redis:
                 "headers": {TOKEN_HEADER: f"${{{TOKEN_VARIABLE}}}"},
                 "enable_selective_domain": True,  # as endpoints.yml says why
             },
+            "nlg": {"type": "components.nlg.LocalizedResponses"},  # as endpoints.yml says why
             "tracker_store": {
                 "type": "components.tracker_store.ErasableSQLTrackerStore",
                 "dialect": "postgresql",

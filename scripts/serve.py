@@ -39,6 +39,7 @@ def endpoints_yaml(actions_port: int, tracker_db: Path) -> str:
         f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
         f"  headers:\n    {TOKEN_HEADER}: ${{{TOKEN_VARIABLE}}}\n"
         f"  enable_selective_domain: true\n"  # as endpoints.yml says why
+        f"nlg:\n  type: components.nlg.LocalizedResponses\n"  # as endpoints.yml says why
         f"tracker_store:\n  type: components.tracker_store.ErasableSQLTrackerStore\n  dialect: sqlite\n"
         f"  db: {tracker_db}\n"
     )

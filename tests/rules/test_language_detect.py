@@ -1,0 +1,52 @@
+"""Which language a message tells (bot/language/detect.py): only when it says so outright,
+or has enough words of one language; everything else keeps the conversation's language."""
+
+import pytest
+
+from bot.language.detect import detect
+
+
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("mi caso dice refused, qué significa", "es"),
+        ("me dieron la 221g el 3 de marzo, hasta cuando tengo", "es"),
+        ("le escribo por mi mama que no sabe usar el celular", "es"),
+        ("my CEAC status says refused, what now?", "en"),
+        ("got a 221g on 3 March, when is my deadline?", "en"),
+        ("hola", "es"),
+        ("Buenos días!", "es"),
+        ("hi", "en"),
+    ],
+)
+def test_a_message_with_enough_words_tells_its_language(text, language):
+    assert detect(text).language == language
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["ok", "gracias", "thanks", "221g", "H-1B", "3/03/2026", "ana.perez@example.com", "+52 656 123 4567", "si", "👍"],
+)
+def test_short_and_neutral_messages_tell_nothing(text):
+    assert detect(text).language is None
+
+
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("English please", "en"),
+        ("en inglés por favor", "en"),
+        ("¿Habla español?", "es"),
+        ("EN ESPAÑOL", "es"),
+        ("can you answer in Spanish", "es"),
+    ],
+)
+def test_asking_for_a_language_switches_to_it_in_either_language(text, language):
+    found = detect(text)
+    assert (found.language, found.explicit) == (language, True)
+
+
+def test_a_question_about_spanish_documents_is_not_a_switch():
+    # Only the whole message asks for a language: this one is an English question.
+    found = detect("do I need to translate my Spanish birth certificate into English?")
+    assert (found.language, found.explicit) == ("en", False)
