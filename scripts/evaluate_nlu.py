@@ -4,7 +4,8 @@ None of the sets is trained on. For each it prints intent accuracy (a fallback
 counts as wrong), macro F1, the fallback rate, the most frequent confusions and
 entity value F1 (an entity counts when its type and resolved value match: the
 date itself, not only the span), and writes every mistake to results/nlu_eval.json.
-The test set (tests/nlu/test_set/) is never used for decisions; tune on the dev set.
+The test sets (tests/nlu/test_set/, tests/nlu/es/test_set/) are never used for decisions; tune on
+the dev sets. English and Spanish are scored side by side.
 """
 
 import asyncio
@@ -68,6 +69,9 @@ SETS = {
     "dev": sorted((ROOT / "tests" / "nlu").glob("dev_set*.yml")),
     # The first held-out set: it was used to choose the model size, so it is a tuning set too.
     "old held-out (tuning)": [HELDOUT],
+    # Spanish (issue 25), written the same way: a test set never used for decisions, a dev set to tune on.
+    "test (Spanish)": sorted((ROOT / "tests" / "nlu" / "es" / "test_set").glob("*.yml")),
+    "dev (Spanish)": sorted((ROOT / "tests" / "nlu" / "es").glob("dev_set*.yml")),
 }
 # The day the helpers resolved relative dates against.
 EVAL_TODAY = "2026-12-02"
