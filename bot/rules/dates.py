@@ -2,7 +2,9 @@
 
 Regular expressions find where a date is (the span); `dateparser` resolves what
 the span means for month-name dates and whole-number relative dates ("3 March 25",
-"09-Feb-2026", "20 Dec", "two months ago"), against the engine's clock. Hand-written
+"09-Feb-2026", "20 Dec", "two months ago"), against the engine's clock. Spanish is read the same way ("3 de marzo del
+2026", "hace tres semanas", "el viernes pasado", "antier", "el 10 del mes pasado"): the words
+of both languages are in the same patterns, since one message often mixes them. Hand-written
 resolution is kept only where dateparser 1.2.0 would be wrong or silent:
 all-numeric dates (it silently picks one reading of 03/04; we must ask), "2026/07/15",
 fractional and "half a year" ages, "last <weekday>" and "last week" (a range: its
@@ -55,7 +57,35 @@ NUMBER_WORDS = {
     "a couple of": 2,
     "few": 3,
     "a few": 3,
+    # Spanish. "unos/unas" (some) counts as a few: a larger count is an earlier date (safer).
+    "un": 1,
+    "una": 1,
+    "uno": 1,
+    "dos": 2,
+    "tres": 3,
+    "cuatro": 4,
+    "cinco": 5,
+    "seis": 6,
+    "siete": 7,
+    "ocho": 8,
+    "nueve": 9,
+    "diez": 10,
+    "once": 11,
+    "doce": 12,
+    "un par de": 2,
+    "unos": 3,
+    "unas": 3,
 }
+# Spanish month names and weekdays, and their English counterparts.
+SPANISH_MONTHS = {
+    "ene": 1, "enero": 1, "feb": 2, "febrero": 2, "mar": 3, "marzo": 3, "abr": 4, "abril": 4,
+    "may": 5, "mayo": 5, "jun": 6, "junio": 6, "jul": 7, "julio": 7, "ago": 8, "agosto": 8,
+    "sep": 9, "sept": 9, "septiembre": 9, "set": 9, "setiembre": 9, "oct": 10, "octubre": 10,
+    "nov": 11, "noviembre": 11, "dic": 12, "diciembre": 12,
+}  # fmt: skip
+SPANISH_WEEKDAYS = {"lunes": 0, "martes": 1, "miercoles": 2, "miércoles": 2, "jueves": 3, "viernes": 4,
+                    "sabado": 5, "sábado": 5, "domingo": 6}  # fmt: skip
+SPANISH_UNITS = {"dia": "day", "día": "day", "semana": "week", "mes": "month", "año": "year", "ano": "year"}
 WEEKDAYS = [name.lower() for name in WEEKDAY_NAMES]
 
 NUMBER = r"(\d{1,3}(?:\.\d+)?|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + ")"
@@ -64,6 +94,12 @@ MONTH = (
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
 UNIT = r"(day|week|month|year)s?"
+_MES = (
+    r"(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|sep?tiembre|octubre|noviembre|diciembre"
+    r"|ene|abr|dic|sept?)\.?"
+)
+ES_UNIT = r"(d[ií]a|semana|mes|a[ñn]o)(?:s|es)?"
+ES_WEEKDAY = r"(lunes|martes|mi[ée]rcoles|jueves|viernes|s[áa]bado|domingo)"
 _DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
 # A year after a month name: four digits, or two ("3 March 25"), never a time or a count.
 _YEAR = r"(?:[\s,/.-]*(\d{4}|'?\d{2})(?![\d:]|\s*(?:am|pm|days?|weeks?|months?|years?|hrs?|hours?)\b))?"
@@ -72,6 +108,17 @@ _SEP = r"[\s/.-]*"
 PATTERNS = [
     ("ymd", re.compile(r"\b(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b")),
     ("numeric", re.compile(r"\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})\b")),
+    # "3 de marzo de 2026", "3 de marzo del 2026", "3 marzo 26", "03-mar-2026" (Spanish only: "3 de marzo").
+    (
+        "named_es",
+        re.compile(
+            r"\b(\d{1,2})(?:\s+de?)?" + _SEP + r"(" + _MES + r")(?![a-zñ])"
+            r"(?:(?:\s+de(?:l)?\s+|[\s,/.-]+)(\d{4}|'?\d{2})(?![\d:]|\s*(?:d[ií]as?|semanas?|mes|a[ñn]os?)\b))?",
+            re.I,
+        ),
+    ),
+    # "el 10 del mes pasado", "el 3 del mes antepasado".
+    ("day_of_last_month", re.compile(r"\b(\d{1,2})\s+del\s+mes\s+(pasado|antepasado)\b", re.I)),
     ("named", re.compile(r"\b" + _DAY + r"(?:\s*of)?" + _SEP + MONTH + r"(?![a-z])" + _YEAR, re.I)),
     (
         "named",
@@ -83,45 +130,63 @@ PATTERNS = [
     ("half_ago", re.compile(r"\b(half a|a half|half an?)\s+" + UNIT + r"\s+ago\b", re.I)),
     ("and_a_half_ago", re.compile(r"\b" + NUMBER + r"\s+" + UNIT + r"\s+and\s+a\s+half\s+ago\b", re.I)),
     ("ago", re.compile(r"\b" + NUMBER + r"\s*" + UNIT + r"\s+ago\b", re.I)),
+    ("half_ago_es", re.compile(r"\bhace\s+medio\s+" + ES_UNIT + r"\b", re.I)),
+    ("and_a_half_ago_es", re.compile(r"\bhace\s+" + NUMBER + r"\s+" + ES_UNIT + r"\s+y\s+medio\b", re.I)),
+    # Not "hace 3 meses que espero" nor "desde hace 3 meses": how long, a duration (bot.rules.durations).
+    ("ago_es", re.compile(r"(?<!desde )\bhace\s+" + NUMBER + r"\s*" + ES_UNIT + r"\b(?!\s+que\b)", re.I)),
+    ("last_weekday_es", re.compile(r"\b" + ES_WEEKDAY + r"\s+pasado\b|\bpasado\s+" + ES_WEEKDAY + r"\b", re.I)),
+    ("month_before_last", re.compile(r"\bmes\s+antepasado\b", re.I)),
     ("last_weekday", re.compile(r"\blast\s+(" + "|".join(WEEKDAYS) + r")\b", re.I)),
-    ("day_before_yesterday", re.compile(r"\bday before yesterday\b", re.I)),
-    ("yesterday", re.compile(r"\byesterday\b", re.I)),
-    ("tomorrow", re.compile(r"\btomorrow\b", re.I)),
-    ("last_week", re.compile(r"\blast week\b", re.I)),
-    ("last_month", re.compile(r"\blast month\b", re.I)),
-    ("today", re.compile(r"\btoday\b", re.I)),
+    ("day_before_yesterday", re.compile(r"\b(?:day before yesterday|antier|anteayer|antes\s+de\s*ayer)\b", re.I)),
+    ("yesterday", re.compile(r"\b(?:yesterday|ayer)\b", re.I)),
+    # Not "esta mañana" / "en la mañana": the morning.
+    ("tomorrow", re.compile(r"\btomorrow\b|(?<!esta )(?<!la )\bma[ñn]ana\b", re.I)),
+    ("last_week", re.compile(r"\b(?:last week|semana\s+pasada)\b", re.I)),
+    ("last_month", re.compile(r"\b(?:last month|mes\s+pasado)\b", re.I)),
+    ("today", re.compile(r"\b(?:today|hoy)\b", re.I)),
 ]
 
 # Role cues. A verb of receiving or sending in the date's clause outweighs a noun such
 # as "letter": "I received the letter on 10 March" is a receipt date, not the notice's.
 _DATED = re.compile(
-    r"\b(?:dated|date on (?:the |my )?(?:letter|notice|slip)|printed|issued on|written on)\W*(?:on\W+)?$", re.I
+    r"\b(?:dated|date on (?:the |my )?(?:letter|notice|slip)|printed|issued on|written on"
+    r"|con fecha(?: del?)?|fechad[ao]|impres[ao](?: el)?|la fecha de la (?:carta|hoja|notificaci[oó]n)(?: es| dice)?)"
+    r"\W*(?:on\W+|el\W+)?$",
+    re.I,
 )
 _RECEIVED = re.compile(
     r"\b(?:receiv\w*|recieved|reciev\w*|arriv\w*|came (?:by|in|through|to me)|delivered|reached me|collected|picked up"
-    r"|got (?:it|the (?:letter|email|mail|notice))|in my (?:inbox|mail))\b",
+    r"|got (?:it|the (?:letter|email|mail|notice))|in my (?:inbox|mail)"
+    r"|recib\w*|lleg[oóa]\w*|me lleg\w*|me enter[eé]|la recog\w*)\b",
     re.I,
 )
 _SENT = re.compile(
     r"\b(?:sent|send|submit\w*|dropped|drop(?:ped)? off|couriered|mailed|emailed|uploaded|posted|handed in|"
-    r"gave (?:them|the) (?:docs|documents))\b",
+    r"gave (?:them|the) (?:docs|documents)"
+    r"|envi[eéó]\w*|mand[eéó]\w*|entregu[eé]|entreg[oó] los|sub[ií]\w*|dej[eé] (?:los|mis) (?:documentos|papeles))\b",
     re.I,
 )
-_APPOINTMENT = re.compile(r"\b(?:appointment|appt|callback|call back|biometrics?|ofc|booked)\b", re.I)
-_INTERVIEW = re.compile(r"\b(?:interview\w*|intvw|intrvw|attended)\b", re.I)
+_APPOINTMENT = re.compile(r"\b(?:appointment|appt|callback|call back|biometrics?|ofc|booked|cita|huellas)\b", re.I)
+_INTERVIEW = re.compile(r"\b(?:interview\w*|intvw|intrvw|attended|entrevist\w*)\b", re.I)
 _NOTICE = re.compile(
-    r"\b(?:letter|notice|221\s*\(?g\)?|211g|221g|slip|refus\w*|worksheet|paper|given|handed|got (?:a |my |the )?221)",
+    r"\b(?:letter|notice|221\s*\(?g\)?|211g|221g|slip|refus\w*|worksheet|paper|given|handed|got (?:a |my |the )?221"
+    r"|carta|hoja|papel|notificaci[oó]n|rechaz\w*|negar\w*|neg[oó]|me (?:la |lo )?dieron|me (?:la |lo )?entregaron)",
     re.I,
 )
 # Words by which an applicant corrects a date they gave ("sorry, I meant", "no wait, it was").
 CORRECTION_WORDS = (
     r"(?:sorry|i meant|i mean|correction|actually|oops|typo|no wait|wait|my mistake|scratch that|make that|"
-    r"wrong date|not the \w+(?: \w+)?,? (?:it|but)|no,)"
+    r"wrong date|not the \w+(?: \w+)?,? (?:it|but)|no,|perd[oó]n|disculp\w*|quise decir|quiero decir|"
+    r"me equivoqu[eé]|no,? espera|corrijo|correcci[oó]n|mejor dicho|error m[ií]o)"
 )
-_CORRECTION = re.compile(r"\b" + CORRECTION_WORDS + r"\W*(?:i meant\W*|it was\W*|it's\W*)?(?:on\W*)?$", re.I)
+_CORRECTION = re.compile(
+    r"\b" + CORRECTION_WORDS + r"\W*(?:i meant\W*|it was\W*|it's\W*|fue\W*|era\W*)?(?:on\W*|el\W*)?$", re.I
+)
 # A message that corrects a date given earlier in the conversation.
 CORRECTS = re.compile(r"\b" + CORRECTION_WORDS, re.I)
-_CLAUSE_BREAK = re.compile(r"[.!?;\n]|,|\bbut\b|\band\b|\bwhile\b|\bwhereas\b|\bthen\b", re.I)
+_CLAUSE_BREAK = re.compile(
+    r"[.!?;\n]|,|\bbut\b|\band\b|\bwhile\b|\bwhereas\b|\bthen\b|\bpero\b|\by\b|\bmientras\b|\bluego\b", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -147,6 +212,15 @@ def _year(text: str) -> int:
 def amount(text: str) -> float:
     text = text.lower()
     return float(text) if text[0].isdigit() else NUMBER_WORDS[text]
+
+
+def spanish_unit(word: str) -> str:
+    """ "semanas" -> "week"."""
+    plain = word.lower().replace("í", "i")
+    for stem, unit in SPANISH_UNITS.items():
+        if plain.startswith(stem.replace("í", "i")):
+            return unit
+    raise ValueError(word)
 
 
 def ago(today: dt.date, amount: float, unit: str) -> dt.date:
@@ -213,6 +287,26 @@ def _resolve(kind: str, match: re.Match[str], text: str, today: dt.date) -> tupl
         return ago(today, 0.5, g[1]).isoformat(), False, False
     if kind == "and_a_half_ago":
         return ago(today, amount(g[0]) + 0.5, g[1]).isoformat(), False, False
+    if kind == "named_es":
+        day, month = int(g[0]), SPANISH_MONTHS[g[1].rstrip(".").lower()]
+        if g[2]:
+            return _iso(_year(g[2]), month, day), False, False
+        year = today.year if (month, day) <= (today.month, today.day) else today.year - 1  # the latest past one
+        return _iso(year, month, day), False, False
+    if kind == "day_of_last_month":
+        first_day = today.replace(day=1) - relativedelta(months=1 if g[1].lower() == "pasado" else 2)
+        return _iso(first_day.year, first_day.month, int(g[0])), False, False
+    if kind == "ago_es":
+        return ago(today, amount(g[0]), spanish_unit(g[1])).isoformat(), False, False
+    if kind == "half_ago_es":
+        return ago(today, 0.5, spanish_unit(g[0])).isoformat(), False, False
+    if kind == "and_a_half_ago_es":
+        return ago(today, amount(g[0]) + 0.5, spanish_unit(g[1])).isoformat(), False, False
+    if kind == "last_weekday_es":
+        back = (today.weekday() - SPANISH_WEEKDAYS[(g[0] or g[1]).lower()]) % 7 or 7
+        return (today - dt.timedelta(days=back)).isoformat(), False, False
+    if kind == "month_before_last":
+        return (today.replace(day=1) - relativedelta(months=2)).isoformat(), False, True
     if kind == "last_weekday":
         back = (today.weekday() - WEEKDAYS.index(g[0].lower())) % 7 or 7
         return (today - dt.timedelta(days=back)).isoformat(), False, False

@@ -104,8 +104,8 @@ _HEDGE = (
 # "almost a year", and the parts that follow: "a year and 2 months", "1 year 3 months", "3 weeks and 2 days".
 DURATION = re.compile(rf"(?<![\w.])(?:{_HEDGE}){{0,3}}{_PART}(?:\s*,?\s*(?:and\s+|&\s*|\+\s*)?{_PART})*", re.I)
 OTHER_LANGUAGE_DURATION = re.compile(
-    rf"(?<![\w.])(?P<number>\d{{1,3}}|{_alternatives(OTHER_NUMBER_WORDS)})\s+"
-    rf"(?P<unit>{_alternatives(OTHER_UNITS)})(?![\w])",
+    rf"(?<![\w.])(?:(?P<number>\d{{1,3}}|{_alternatives(OTHER_NUMBER_WORDS)})\s+|(?P<half_before>medio\s+|meio\s+))?"
+    rf"(?P<unit>{_alternatives(OTHER_UNITS)})(?![\w])(?P<half>\s+y\s+medio|\s+e\s+meio)?",
     re.I,
 )
 # "since March": from the 1st of that month (the NLU contract's example); "since May 3" is a date.
@@ -114,7 +114,7 @@ SINCE_MONTH = re.compile(
 )
 
 # "day 63 of AP", "mine is at day 19": a count of days, a wait where its clause says so.
-DAY_COUNT = re.compile(r"\bday\s+(?P<number>\d{1,3})(?![\w/.:-]*\d)", re.I)
+DAY_COUNT = re.compile(r"\b(?:day|d[ií]a)\s+(?P<number>\d{1,3})(?![\w/.:-]*\d)", re.I)
 
 # --- what makes a number with a unit something else than a wait, whatever else is said ---
 
@@ -187,8 +187,8 @@ OTHER_LATER_AFTER = re.compile(r"^\s*(?:baad|bad|despu[eé]s|depois|apr[eè]s|kh
 
 # The case's waiting state: AP, 221(g) (or the common "211g"), a pending or stuck case, waiting itself.
 _CASE = (
-    r"(?:ap|a\.p\.?|(?:administrative|admin)\s+processing|proceso\s+administrativo|process\w*|2[12]1\s*\(?g\)?|"
-    r"pending|stuck|waiting|waited)"
+    r"(?:ap|a\.p\.?|(?:administrative|admin)\s+processing|proceso\s+administrativo|procesamiento\s+administrativo|"
+    r"process\w*|2[12]1\s*\(?g\)?|pending|stuck|waiting|waited|esperando)"
 )
 # What "for" or "after" must tie the time to, near it: the case, its status, silence, a remedy ("AP at Lagos
 # for 9 weeks", "quiet for 4 months", "mandamus after 18 months"), not "married for 6 years".
@@ -205,6 +205,7 @@ RUNNING_BEFORE = re.compile(
     r"(?:\bbeen|\bsince(?:\s+then)?|\bfrom(?:\s+(?:the\s+)?(?:last|past))?|\bnow(?:\s+it'?s|\s+it\s+is|\s+is)?|"
     r"\bstill|\btoday(?:\s+it)?\s+is|\bthat'?s|\bthat\s+is|\bmine\s+is|\bfor\s+me(?:\s+it)?\s+is|\bnormal\s+to\s+wait|"
     r"\b(?:i'?m|i\s+am|we'?re|we\s+are|mine\s+is|is)\s+(?:at|on)|\bcoming\s+up\s+on|\bllev\w+|\bya\s+son|"
+    r"\bvan|\bva\s+(?:para|pa)|\bpasaron|\bhan\s+pasado|\bvoy\s+en(?:\s+el)?|\btenemos|\bcumpl\w+|"
     r"\bhá|\bdesde|\bhace|\bchờ|\bđợi|^\s*(?:it\s+is|it'?s|its))\s+$",
     re.I,
 )
@@ -218,12 +219,13 @@ RUNNING_AFTER = re.compile(
 # Later in its phrase: nothing has come yet ("3 months after my interview and still nothing").
 WAIT_AFTER = re.compile(
     r"^[^,.?!;]*?\b(?:still|nothing|no\s+(?:news|update|updates|response|reply|answer|decision)|and\s+counting|"
-    r"waiting|stuck|pending)\b",
+    r"waiting|stuck|pending|esperando|sin\s+(?:noticias|respuesta|nada)|todav[ií]a|a[uú]n)\b",
     re.I,
 )
 # Right after it: whether it is normal ("is 80 days long for AP?", "if 2 and a half months is "normal"").
 NORMAL_AFTER = re.compile(
-    r"^\W*(?:is\W+)?(?:normal|long|too\s+long|usual|typical|common|ok|okay|a\s+long\s+time)\b", re.I
+    r"^\W*(?:is\W+|es\W+)?(?:normal|long|too\s+long|usual|typical|common|ok|okay|a\s+long\s+time|mucho|demasiado)\b",
+    re.I,
 )
 # The message, or a bare phrase of the case's facts, is the time alone ("5 months", "Cairo J1 4 months.").
 FRAGMENT_BEFORE = re.compile(r"(?:^|[,.;:!?(]\s*)(?:(?-i:[A-Z0-9])[\w/-]*\s+){0,3}$")
@@ -363,8 +365,14 @@ def _other_languages(text: str, today: dt.date, free: "_Free", reminder: bool) -
         ago = ago or (OTHER_AGO_AFTER.match(after) and not reminder)  # "10 din pehle", but "pehle yaad dilana"
         if not free(match.start(), match.end()) or OTHER_LATER_AFTER.match(after) or ago:
             continue
-        word = match.group("number").lower()
-        number = float(word) if word.isdigit() else OTHER_NUMBER_WORDS[word]
+        word = (match.group("number") or "").lower()
+        if not word and not (match.group("half_before") or match.group("half")):
+            continue  # a unit alone ("el año") is no time
+        number = (float(word) if word.isdigit() else OTHER_NUMBER_WORDS[word]) if word else 1.0
+        if match.group("half_before"):
+            number = 0.5
+        elif match.group("half"):
+            number += 0.5  # "un mes y medio", "año y medio"
         unit, times = OTHER_UNITS[match.group("unit").lower()]
         parts = [(number * times, unit)]
         if _is_a_wait(text, match.start(), match.end(), parts, reminder):

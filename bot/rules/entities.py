@@ -37,7 +37,8 @@ SECTION_212A = re.compile(
 )
 PHONE = re.compile(r"(?<![\w/.-])\+?\d[\d\s().-]{5,}\d(?![\w/])")
 PERSON_NAME = re.compile(
-    r"\b(?:my name is|my name's|name is|i am called)\s+([a-z][a-z'-]+(?:\s+(?!and\b|my\b|i\b)[a-z][a-z'-]+){0,2})",
+    r"\b(?:my name is|my name's|name is|i am called|me llamo|mi nombre es)\s+"
+    r"([^\W\d_](?:[^\W\d_]|['-])+(?:\s+(?!and\b|my\b|i\b|y\b|mi\b|soy\b|tengo\b)[^\W\d_](?:[^\W\d_]|['-])+){0,2})",
     re.I,
 )
 
