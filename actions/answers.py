@@ -13,7 +13,7 @@ from actions.case_facts import facts_from_tracker, latest_entity, unexplained_da
 from actions.conversation import cancel_erasure, erase_conversation, not_understood
 from actions.questions import QUESTIONS
 from actions.resources import ADVICE, FIRM, firm_values
-from actions.turns import set_in_last_turn
+from actions.turns import conversation_language, set_in_last_turn
 from bot.rules import clock
 from bot.rules.advice import Answer, format_date
 from bot.rules.deadline import DateError, parse_iso
@@ -88,8 +88,8 @@ def readable_date(text: str) -> bool:
         return False  # refused later, with its reason, by facts_from_tracker
 
 
-def ask_which_date(dispatcher: CollectingDispatcher, readings: str) -> None:
-    first, second = (format_date(parse_iso(reading)) for reading in readings.split("|"))
+def ask_which_date(dispatcher: CollectingDispatcher, readings: str, language: str) -> None:
+    first, second = (format_date(parse_iso(reading), language) for reading in readings.split("|"))
     buttons = [
         {"title": title, "payload": f'/inform{{"date":"{reading}"}}'}
         for title, reading in zip((first, second), readings.split("|"), strict=False)
@@ -146,7 +146,7 @@ def answer_topic(
         dispatcher = AnswerWithoutAsking(dispatcher)
     ambiguous = latest_entity(tracker, "ambiguous_date")
     if ambiguous:
-        ask_which_date(dispatcher, ambiguous)
+        ask_which_date(dispatcher, ambiguous, conversation_language(tracker))
         return events + [SlotSet("ambiguous_date", None), pending(dispatcher, topic)]
     if latest_intent(tracker) == "petition_returned":
         events.append(SlotSet("kind_221g", "petition_returned"))
@@ -164,7 +164,10 @@ def answer_topic(
         # Never count the year from a date whose meaning we only guessed.
         unclear = unexplained_date(tracker)
         if unclear and readable_date(unclear):
-            dispatcher.utter_message(response="utter_confirm_notice_date", date=format_date(parse_iso(unclear)))
+            dispatcher.utter_message(
+                response="utter_confirm_notice_date",
+                date=format_date(parse_iso(unclear), conversation_language(tracker)),
+            )
             return events + [pending(dispatcher, "confirm_notice_date")]
         if latest_entity(tracker, "date", role="received"):
             dispatcher.utter_message(response="utter_received_date_not_counted")
@@ -176,7 +179,7 @@ def answer_topic(
         if topic == "deadline":
             dispatcher.utter_message(response="utter_ask_notice_date")
             return events + [pending(dispatcher, topic)]
-    answer = ADVICE.answer(topic, facts)
+    answer = ADVICE.answer(topic, facts, conversation_language(tracker))
     if answer.needs:
         dispatcher.utter_message(response=ASK_FOR[answer.needs])
         return events + [pending(dispatcher, topic)]

@@ -22,9 +22,10 @@ from actions.leads import SKIPPED, consent_time, slot_value, store_lead
 from actions.questions import QUESTIONS
 from actions.resources import firm_values
 from actions.storage import intake_store, send_confirmations_soon
-from actions.turns import last_question, since_latest_message
+from actions.turns import conversation_language, last_question, since_latest_message
 from bot.backoffice.intake import CONFIRMATION_DAYS, AddressBusy, LimitReached
 from bot.backoffice.models import MAX_LENGTHS
+from bot.language.words import words
 from bot.rules import clock, countdown
 from bot.rules import intake_answers as answers
 from bot.rules.advice import format_date
@@ -387,7 +388,8 @@ class ActionSubmitReminder(SafeAction):
         if found is None or found.deadline is None:
             dispatcher.utter_message(response="utter_reminder_needs_date")
             return [SlotSet("reminder_consent", None)]
-        deadline = format_date(found.deadline.deadline)
+        language = conversation_language(tracker)
+        deadline = format_date(found.deadline.deadline, language)
         if not found.allows_reminders:
             dispatcher.utter_message(response="utter_reminder_too_late", deadline=deadline, **firm_values())
             return []
@@ -414,7 +416,7 @@ class ActionSubmitReminder(SafeAction):
         if not dates:
             dispatcher.utter_message(response="utter_reminder_too_late", deadline=deadline, **firm_values())
             return []
-        when = " and ".join(format_date(d) for d in dates)
+        when = words(language).join([format_date(d, language) for d in dates])
         if to_confirm:  # nothing but the link goes to an address until its owner opens it
             send_confirmations_soon()
             dispatcher.utter_message(

@@ -6,6 +6,8 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
+from bot.language import DEFAULT_LANGUAGE, LANGUAGES
+
 
 def last_turn(tracker: Tracker) -> list[dict[str, Any]]:
     """The events after the applicant's previous message, up to the latest one."""
@@ -36,3 +38,9 @@ def since_latest_message(tracker: Tracker) -> list[dict[str, Any]]:
     events = tracker.events
     users = [index for index, event in enumerate(events) if event.get("event") == "user"]
     return events[users[-1] + 1 :] if users else list(events)
+
+
+def conversation_language(tracker: Tracker) -> str:
+    """The language the conversation is held in (the `language` slot), English until a message tells."""
+    language = tracker.get_slot("language")
+    return language if language in LANGUAGES else DEFAULT_LANGUAGE

@@ -38,6 +38,7 @@ from sqlalchemy import create_engine, select
 
 from bot.backoffice.db import make_engine, migrate
 from bot.backoffice.intake import LeadInput
+from bot.language.detect import detect
 from bot.rules import clock
 
 T = TypeVar("T")
@@ -565,6 +566,9 @@ def understood_tracker(*texts, today=None, intent=None, extractor=None, **later_
             {"entity": e.entity, "value": e.value, "role": e.role, "start": e.start, "end": e.end}
             for e in extractor.extract(text, today)
         ]
+        told = detect(text).language  # what components/language.py adds
+        if told:
+            entities.append({"entity": "language", "value": told, "role": None, "start": 0, "end": 0})
         events.append({"event": "user", "text": text, "parse_data": {"entities": entities}})
         for slot, value in slots_from(entities).items():
             events.append({"event": "slot", "name": slot, "value": value})

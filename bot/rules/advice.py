@@ -10,6 +10,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from bot.language import DEFAULT_LANGUAGE
+from bot.language.words import words
 from bot.rules import clock
 from bot.rules.countdown import (
     COUNTDOWN,
@@ -28,7 +30,6 @@ from bot.rules.countdown import (
 )
 from bot.rules.deadline import PASSED, URGENT, WITHIN_90_DAYS, DateError, Deadline
 from bot.rules.knowledge import KnowledgeBase, KnowledgeBaseError, Source
-from bot.rules.names import MONTH_NAMES
 from bot.rules.reference import ceac_statuses, consulates, visa_category
 
 # How strongly the answer sends the applicant to an attorney, weakest first.
@@ -118,31 +119,22 @@ def applies_221g(facts: CaseFacts) -> bool:
     return not not_221g(facts.refusal_section)
 
 
-def format_date(value: dt.date) -> str:
-    """Day, month name, year: unambiguous in every country."""
-    return f"{value.day} {MONTH_NAMES[value.month - 1]} {value.year}"
+def format_date(value: dt.date, language: str = DEFAULT_LANGUAGE) -> str:
+    """Day, month name, year, in the language's words: unambiguous in every country."""
+    return words(language).date(value)
 
 
-def format_wait(days: int) -> str:
-    """How long someone has waited, as they would say it: days under two weeks, weeks under
-    60 days (the figure the answers compare with), then months, then years ("about" where rounded)."""
-    if days < 1:
-        return "less than a day"
-    if days < 14:
-        return f"{days} day{'' if days == 1 else 's'}"
-    if days < 60:
-        return f"{'' if days % 7 == 0 else 'about '}{round(days / 7)} weeks"
-    if days < 730:
-        return f"about {round(days / 30.44)} months"
-    halves = round(days / 182.62)  # years to the nearest half
-    return f"about {halves // 2}{' and a half' if halves % 2 else ''} years"
+def format_wait(days: int, language: str = DEFAULT_LANGUAGE) -> str:
+    """How long someone has waited, as they would say it (bot/language/words.py)."""
+    return words(language).wait(days)
 
 
 class _Draft:
     """Collects rendered entries and their sources while a topic's rules run."""
 
-    def __init__(self, kb: KnowledgeBase, topic: str) -> None:
-        self.kb, self.topic = kb, topic
+    def __init__(self, kb: KnowledgeBase, topic: str, language: str = DEFAULT_LANGUAGE) -> None:
+        self.kb, self.topic, self.language = kb, topic, language
+        self.words = words(language)
         self.explanation: list[str] = []
         self.tips: list[str] = []
         self.lead = ""
@@ -159,13 +151,13 @@ class _Draft:
             self.entries.append(entry_id)
         for source in entry.sources + extra_sources:
             self.sources.setdefault(source.id, source)
-        return entry.render(**values)
+        return entry.render(self.language, **values)
 
     def explain(self, entry_id: str, extra_sources: tuple[Source, ...] = (), **values: object) -> None:
         text = self._use(entry_id, values, extra_sources)
         if text not in self.explanation:
             if not self.explanation:
-                self.lead = self.kb.entry(entry_id).render_short(**values)
+                self.lead = self.kb.entry(entry_id).render_short(self.language, **values)
             self.explanation.append(text)
             self.explained.append(Detail(text, entry_id))
 
@@ -213,9 +205,10 @@ class AdviceEngine:
             "compare_refusals": self._compare_refusals,
         }
 
-    def answer(self, topic: str, facts: CaseFacts) -> Answer:
-        """Raises bot.rules.deadline.DateError (with a reason for the user) for dates it refuses."""
-        draft = _Draft(self.kb, topic)
+    def answer(self, topic: str, facts: CaseFacts, language: str = DEFAULT_LANGUAGE) -> Answer:
+        """In `language` (each entry's translation, its dates and waits in that language's words).
+        Raises bot.rules.deadline.DateError (with a reason for the user) for dates it refuses."""
+        draft = _Draft(self.kb, topic, language)
         needs = self.topics[topic](draft, facts)
         if needs:
             return Answer(topic, needs=needs)
@@ -251,15 +244,15 @@ class AdviceEngine:
     def _add_countdown(self, draft: _Draft, facts: CaseFacts) -> Countdown:
         """Says what the decision gives for this case; the card only where a deadline certainly applies."""
         found = self.countdown(facts)
-        start = format_date(found.one_year.start_date) if found.one_year else ""
+        start = draft.words.date(found.one_year.start_date) if found.one_year else ""
         if found.applies == DV_LAPSED:
             assert found.dv_year is not None  # known, or there would be no cutoff to pass
-            last_day = format_date(dv_last_day(found.dv_year))
+            last_day = draft.words.date(dv_last_day(found.dv_year))
             draft.explain("dv_selection_lapsed", deadline=last_day, dv_year=found.dv_year)
         elif found.applies == COUNTDOWN and found.deadline and found.deadline.counted_from == DV_FISCAL_YEAR:
             draft.explain(
                 "deadline_dv_cutoff",
-                deadline=format_date(found.deadline.deadline),
+                deadline=draft.words.date(found.deadline.deadline),
                 days_left=found.deadline.days_left,
                 dv_year=found.dv_year,
                 notice_date=start,
@@ -271,7 +264,7 @@ class AdviceEngine:
                 entry = "deadline_if_221g_passed" if passed else "deadline_if_221g"
             draft.explain(
                 entry,
-                deadline=format_date(found.deadline.deadline),
+                deadline=draft.words.date(found.deadline.deadline),
                 notice_date=start,
                 days_left=found.deadline.days_left,
                 days_overdue=-found.deadline.days_left,
@@ -286,7 +279,7 @@ class AdviceEngine:
                 passed = found.one_year.urgency == PASSED
                 draft.explain(
                     "ap_if_requested_passed" if passed else "ap_if_requested_by",
-                    deadline=format_date(found.one_year.deadline),
+                    deadline=draft.words.date(found.one_year.deadline),
                     notice_date=start,
                 )
         elif found.applies == WITH_USCIS:
@@ -466,7 +459,7 @@ class AdviceEngine:
         if days is None and facts.interview_date:
             days = (self.today() - facts.interview_date).days
         if days is not None and days >= 0:
-            waited = format_wait(days)
+            waited = draft.words.wait(days)
             if days < 60:
                 draft.explain("ap_within_typical", days=days, waited=waited)
             elif days < 180:

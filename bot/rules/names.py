@@ -1,22 +1,11 @@
-"""The names applicants read for months, weekdays and urgency bands: one list of each,
-used by the engine, the channels' cards and the firm profile. The widget keeps a copy in
+"""The names applicants read for months, weekdays and urgency bands: one list of each
+(the months and weekdays are the English table's, bot/language/en/words.yml), used by the engine, the channels' cards and the firm profile. The widget keeps a copy in
 JavaScript (widget/static/widget.js) that tests/rules/test_names.py checks against these."""
 
-MONTH_NAMES = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+from bot.language.words import words
+
+MONTH_NAMES = words("en").months
+WEEKDAY_NAMES = words("en").weekdays
 # The deadline's urgency bands (bot.rules.deadline.urgency_for) as a card shows them.
 URGENCY_LABELS = {
     "passed": "Deadline passed",

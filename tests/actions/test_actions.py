@@ -9,10 +9,11 @@ from rasa_sdk.events import ActionExecuted, FollowupAction, SessionStarted, Slot
 
 from actions import answers
 from actions.answers import ActionAnswerQuestion, ActionContinue
+from actions.case_facts import slot_facts as facts_of
 from actions.conversation import ActionFallback, ActionFirmResponse, ActionSessionStart
 from actions.resources import ADVICE, FIRM, firm_values
 from bot.rules import clock
-from tests.common import DEADLINE_TRACKER, ROOT, entity, responses, run, tracker
+from tests.common import DEADLINE_TRACKER, ROOT, entity, responses, run, tracker, understood_tracker
 
 
 def referral(messages):
@@ -445,3 +446,23 @@ async def test_a_near_deadline_gets_the_urgent_referral_whatever_the_topic(inten
         ActionAnswerQuestion(), tracker(intent, text="can I speed this up?", notice_date=near, referral_shown=True)
     )
     assert referral(messages) == "utter_referral_urgent"
+
+
+async def test_a_spanish_deadline_question_is_answered_in_spanish_with_the_same_deadline():
+    spanish = understood_tracker(
+        "me dieron la 221g el 10 de marzo, hasta cuándo tengo para mandar los papeles?", intent="ask_deadline"
+    )
+    english = understood_tracker(
+        "I got a 221g on 10 March, when is my deadline to send the papers?", intent="ask_deadline"
+    )
+    assert (spanish.get_slot("language"), english.get_slot("language")) == ("es", "en")
+    _, es_messages = await run(ActionAnswerQuestion(), spanish)
+    _, en_messages = await run(ActionAnswerQuestion(), english)
+    # The same decision: the same responses in the same order, the same card (its words are the channel's).
+    assert responses(es_messages) == responses(en_messages)
+    assert [m.get("custom") for m in es_messages if (m.get("custom") or {}).get("type") == "deadline"] == [
+        m.get("custom") for m in en_messages if (m.get("custom") or {}).get("type") == "deadline"
+    ]
+    answer = ADVICE.answer("deadline", facts_of(spanish), "es")
+    assert es_messages[0]["text"] == answer.lead != en_messages[0]["text"]
+    assert "de marzo de 2027" in " ".join(answer.explanation)
