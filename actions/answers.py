@@ -188,7 +188,8 @@ def answer_topic(
         dispatcher.utter_message(response="utter_answer_awaiting_review")
         urgent = answer.referral == "urgent"
         dispatcher.utter_message(
-            response="utter_referral_urgent" if urgent else "utter_referral_recommended", **firm_values()
+            response="utter_referral_urgent" if urgent else "utter_referral_recommended",
+            **firm_values(conversation_language(tracker)),
         )
         if not urgent:  # the urgent text carries every contact itself
             dispatcher.utter_message(json_message=contact_payload())
@@ -206,7 +207,7 @@ def answer_topic(
         dispatcher.utter_message(json_message=details_payload(answer))
     dispatcher.utter_message(json_message=sources_payload(answer))
     referral = referral_response(answer, tracker)
-    dispatcher.utter_message(response=referral, **firm_values())
+    dispatcher.utter_message(response=referral, **firm_values(conversation_language(tracker)))
     if referral in ("utter_referral_none", "utter_referral_suggested", "utter_referral_recommended"):
         dispatcher.utter_message(json_message=contact_payload())  # the urgent text carries every contact itself
     if tracker.get_slot("pending_topic"):

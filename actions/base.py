@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.leads import retry_pending_lead
 from actions.resources import firm_values
+from actions.turns import conversation_language
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +33,9 @@ class SafeAction(Action, metaclass=abc.ABCMeta):
             # Logged without the tracker: messages may hold personal data.
             logger.exception("Action %s failed", self.name())
             dispatcher.messages.clear()
-            dispatcher.utter_message(response="utter_something_went_wrong", **firm_values())
+            dispatcher.utter_message(
+                response="utter_something_went_wrong", **firm_values(conversation_language(tracker))
+            )
             return []
 
     def _work(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from actions.base import SafeAction, latest_intent
 from actions.questions import QUESTIONS
 from actions.resources import FIRM, firm_values
 from actions.storage import intake_store, transcripts
+from actions.turns import conversation_language
 from bot.backoffice.erasure import erase
 from bot.backoffice.models import utcnow
 from bot.backoffice.transcripts import tracker_schema
@@ -32,7 +33,7 @@ class ActionSessionStart(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        dispatcher.utter_message(response="utter_disclaimer", **firm_values())
+        dispatcher.utter_message(response="utter_disclaimer", **firm_values(conversation_language(tracker)))
         return [SessionStarted(), ActionExecuted("action_listen")]
 
 
@@ -41,7 +42,7 @@ def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[d
     if not tracker.get_slot("fallback_count"):
         dispatcher.utter_message(response="utter_ask_rephrase")
         return [SlotSet("fallback_count", 1)]
-    dispatcher.utter_message(response="utter_offer_attorney", **firm_values())
+    dispatcher.utter_message(response="utter_offer_attorney", **firm_values(conversation_language(tracker)))
     return [SlotSet("fallback_count", 0), SlotSet("pending_topic", "attorney_offer")]
 
 
@@ -94,7 +95,7 @@ class ActionFirmResponse(SafeAction):
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         # The rules run this action only after one of these intents; any other is a KeyError, as before.
         intent = cast(str, latest_intent(tracker))
-        dispatcher.utter_message(response=RESPONSE_BY_INTENT[intent], **firm_values())
+        dispatcher.utter_message(response=RESPONSE_BY_INTENT[intent], **firm_values(conversation_language(tracker)))
         return [SlotSet("pending_topic", None)] if tracker.get_slot("pending_topic") else []
 
 
@@ -105,11 +106,11 @@ def erase_conversation(dispatcher: CollectingDispatcher, tracker: Tracker) -> li
         store = intake_store()
         request_id = store.request_erasure(tracker.sender_id)
     except SQLAlchemyError:
-        dispatcher.utter_message(response="utter_delete_failed", **firm_values())
+        dispatcher.utter_message(response="utter_delete_failed", **firm_values(conversation_language(tracker)))
         return []
     removed = erase(store, transcripts(), tracker_schema(), request_id, tracker.sender_id)
     if removed is None:
-        dispatcher.utter_message(response="utter_delete_pending", **firm_values())
+        dispatcher.utter_message(response="utter_delete_pending", **firm_values(conversation_language(tracker)))
     else:
         dispatcher.utter_message(response="utter_deleted", **removed)
         dispatcher.utter_message(json_message={"type": "erased"})  # the widget forgets its copy
@@ -121,15 +122,17 @@ def cancel_erasure(dispatcher: CollectingDispatcher) -> list[dict[str, Any]]:
     return []
 
 
-def offer_callback(dispatcher: CollectingDispatcher) -> None:
+def offer_callback(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     """No one pretends to type: the applicant is told it's a bot and when someone can call."""
-    dispatcher.utter_message(response="utter_human", **firm_values())
+    dispatcher.utter_message(response="utter_human", **firm_values(conversation_language(tracker)))
     opening = FIRM.next_opening(utcnow())
     if opening is None:
-        dispatcher.utter_message(response="utter_callback_open", **firm_values())
+        dispatcher.utter_message(response="utter_callback_open", **firm_values(conversation_language(tracker)))
     else:
         dispatcher.utter_message(
-            response="utter_callback_closed", next_opening=FIRM.describe_opening(opening), **firm_values()
+            response="utter_callback_closed",
+            next_opening=FIRM.describe_opening(opening, conversation_language(tracker)),
+            **firm_values(conversation_language(tracker)),
         )
 
 
@@ -138,5 +141,5 @@ class ActionOfferCallback(SafeAction):
         return "action_offer_callback"
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        offer_callback(dispatcher)
+        offer_callback(dispatcher, tracker)
         return []

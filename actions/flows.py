@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 from actions.base import SafeAction, latest_intent
 from actions.conversation import offer_callback
 from actions.resources import firm_values
-from actions.turns import set_in_last_turn
+from actions.turns import conversation_language, set_in_last_turn
 
 # The form each request starts.
 FLOW_OF_INTENT = {
@@ -53,7 +53,7 @@ class ActionStopForm(SafeAction):
         return "action_stop_form"
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        dispatcher.utter_message(response="utter_form_stopped", **firm_values())
+        dispatcher.utter_message(response="utter_form_stopped", **firm_values(conversation_language(tracker)))
         return stop_events(tracker)
 
 
@@ -67,7 +67,8 @@ class ActionAskDeleteConfirmation(SafeAction):
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         in_form = active_form(tracker) is not None
         dispatcher.utter_message(
-            response="utter_confirm_delete_in_form" if in_form else "utter_confirm_delete", **firm_values()
+            response="utter_confirm_delete_in_form" if in_form else "utter_confirm_delete",
+            **firm_values(conversation_language(tracker)),
         )
         return [*stop_events(tracker), SlotSet("pending_topic", "delete_data")]
 
@@ -83,9 +84,13 @@ class ActionOfferSwitch(SafeAction):
         current = active_form(tracker)
         wanted = FLOW_OF_INTENT[str(latest_intent(tracker))]
         if wanted == current:
-            dispatcher.utter_message(response=f"utter_same_flow_{current}", **firm_values())
+            dispatcher.utter_message(
+                response=f"utter_same_flow_{current}", **firm_values(conversation_language(tracker))
+            )
             return []
-        dispatcher.utter_message(response=f"utter_switch_{current}_to_{wanted}", **firm_values())
+        dispatcher.utter_message(
+            response=f"utter_switch_{current}_to_{wanted}", **firm_values(conversation_language(tracker))
+        )
         return [SlotSet("switch_to", wanted)]
 
 
@@ -114,5 +119,5 @@ class ActionSwitchFlow(SafeAction):
         if wanted not in CONSENT_SLOTS:
             return [SlotSet("switch_to", None)] + ([FollowupAction(current)] if current else [])
         if wanted == "callback_form":
-            offer_callback(dispatcher)
+            offer_callback(dispatcher, tracker)
         return [*stop_events(tracker), FollowupAction(wanted)]

@@ -77,7 +77,9 @@ class FormValidation(FormValidationAction):
         except Exception as error:
             logger.error("Validating an answer in %s failed: %s", self.name(), type(error).__name__)
             dispatcher.messages.clear()
-            dispatcher.utter_message(response="utter_something_went_wrong", **firm_values())
+            dispatcher.utter_message(
+                response="utter_something_went_wrong", **firm_values(conversation_language(tracker))
+            )
             return [SlotSet(slot, None) for slot in tracker.slots_to_validate()]
         if tracker.slots_to_validate() and not answered_yet(tracker, self.form_name()) and asks_a_question_too(tracker):
             # The values are kept; the rules answer the question, then the form asks its next one.
@@ -317,7 +319,9 @@ class AskConsent(Action, metaclass=abc.ABCMeta):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         """The full question once per form; asked again (after a question, a repeat), the short one."""
         again = "_again" if self.asked_in_this_form(tracker) else ""
-        dispatcher.utter_message(response=f"utter_ask_{self.slot}{again}", **firm_values())
+        dispatcher.utter_message(
+            response=f"utter_ask_{self.slot}{again}", **firm_values(conversation_language(tracker))
+        )
         return []
 
     def asked_in_this_form(self, tracker: Tracker) -> bool:
@@ -352,7 +356,7 @@ class ActionSubmitIntake(SafeAction):
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if tracker.get_slot("intake_consent") != "yes":
-            dispatcher.utter_message(response="utter_intake_no_consent", **firm_values())
+            dispatcher.utter_message(response="utter_intake_no_consent", **firm_values(conversation_language(tracker)))
             return [SlotSet("intake_consent", None)]
         return store_lead(dispatcher, tracker, "consultation", "utter_intake_received")
 
@@ -363,7 +367,9 @@ class ActionSubmitCallback(SafeAction):
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if tracker.get_slot("callback_consent") != "yes":
-            dispatcher.utter_message(response="utter_callback_no_consent", **firm_values())
+            dispatcher.utter_message(
+                response="utter_callback_no_consent", **firm_values(conversation_language(tracker))
+            )
             return [SlotSet("callback_consent", None)]
         return store_lead(dispatcher, tracker, "callback", "utter_callback_received")
 
@@ -375,7 +381,7 @@ class ActionSubmitReminder(SafeAction):
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         refusal = why_no_reminder(tracker)
         if refusal:
-            dispatcher.utter_message(response=refusal, **firm_values())
+            dispatcher.utter_message(response=refusal, **firm_values(conversation_language(tracker)))
             return [SlotSet("reminder_consent", None)]
         if tracker.get_slot("reminder_consent") != "yes":
             dispatcher.utter_message(response="utter_reminder_no_consent")
@@ -391,7 +397,9 @@ class ActionSubmitReminder(SafeAction):
         language = conversation_language(tracker)
         deadline = format_date(found.deadline.deadline, language)
         if not found.allows_reminders:
-            dispatcher.utter_message(response="utter_reminder_too_late", deadline=deadline, **firm_values())
+            dispatcher.utter_message(
+                response="utter_reminder_too_late", deadline=deadline, **firm_values(conversation_language(tracker))
+            )
             return []
         try:
             store = intake_store()
@@ -408,13 +416,17 @@ class ActionSubmitReminder(SafeAction):
             dispatcher.utter_message(response="utter_reminder_not_saved", deadline=deadline)
             return []
         except AddressBusy:
-            dispatcher.utter_message(response="utter_reminder_address_busy", address=email, **firm_values())
+            dispatcher.utter_message(
+                response="utter_reminder_address_busy", address=email, **firm_values(conversation_language(tracker))
+            )
             return [SlotSet("reminder_consent", None)]
         except LimitReached:
-            dispatcher.utter_message(response="utter_reminder_limit", **firm_values())
+            dispatcher.utter_message(response="utter_reminder_limit", **firm_values(conversation_language(tracker)))
             return [SlotSet("reminder_consent", None)]
         if not dates:
-            dispatcher.utter_message(response="utter_reminder_too_late", deadline=deadline, **firm_values())
+            dispatcher.utter_message(
+                response="utter_reminder_too_late", deadline=deadline, **firm_values(conversation_language(tracker))
+            )
             return []
         when = words(language).join([format_date(d, language) for d in dates])
         if to_confirm:  # nothing but the link goes to an address until its owner opens it

@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.case_facts import case_countdown, slot_date
 from actions.resources import firm_values
 from actions.storage import deliver_soon, intake_store, mail_settings
+from actions.turns import conversation_language
 from bot.backoffice.intake import ClientBusy, LeadInput, LimitReached
 from bot.backoffice.models import utcnow
 from bot.backoffice.summary import case_summary
@@ -82,10 +83,12 @@ def _save(tracker: Tracker, kind: str) -> tuple[int, LeadInput]:
     return lead_id, lead
 
 
-def _confirm(dispatcher: CollectingDispatcher, response: str, lead_id: int, lead: LeadInput) -> list[dict]:
-    dispatcher.utter_message(response=response, lead_id=lead_id, **firm_values())
+def _confirm(
+    dispatcher: CollectingDispatcher, tracker: Tracker, response: str, lead_id: int, lead: LeadInput
+) -> list[dict]:
+    dispatcher.utter_message(response=response, lead_id=lead_id, **firm_values(conversation_language(tracker)))
     if lead.urgency in URGENT:
-        dispatcher.utter_message(response="utter_intake_urgent", **firm_values())
+        dispatcher.utter_message(response="utter_intake_urgent", **firm_values(conversation_language(tracker)))
     return [SlotSet("lead_id", lead_id), SlotSet("lead_pending", None)]
 
 
@@ -98,12 +101,12 @@ def store_lead(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str, re
     try:
         lead_id, lead = _save(tracker, kind)
     except SQLAlchemyError:
-        dispatcher.utter_message(response="utter_intake_saved_later", **firm_values())
+        dispatcher.utter_message(response="utter_intake_saved_later", **firm_values(conversation_language(tracker)))
         return [SlotSet("lead_pending", kind)]
     except LimitReached as limit:
-        dispatcher.utter_message(response=limit_response(limit), **firm_values())
+        dispatcher.utter_message(response=limit_response(limit), **firm_values(conversation_language(tracker)))
         return [SlotSet("lead_pending", None)]
-    return _confirm(dispatcher, received, lead_id, lead)
+    return _confirm(dispatcher, tracker, received, lead_id, lead)
 
 
 def retry_pending_lead(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict]:
@@ -116,6 +119,6 @@ def retry_pending_lead(dispatcher: CollectingDispatcher, tracker: Tracker) -> li
     except SQLAlchemyError:
         return []
     except LimitReached as limit:
-        dispatcher.utter_message(response=limit_response(limit), **firm_values())
+        dispatcher.utter_message(response=limit_response(limit), **firm_values(conversation_language(tracker)))
         return [SlotSet("lead_pending", None)]
-    return _confirm(dispatcher, "utter_intake_now_saved", lead_id, lead)
+    return _confirm(dispatcher, tracker, "utter_intake_now_saved", lead_id, lead)

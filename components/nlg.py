@@ -31,4 +31,14 @@ def localized(responses: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict
 
 class LocalizedResponses(TemplatedNaturalLanguageGenerator):
     def __init__(self, endpoint_config: EndpointConfig | None = None, domain: Domain | None = None) -> None:
-        super().__init__(localized((domain or Domain.empty()).responses))
+        super().__init__((domain or Domain.empty()).responses)
+
+    # Rasa's Agent sets `responses` again once the model's domain is loaded (rasa/core/agent.py,
+    # load_model): each time they are set, the other languages' variations are added.
+    @property
+    def responses(self) -> dict[str, list[dict[str, Any]]]:
+        return self._responses
+
+    @responses.setter
+    def responses(self, value: dict[str, list[dict[str, Any]]]) -> None:
+        self._responses = localized(value)

@@ -22,8 +22,8 @@ HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
 OUT = ROOT / "results"
 
 
-def train(config: str, name: str = "nlu-eval") -> Path:
-    print(f"Training the NLU model on data/nlu with {config} (held-out set excluded)...", flush=True)
+def train(config: str, name: str = "nlu-eval", nlu: str = "data/nlu") -> Path:
+    print(f"Training the NLU model on {nlu} with {config} (held-out set excluded)...", flush=True)
     started = time.monotonic()
     result = subprocess.run(
         [
@@ -31,7 +31,7 @@ def train(config: str, name: str = "nlu-eval") -> Path:
             "train",
             "nlu",
             "--nlu",
-            "data/nlu",
+            nlu,
             "--config",
             config,
             "--out",

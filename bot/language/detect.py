@@ -95,7 +95,9 @@ def detect(text: str, identifier: Any = None) -> Detection:
     if len(words) < MIN_WORDS:
         return Detection(None, 0.0)
     language, confidence = (identifier or _identifier()).classify(" ".join(words))
-    if confidence < MIN_CONFIDENCE or _function_words_disagree(words, str(language)):
+    # Function words are counted over every word, one-letter ones too ("a", "y", "i", "q").
+    every_word = re.findall(r"[^\W\d_]+", text)
+    if confidence < MIN_CONFIDENCE or _function_words_disagree(every_word, str(language)):
         return Detection(None, float(confidence))
     return Detection(str(language), float(confidence))
 

@@ -11,7 +11,7 @@ from typing import Any
 from bot.language import DEFAULT_LANGUAGE, FOLDER, LANGUAGES
 from bot.rules.yamlfile import DataFileError, load_yaml
 
-FIELDS = ("months", "weekdays", "date", "and", "wait")
+FIELDS = ("months", "weekdays", "date", "and", "wait", "contact_line", "opening")
 WAIT_FIELDS = (
     "less_than_a_day", "day", "days", "weeks", "about_weeks", "about_months", "about_years", "about_years_and_a_half",
 )  # fmt: skip
@@ -24,6 +24,8 @@ class Words:
     date_format: str
     and_word: str
     wait_phrases: dict[str, str]
+    contact_line: str  # {booking_url}, {phone}, {email}, {office_hours}
+    opening: str  # {weekday}, {time}, {zone}
 
     def date(self, value: dt.date) -> str:
         """Day, month name, year: unambiguous in every country."""
@@ -65,4 +67,12 @@ def words(language: str = DEFAULT_LANGUAGE) -> Words:
     missing = [field for field in WAIT_FIELDS if field not in data["wait"]]
     if missing:
         raise DataFileError(f"{path}: wait: missing {', '.join(missing)}")
-    return Words(tuple(data["months"]), tuple(data["weekdays"]), data["date"], data["and"], dict(data["wait"]))
+    return Words(
+        tuple(data["months"]),
+        tuple(data["weekdays"]),
+        data["date"],
+        data["and"],
+        dict(data["wait"]),
+        data["contact_line"],
+        data["opening"],
+    )

@@ -4,10 +4,13 @@ import datetime as dt
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.language import DEFAULT_LANGUAGE, LANGUAGES
+from bot.language.words import words
 from bot.rules.names import WEEKDAY_NAMES
 from bot.rules.yamlfile import DataFileError, load_yaml
 
@@ -27,6 +30,8 @@ FIELDS = (
     "callback_within_hours",
     "retention_days",
 )
+# The fields an applicant reads as text, which firm.yml may give in other languages (`es:`).
+TRANSLATED_FIELDS = ("referral_text", "office_hours", "disclaimer")
 WEEKDAYS = tuple(name[:3].lower() for name in WEEKDAY_NAMES)  # "mon" ... "sun", as firm.yml writes them
 
 
@@ -47,11 +52,23 @@ class FirmProfile:
     retention_days: int
     # Answers only from knowledge entries an attorney signed off (actions/attorney_review.py).
     require_attorney_review: bool = False
+    # The texts applicants read in other languages: {"es": {"referral_text": ..., ...}} (firm.yml's `es:`).
+    translations: dict[str, dict[str, str]] = dataclass_field(default_factory=dict)
+
+    def text(self, name: str, language: str = DEFAULT_LANGUAGE) -> str:
+        """One of TRANSLATED_FIELDS in `language`, or in English where the firm gave none."""
+        return self.translations.get(language, {}).get(name) or str(getattr(self, name))
 
     @property
     def contact_line(self) -> str:
-        return (
-            f"Book a consultation: {self.booking_url} · Phone: {self.phone} · Email: {self.email} ({self.office_hours})"
+        return self.contact_line_in(DEFAULT_LANGUAGE)
+
+    def contact_line_in(self, language: str) -> str:
+        return words(language).contact_line.format(
+            booking_url=self.booking_url,
+            phone=self.phone,
+            email=self.email,
+            office_hours=self.text("office_hours", language),
         )
 
     def next_opening(self, now: dt.datetime) -> dt.datetime | None:
@@ -70,8 +87,11 @@ class FirmProfile:
         raise ValueError("the firm profile has no office days")
 
     @staticmethod
-    def describe_opening(opening: dt.datetime) -> str:
-        return f"{WEEKDAY_NAMES[opening.weekday()]} at {opening:%H:%M} ({opening.tzinfo})"
+    def describe_opening(opening: dt.datetime, language: str = DEFAULT_LANGUAGE) -> str:
+        table = words(language)
+        return table.opening.format(
+            weekday=table.weekdays[opening.weekday()], time=f"{opening:%H:%M}", zone=opening.tzinfo
+        )
 
 
 def _parse_time(path: Path, field: str, value: str) -> dt.time:
@@ -128,4 +148,24 @@ def load_firm(environ: Mapping[str, str] = os.environ) -> FirmProfile:
     # Optional, off unless the firm turns it on.
     review = environ.get("FIRM_REQUIRE_ATTORNEY_REVIEW") or data.get("require_attorney_review")
     values["require_attorney_review"] = review is not None and _yes_or_no(path, "require_attorney_review", review)
+    values["translations"] = _translations(path, data, environ)
     return FirmProfile(**values)
+
+
+def _translations(path: Path, data: dict[str, Any], environ: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """firm.yml's `es:` (and other languages'): the texts applicants read, each overridable by
+    FIRM_ES_<FIELD>. A text the firm did not give is shown in English."""
+    found: dict[str, dict[str, str]] = {}
+    for language in LANGUAGES:
+        if language == DEFAULT_LANGUAGE:
+            continue
+        given = data.get(language) or {}
+        if not isinstance(given, dict) or set(given) - set(TRANSLATED_FIELDS):
+            raise DataFileError(f"{path}: '{language}:' may hold only {', '.join(TRANSLATED_FIELDS)}")
+        texts = {}
+        for name in TRANSLATED_FIELDS:
+            value = environ.get(f"FIRM_{language.upper()}_{name.upper()}") or given.get(name)
+            if value is not None and str(value).strip():
+                texts[name] = " ".join(str(value).split())
+        found[language] = texts
+    return found

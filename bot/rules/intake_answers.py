@@ -35,13 +35,45 @@ SKIP_WORDS = {
     "no",
     "no thanks",
     "nope",
+    # Spanish
+    "omitir",
+    "saltar",
+    "paso",
+    "siguiente",
+    "no se",
+    "no sé",
+    "no lo se",
+    "no lo sé",
+    "no estoy seguro",
+    "no estoy segura",
+    "ni idea",
+    "desconocido",
+    "ninguno",
+    "ninguna",
+    "no aplica",
+    "no tengo",
+    "no tengo telefono",
+    "no tengo teléfono",
+    "no gracias",
+    "no, gracias",
+    "prefiero no decir",
+    "prefiero no decirlo",
 }
 # What the notice asks for, by the words applicants use for it.
 NOTICE_REQUESTS = {
-    "documents": ("document", "paper", "certificate", "letter", "evidence", "i-864", "sponsor", "tax"),
-    "administrative_processing": ("administrative", "admin", "processing", "ap", "clearance", "security"),
-    "petition_returned": ("petition", "uscis", "returned", "sent back", "revocation"),
-    "unknown": ("know", "not sure", "unsure", "no idea"),
+    "documents": (
+        *("document", "paper", "certificate", "letter", "evidence", "i-864", "sponsor", "tax"),
+        *("documento", "papel", "acta", "certificado", "carta", "evidencia", "patrocinador", "impuesto", "constancia"),
+    ),
+    "administrative_processing": (
+        *("administrative", "admin", "processing", "ap", "clearance", "security"),
+        *("administrativo", "procesamiento", "verificación", "verificacion", "seguridad"),
+    ),
+    "petition_returned": (
+        *("petition", "uscis", "returned", "sent back", "revocation"),
+        *("petición", "peticion", "devuelta", "devuelto", "regresada", "revocación", "revocacion"),
+    ),
+    "unknown": ("know", "not sure", "unsure", "no idea", "no sé", "no se", "no estoy seguro", "ni idea"),
 }
 PHONE_ALLOWED = re.compile(r"^\+?[\d\s().-]{7,25}$")
 NAME_WORD = re.compile(r"^[^\W\d_][\w'.-]*$")
@@ -81,7 +113,7 @@ def contact(text: str) -> str | None:
 def visa_type(text: str, extracted: Sequence[str] = ()) -> str | None:
     """A visa class by its name or a known spelling ("h1b"), "other", or what the NLU found."""
     lowered = text.lower()
-    if lowered in ("other", "another", "something else"):
+    if lowered in ("other", "another", "something else", "otro", "otra", "otra visa", "otro tipo"):
         return "other"
     for name, visa in visa_types().items():
         if lowered == name.lower() or lowered in visa.names:
@@ -111,7 +143,7 @@ def notice_request(text: str) -> str | None:
 
 def yes_or_no(text: str) -> str | None:
     lowered = text.lower().strip(" .!")
-    if lowered in ("yes", "y", "yeah", "yep", "true"):
+    if lowered in ("yes", "y", "yeah", "yep", "true", "sí", "si", "claro", "de acuerdo", "acepto"):
         return "yes"
     if lowered in ("no", "n", "nope", "false"):
         return "no"

@@ -466,3 +466,7 @@ async def test_a_spanish_deadline_question_is_answered_in_spanish_with_the_same_
     answer = ADVICE.answer("deadline", facts_of(spanish), "es")
     assert es_messages[0]["text"] == answer.lead != en_messages[0]["text"]
     assert "de marzo de 2027" in " ".join(answer.explanation)
+    # The firm's own texts in the referral, in Spanish too.
+    [referral] = [m for m in es_messages if (m.get("response") or "").startswith("utter_referral")]
+    assert referral["referral_text"] == FIRM.text("referral_text", "es") != FIRM.referral_text
+    assert referral["contact_line"] == FIRM.contact_line_in("es")

@@ -62,3 +62,15 @@ def test_every_endpoints_file_answers_in_the_conversations_language(source, tmp_
         monkeypatch.setenv(name, "x")
     endpoints = read_endpoints_from_path(endpoints_files(tmp_path)[source])
     assert endpoints.nlg is not None and endpoints.nlg.type == "components.nlg.LocalizedResponses"
+
+
+async def test_the_responses_rasas_agent_sets_after_loading_the_model_are_localized_too():
+    # rasa/core/agent.py sets nlg.responses to the domain's once the model is loaded: the e2e
+    # Spanish conversation got English replies until the setter added the translations again.
+    nlg = LocalizedResponses(domain=Domain.empty())
+    nlg.responses = DOMAIN.responses
+    tracker = DialogueStateTracker.from_events(
+        "nlg", [UserUttered("hola"), SlotSet("language", "es")], slots=DOMAIN.slots
+    )
+    said = await nlg.generate("utter_greet", tracker, "rest")
+    assert said["text"] == translated_responses("es")["utter_greet"][0]["text"]

@@ -81,3 +81,37 @@ def test_bad_office_hours_are_refused():
         load_firm({"FIRM_OFFICE_DAYS": "monday"})
     with pytest.raises(DataFileError, match="office_timezone"):
         load_firm({"FIRM_OFFICE_TIMEZONE": "Mars/Olympus"})
+
+
+def test_the_firms_texts_in_spanish_and_their_overrides():
+    firm = load_firm({"FIRM_ES_DISCLAIMER": "Aviso de prueba."})
+    assert firm.text("referral_text", "es").startswith("Un abogado de nuestro despacho")
+    assert firm.text("disclaimer", "es") == "Aviso de prueba." and firm.text("disclaimer") == firm.disclaimer
+    assert firm.contact_line_in("es").startswith("Reserve una cita: ") and "de lunes a viernes" in firm.contact_line_in(
+        "es"
+    )
+    assert firm.contact_line.startswith("Book a consultation: ")
+
+
+def test_a_profile_without_spanish_texts_shows_the_english_ones(tmp_path):
+    profile = tmp_path / "firm.yml"
+    english_only = (ROOT / "firm.yml").read_text().split("\n# The same texts in Spanish")[0]
+    profile.write_text(english_only)
+    firm = load_firm({"FIRM_PROFILE": str(profile)})
+    assert firm.text("referral_text", "es") == firm.referral_text
+
+
+def test_an_unknown_spanish_field_is_refused(tmp_path):
+    profile = tmp_path / "firm.yml"
+    profile.write_text((ROOT / "firm.yml").read_text() + "  phone: '+1 555 0199'\n")
+    with pytest.raises(DataFileError, match="'es:' may hold only referral_text, office_hours, disclaimer"):
+        load_firm({"FIRM_PROFILE": str(profile)})
+
+
+def test_when_the_office_opens_is_said_in_the_conversations_language():
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    opening = dt.datetime(2026, 12, 7, 9, 0, tzinfo=ZoneInfo("America/New_York"))
+    assert load_firm().describe_opening(opening) == "Monday at 09:00 (America/New_York)"
+    assert load_firm().describe_opening(opening, "es") == "el lunes a las 09:00 (America/New_York)"

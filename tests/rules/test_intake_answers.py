@@ -137,3 +137,28 @@ def test_past_dates(text, extracted, result):
 def test_a_future_date_is_refused_with_the_reason():
     date, problem = answers.past_date("1 August 2026", ["2026-08-01"], TODAY, "notice")
     assert date is None and "future" in problem
+
+
+@pytest.mark.parametrize(
+    "text", ["omitir", "No sé.", "no lo sé", "ni idea", "prefiero no decirlo", "no tengo teléfono"]
+)
+def test_spanish_answers_that_skip_a_question(text):
+    assert answers.wants_to_skip(text)
+
+
+@pytest.mark.parametrize(
+    "text, asked",
+    [
+        ("me pidieron el acta de nacimiento", "documents"),
+        ("está en procesamiento administrativo", "administrative_processing"),
+        ("la petición regresa a USCIS", "petition_returned"),
+        ("no estoy seguro", "unknown"),
+    ],
+)
+def test_spanish_words_for_what_the_notice_asks(text, asked):
+    assert answers.notice_request(text) == asked
+
+
+def test_spanish_yes_and_other():
+    assert answers.yes_or_no("Sí") == "yes" and answers.yes_or_no("claro") == "yes"
+    assert answers.visa_type("otra") == "other"

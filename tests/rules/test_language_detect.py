@@ -50,3 +50,10 @@ def test_a_question_about_spanish_documents_is_not_a_switch():
     # Only the whole message asks for a language: this one is an English question.
     found = detect("do I need to translate my Spanish birth certificate into English?")
     assert (found.language, found.explicit) == ("en", False)
+
+
+def test_a_foreign_word_in_an_english_message_keeps_the_language():
+    # The fuzz test's "obrigado!! you help me a lot" switched an English intake to Spanish: the
+    # detector reads letters; the English function words ("you", "me", "a") say otherwise.
+    assert detect("obrigado!! you help me a lot").language is None
+    assert detect("y ahora que hago?").language == "es"  # "y" and "que" are Spanish's
