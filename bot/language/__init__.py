@@ -6,6 +6,7 @@ names), and the knowledge base holds its text of each entry beside the English
 (bot/rules/knowledge.py). The firm's side (summaries, dashboard, emails to staff) stays English.
 """
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,10 @@ DEFAULT_LANGUAGE = "en"
 FOLDER = Path(__file__).parent
 
 
+@lru_cache(maxsize=len(LANGUAGES))
 def translated_responses(language: str) -> dict[str, list[dict[str, Any]]]:
-    """The language's variations of the domain's responses, by response name (none for English)."""
+    """The language's variations of the domain's responses, by response name (none for English).
+    Read once: the generator asks again each time Rasa sets its responses. Not to be changed."""
     if language == DEFAULT_LANGUAGE:
         return {}
     path = FOLDER / language / "responses.yml"
