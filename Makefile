@@ -16,7 +16,7 @@ export RASA_TELEMETRY_ENABLED := false
 MODEL_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
   components/question_focus.py components/spacy_entities.py components/linear_intent.py
 
-.PHONY: help run run-cluster test test-fast check train eval bench bench-load validate lock clean staff golden fuzz
+.PHONY: help run run-cluster test test-fast check train eval bench bench-load validate lock clean staff golden fuzz parse
 
 WIDGET_DEPS := widget/node_modules/.package-lock.json
 
@@ -72,6 +72,12 @@ validate: $(STAMP)  ## rasa data validate
 # (make eval ARGS="--sets dev" while tuning: the test set is never used for decisions).
 eval: $(STAMP)  ## NLU scores on the test, dev and old held-out sets
 	$(BIN)/python -m scripts.evaluate_nlu $(ARGS)
+
+# One conversation's messages on standard input, one per line: make parse < messages.txt (see scripts/parse.py).
+# Installing and training (when needed) report on standard error: standard output is the JSON lines only.
+parse:  ## Read messages on standard input, print what the model understood (one JSON line each)
+	@$(MAKE) --no-print-directory $(MODEL) >&2
+	@$(BIN)/python -m scripts.parse $(ARGS)
 
 # 500 conversations off the script against the real servers (a fixed-seed 60 run in `make test`);
 # failing ones go to results/ (replay: python -m scripts.fuzz --replay results/fuzz-.../N.json).

@@ -14,6 +14,7 @@ from actions.conversation import cancel_erasure, erase_conversation, not_underst
 from actions.questions import QUESTIONS
 from actions.resources import ADVICE, FIRM, firm_values
 from actions.turns import conversation_language, set_in_last_turn
+from bot.language.channel import channel_text
 from bot.rules import clock
 from bot.rules.advice import Answer, format_date
 from bot.rules.deadline import DateError, parse_iso
@@ -32,13 +33,18 @@ def deadline_payload(answer: Answer) -> dict[str, Any]:
         "deadline": found.deadline.isoformat(),
         "days_left": found.days_left,
         "urgency": found.urgency,
+        "language": answer.language,
     }
 
 
 def sources_payload(answer: Answer) -> dict[str, Any]:
     return {
         "type": "sources",
-        "sources": [{"title": s.title, "url": s.url, "reliability": s.reliability} for s in answer.sources],
+        "sources": [
+            {"title": s.title, "url": s.url, "reliability": s.reliability, "language": s.language}
+            for s in answer.sources
+        ],
+        "language": answer.language,
     }
 
 
@@ -46,12 +52,13 @@ def details_payload(answer: Answer) -> dict[str, Any]:
     """What the first bubble leaves out, one tap away: the full explanations and the tips."""
     return {
         "type": "details",
-        "title": "Good to know",
+        "title": channel_text(answer.language, "cards.details_title"),
         "items": [{"text": detail.text, "entry": detail.entry} for detail in answer.details],
+        "language": answer.language,
     }
 
 
-def contact_payload() -> dict[str, Any]:
+def contact_payload(language: str) -> dict[str, Any]:
     """The firm's contact block as a card: scanned on a phone, not read as a paragraph."""
     return {
         "type": "contact",
@@ -59,7 +66,8 @@ def contact_payload() -> dict[str, Any]:
         "booking_url": FIRM.booking_url,
         "phone": FIRM.phone,
         "email": FIRM.email,
-        "office_hours": FIRM.office_hours,
+        "office_hours": FIRM.text("office_hours", language),
+        "language": language,
     }
 
 
@@ -154,9 +162,8 @@ def answer_topic(
     known = tracker.get_slot("notice_date") or tracker.get_slot("interview_date")
     future = future_case_date(tracker)
     if future:
-        dispatcher.utter_message(
-            response="utter_date_problem", reason=f"the date {future} is in the future; please check it"
-        )
+        refused = DateError("future_date", date=parse_iso(future))
+        dispatcher.utter_message(response="utter_date_problem", reason=refused.reason(conversation_language(tracker)))
         if topic == "deadline":
             dispatcher.utter_message(response="utter_ask_notice_date")
             return events + [pending(dispatcher, topic)]
@@ -175,7 +182,9 @@ def answer_topic(
     facts, slot_events, date_problem = facts_from_tracker(tracker, answering)
     events += slot_events
     if date_problem:
-        dispatcher.utter_message(response="utter_date_problem", reason=date_problem)
+        dispatcher.utter_message(
+            response="utter_date_problem", reason=date_problem.reason(conversation_language(tracker))
+        )
         if topic == "deadline":
             dispatcher.utter_message(response="utter_ask_notice_date")
             return events + [pending(dispatcher, topic)]
@@ -192,7 +201,7 @@ def answer_topic(
             **firm_values(conversation_language(tracker)),
         )
         if not urgent:  # the urgent text carries every contact itself
-            dispatcher.utter_message(json_message=contact_payload())
+            dispatcher.utter_message(json_message=contact_payload(answer.language))
         asked = list(tracker.get_slot("topics_asked") or [])  # still worth knowing for the case summary
         return events + [
             SlotSet("pending_topic", None),
@@ -209,7 +218,9 @@ def answer_topic(
     referral = referral_response(answer, tracker)
     dispatcher.utter_message(response=referral, **firm_values(conversation_language(tracker)))
     if referral in ("utter_referral_none", "utter_referral_suggested", "utter_referral_recommended"):
-        dispatcher.utter_message(json_message=contact_payload())  # the urgent text carries every contact itself
+        dispatcher.utter_message(
+            json_message=contact_payload(answer.language)
+        )  # the urgent text carries every contact itself
     if tracker.get_slot("pending_topic"):
         events.append(SlotSet("pending_topic", None))
     # Remembered for the attorney's case summary, should the applicant book a consultation.

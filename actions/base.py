@@ -8,17 +8,29 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.leads import retry_pending_lead
 from actions.resources import firm_values
 from actions.turns import conversation_language
+from bot.language import DEFAULT_LANGUAGE
 
 logger = logging.getLogger(__name__)
 
 
 def latest_intent(tracker: Tracker) -> str | None:
     return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def disclaimer_in_new_language(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+    """The disclaimer once more when the conversation has changed language since it was shown
+    (a Spanish first message in a conversation the channel opened in English)."""
+    language = conversation_language(tracker)
+    if language == (tracker.get_slot("disclaimer_language") or DEFAULT_LANGUAGE):
+        return []
+    dispatcher.utter_message(response="utter_disclaimer", **firm_values(language))
+    return [SlotSet("disclaimer_language", language)]
 
 
 class SafeAction(Action, metaclass=abc.ABCMeta):
@@ -39,7 +51,7 @@ class SafeAction(Action, metaclass=abc.ABCMeta):
             return []
 
     def _work(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
-        events = retry_pending_lead(dispatcher, tracker)
+        events = disclaimer_in_new_language(dispatcher, tracker) + retry_pending_lead(dispatcher, tracker)
         return events + self.respond(dispatcher, tracker, domain)
 
     @abc.abstractmethod

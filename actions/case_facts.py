@@ -12,7 +12,7 @@ from bot.rules import clock
 from bot.rules.advice import CaseFacts, option_asked
 from bot.rules.countdown import KINDS_221G, Countdown
 from bot.rules.dates import CORRECTS
-from bot.rules.deadline import DateError, check_not_future, parse_iso
+from bot.rules.deadline import DateError, check_not_future, is_approximate, parse_iso
 from bot.rules.reference import ceac_statuses, consulates, visa_types
 
 
@@ -49,7 +49,8 @@ def counting_date(tracker: Tracker, slot: str) -> str | None:
     """The notice or interview date, never later than what the applicant said. Rasa keeps the last
     of several dates; of those in one message the earliest counts, and a date given in an earlier
     message gives way only to a correction ("sorry, I meant..."): otherwise the earlier one counts.
-    (A correction within one message is merged by bot.rules.dates.)"""
+    (A correction within one message is merged by bot.rules.dates.) An estimate ("a few days ago")
+    may be earlier than any of them: it is chosen, so that it is refused and the date asked for."""
     role = slot.split("_")[0]
     entities = tracker.latest_message.get("entities", [])
     said = [e["value"] for e in entities if e.get("entity") == "date" and e.get("role") == role]
@@ -61,6 +62,9 @@ def counting_date(tracker: Tracker, slot: str) -> str | None:
     said = [value for value in said if isinstance(value, str)]
     if not said:
         return tracker.get_slot(slot)
+    estimates = [value for value in said if is_approximate(value)]
+    if estimates:
+        return estimates[-1]
     chosen = min(said)  # ISO dates compare as text
     previous = _before_this_message(tracker, slot)
     if previous and previous != "skipped" and not corrected:
@@ -81,9 +85,9 @@ def _corrected_slot(tracker: Tracker, new: str) -> str | None:
 
 def facts_from_tracker(
     tracker: Tracker, answering_date_question: bool = False
-) -> tuple[CaseFacts, list[SlotSet], str | None]:
-    """The case facts the slots hold, the slot events that tidy them, and the reason
-    a date was refused (None when all dates are usable).
+) -> tuple[CaseFacts, list[SlotSet], DateError | None]:
+    """The case facts the slots hold, the slot events that tidy them, and why a date was
+    refused (None when all dates are usable; the action says why in the conversation's language).
 
     Only a notice or an interview date starts the year. A date without a telling
     word counts as the notice date only when it answers our question for that date
@@ -112,7 +116,7 @@ def facts_from_tracker(
                 dates[slot] = value
             except DateError as error:
                 events.append(SlotSet(slot, None))
-                problem = problem or str(error)
+                problem = problem or error
     duration = tracker.get_slot("duration_days")
     # The message's own visa class and consulate first: in the middle of a form they answer the
     # question without filling the form (domain.yml's slot mappings).

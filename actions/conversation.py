@@ -13,10 +13,11 @@ from actions.base import SafeAction, latest_intent
 from actions.questions import QUESTIONS
 from actions.resources import FIRM, firm_values
 from actions.storage import intake_store, transcripts
-from actions.turns import conversation_language
+from actions.turns import asked_for_language, conversation_language
 from bot.backoffice.erasure import erase
 from bot.backoffice.models import utcnow
 from bot.backoffice.transcripts import tracker_schema
+from bot.language import LANGUAGES
 
 RESPONSE_BY_INTENT = {
     "bot_challenge": "utter_bot_challenge",
@@ -24,8 +25,17 @@ RESPONSE_BY_INTENT = {
 }
 
 
+def opening_language(tracker: Tracker) -> str:
+    """The language a conversation opens in: the channel's hint (the widget's language,
+    Telegram's language_code), else the language of the session before (a conversation that
+    went quiet and came back), else English."""
+    hint = (tracker.get_slot("session_started_metadata") or {}).get("language")
+    return hint if hint in LANGUAGES else conversation_language(tracker)
+
+
 class ActionSessionStart(Action):
-    """Every conversation opens with the disclaimer, before the first answer."""
+    """Every conversation opens with the disclaimer, before the first answer, in the language
+    the channel expects (the first message may change it: actions/base.py shows it again)."""
 
     def name(self) -> str:
         return "action_session_start"
@@ -33,8 +43,20 @@ class ActionSessionStart(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        dispatcher.utter_message(response="utter_disclaimer", **firm_values(conversation_language(tracker)))
-        return [SessionStarted(), ActionExecuted("action_listen")]
+        language = opening_language(tracker)
+        dispatcher.utter_message(response="utter_disclaimer", language=language, **firm_values(language))
+        return [
+            SessionStarted(),
+            SlotSet("language", language),
+            SlotSet("disclaimer_language", language),
+            ActionExecuted("action_listen"),
+        ]
+
+
+def language_switched(dispatcher: CollectingDispatcher) -> list[dict[str, Any]]:
+    """ "En español, por favor" and nothing else: not out of scope, the switch is acknowledged."""
+    dispatcher.utter_message(response="utter_language_switched")
+    return [SlotSet("fallback_count", 0)]
 
 
 def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
@@ -78,6 +100,8 @@ class ActionFallback(SafeAction):
         return "action_fallback"
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if asked_for_language(tracker):
+            return language_switched(dispatcher)
         topics = likely_topics(tracker)
         if topics and not tracker.get_slot("fallback_count"):
             buttons = [{"title": QUESTIONS[intent].title, "payload": f"/{intent}"} for intent in topics]
@@ -95,6 +119,8 @@ class ActionFirmResponse(SafeAction):
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         # The rules run this action only after one of these intents; any other is a KeyError, as before.
         intent = cast(str, latest_intent(tracker))
+        if intent == "out_of_scope" and asked_for_language(tracker):
+            return language_switched(dispatcher)
         dispatcher.utter_message(response=RESPONSE_BY_INTENT[intent], **firm_values(conversation_language(tracker)))
         return [SlotSet("pending_topic", None)] if tracker.get_slot("pending_topic") else []
 

@@ -174,8 +174,9 @@ class FormValidation(FormValidationAction):
         date, problem = answers.past_date(
             text, found_in_message(tracker, "date", "ambiguous_date"), clock.today(), slot.split("_")[0]
         )
-        if problem:
-            return {**self.failed(slot, dispatcher, tracker, "utter_invalid_date", reason=problem), "date": None}
+        if problem:  # why, in the conversation's language (bot/language/<code>/words.yml, date_problems)
+            reason = problem.reason(conversation_language(tracker))
+            return {**self.failed(slot, dispatcher, tracker, "utter_invalid_date", reason=reason), "date": None}
         return {**self.ok(slot, date), "date": None}
 
     def validate_interview_date(
@@ -410,8 +411,9 @@ class ActionSubmitReminder(SafeAction):
                 found.deadline.deadline,
                 consent_time(tracker, "reminder_consent"),
                 clock.today(),
+                language=language,  # the reminders and the link's email are written in it
             )
-            to_confirm = bool(dates) and store.request_confirmation(tracker.sender_id, email)
+            to_confirm = bool(dates) and store.request_confirmation(tracker.sender_id, email, language)
         except SQLAlchemyError:
             dispatcher.utter_message(response="utter_reminder_not_saved", deadline=deadline)
             return []

@@ -55,6 +55,7 @@ def build_lead(tracker: Tracker, kind: str) -> LeadInput:
         # Set by our channels (the client's address, hashed); on Slack and Telegram, the account is the client.
         client_key=((tracker.latest_message.get("metadata") or {}).get("client") or tracker.sender_id)[:64],
         consent_at=consent_time(tracker, consent_slot),
+        language=conversation_language(tracker),
         person_name=slot_value(tracker, "person_name"),
         email=slot_value(tracker, "email") or (contact if "@" in contact else None),
         phone=slot_value(tracker, "phone") or (contact if contact and "@" not in contact else None),

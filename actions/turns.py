@@ -40,6 +40,15 @@ def since_latest_message(tracker: Tracker) -> list[dict[str, Any]]:
     return events[users[-1] + 1 :] if users else list(events)
 
 
+def asked_for_language(tracker: Tracker) -> bool:
+    """The latest message asked for a language outright ("en español", "English please") and
+    carried nothing else the assistant could use."""
+    entities = tracker.latest_message.get("entities") or []
+    return any(e.get("entity") == "language" and e.get("explicit") for e in entities) and all(
+        e.get("entity") == "language" for e in entities
+    )
+
+
 def conversation_language(tracker: Tracker) -> str:
     """The language the conversation is held in (the `language` slot), English until a message tells."""
     language = tracker.get_slot("language")

@@ -31,6 +31,9 @@ class LanguageDetector(StatelessComponent, EntityExtractorMixin):
                 "start": 0,
                 "end": 0,
                 "confidence_entity": round(found.confidence, 3),
+                # Asked for outright ("en español"): a message that only asks is acknowledged
+                # (actions/conversation.py). Not a role: the slot's mapping takes any value.
+                "explicit": found.explicit,
             }
             message.set(ENTITIES, message.get(ENTITIES, []) + self.add_extractor_name([entity]), add_to_output=True)
         return messages

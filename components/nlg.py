@@ -4,6 +4,7 @@ The domain holds the English responses; bot/language/<code>/responses.yml holds 
 language's, by the same names. This generator adds them to the domain's as variations on
 the condition that the `language` slot has that code, so Rasa picks them wherever it picks a
 response: in rules and stories, in forms' questions and in custom actions' `response=`.
+An action may name the language of one response (`language="es"`) instead.
 Named in every endpoints file (`nlg: type: components.nlg.LocalizedResponses`).
 """
 
@@ -42,3 +43,12 @@ class LocalizedResponses(TemplatedNaturalLanguageGenerator):
     @responses.setter
     def responses(self, value: dict[str, list[dict[str, Any]]]) -> None:
         self._responses = localized(value)
+
+    def generate_from_slots(
+        self, utter_action: str, filled_slots: dict[str, Any], output_channel: str, **kwargs: Any
+    ) -> dict[str, Any] | None:
+        """As Rasa's, except that an action may name the language (`language=` with the response):
+        the one starting a conversation speaks before the slot is set."""
+        if kwargs.get(LANGUAGE_SLOT) in LANGUAGES:
+            filled_slots = {**filled_slots, LANGUAGE_SLOT: kwargs[LANGUAGE_SLOT]}
+        return super().generate_from_slots(utter_action, filled_slots, output_channel, **kwargs)

@@ -3,11 +3,11 @@
 Both bots run on this machine side by side in this run, the example trained with the project's
 Rasa, and get the same client and the same load over REST, in turns (so that the machine's
 state weighs on both alike): 4-message conversations, 240 messages one at a time, then 256
-from 8 senders at once. Printed: p50/p95 latency and throughput at 1 and 8 concurrent for
-each bot and the ratios (ours / example), resident memory, time from start to the first
+from 8 senders at once, in English and again in Spanish. Printed, for each language: p50/p95 latency and throughput at 1 and 8 concurrent for
+each bot and the ratios (ours / example); then resident memory, time from start to the first
 answer, the answer-length report (scripts/answer_lengths.py) and the training time from
-scratch (skip with --no-training). A plot goes to results/bench.png, the numbers to
-results/bench.json.
+scratch (skip with --no-training). Plots go to results/bench.png (English) and
+results/bench-spanish.png, the numbers to results/bench.json.
 
 `--before DIR` adds a third bot to the same turns: another checkout of this project (an
 earlier commit, to show what a change bought), with its own code, its own trained model in
@@ -37,13 +37,24 @@ from scripts.serve import BIN, ROOT, rest_reply, running_servers, stop, wait_unt
 RASA_PORT, ACTIONS_PORT, EXAMPLE_PORT = 5205, 5255, 5265
 BEFORE_RASA_PORT, BEFORE_ACTIONS_PORT, BEFORE_STAFF_PORT = 5215, 5275, 5285
 RESULTS = ROOT / "results"
-# The load both bots get: each conversation sends these four (a greeting, two questions, thanks).
-CONVERSATION = [
-    "hi",
-    "my ceac status says refused, what now?",
-    "got a 221g letter dated 3 March 2026, when is my deadline?",
-    "thanks",
-]
+# The load both bots get, once in each language: each conversation sends these four (a
+# greeting, two questions, thanks). The example bot speaks no Spanish: it answers what it can,
+# as fast as it can; ours answers in Spanish.
+CONVERSATIONS = {
+    "English": [
+        "hi",
+        "my ceac status says refused, what now?",
+        "got a 221g letter dated 3 March 2026, when is my deadline?",
+        "thanks",
+    ],
+    "Spanish": [
+        "hola",
+        "mi estado en ceac dice refused, qué hago ahora?",
+        "me dieron la carta 221g el 3 de marzo de 2026, hasta cuándo tengo?",
+        "muchas gracias",
+    ],
+}
+CONVERSATION = CONVERSATIONS["English"]
 SEQUENTIAL_CONVERSATIONS = 60  # 240 messages, one at a time
 CONCURRENT_SENDERS, CONVERSATIONS_PER_SENDER = 8, 8  # 256 messages, 8 at a time
 CONCURRENT_ROUNDS = 2  # the 8-at-a-time load in turns: half for one bot, half for the other, twice
@@ -87,7 +98,7 @@ def figures(latencies, wall):
     }
 
 
-def measure(bots: dict[str, int]) -> dict[str, dict]:
+def measure(bots: dict[str, int], conversation: list[str] = CONVERSATION, tag: str = "en") -> dict[str, dict]:
     """The load on each bot ({name: REST port}), taken in turns so that a change in the machine's
     state (other work, CPU clock) weighs on both alike: {name: {"1": figures, "8": figures}}."""
 
@@ -101,12 +112,12 @@ def measure(bots: dict[str, int]) -> dict[str, dict]:
         return time.perf_counter() - started
 
     for name, port in bots.items():  # warm-up: first-use costs are not what this measures
-        for message in CONVERSATION:
-            say(port, f"{name}-warmup", message)
+        for message in conversation:
+            say(port, f"{name}-warmup-{tag}", message)
     sequential: dict[str, list[float]] = {name: [] for name in bots}
     for number in range(SEQUENTIAL_CONVERSATIONS):
         for name, port in bots.items():
-            sequential[name] += [say(port, f"{name}-seq-{number}", message) for message in CONVERSATION]
+            sequential[name] += [say(port, f"{name}-seq-{tag}-{number}", message) for message in conversation]
     concurrent: dict[str, list[float]] = {name: [] for name in bots}
     walls = dict.fromkeys(bots, 0.0)
     lock = threading.Lock()
@@ -114,9 +125,9 @@ def measure(bots: dict[str, int]) -> dict[str, dict]:
         for name, port in bots.items():
 
             def sender(number, name=name, port=port, round_number=round_number):
-                for conversation in range(CONVERSATIONS_PER_SENDER // CONCURRENT_ROUNDS):
-                    for message in CONVERSATION:
-                        elapsed = say(port, f"{name}-conc-{round_number}-{number}-{conversation}", message)
+                for turn in range(CONVERSATIONS_PER_SENDER // CONCURRENT_ROUNDS):
+                    for message in conversation:
+                        elapsed = say(port, f"{name}-conc-{tag}-{round_number}-{number}-{turn}", message)
                         with lock:
                             concurrent[name].append(elapsed)
 
@@ -217,7 +228,7 @@ def running_example_bot(port: int) -> Iterator[subprocess.Popen]:
             stop(process)
 
 
-def bench_both(workdir: Path, before: Path | None = None) -> tuple[dict, dict]:
+def bench_both(workdir: Path, before: Path | None = None) -> tuple[dict[str, dict], dict]:
     """Both bots (and an earlier checkout, if given) side by side, measured in turns; the
     answer-length report of ours."""
     started = time.perf_counter()
@@ -238,7 +249,8 @@ def bench_both(workdir: Path, before: Path | None = None) -> tuple[dict, dict]:
         before_pids = earlier.enter_context(running_checkout(before, log)) if before else None
         with running_example_bot(EXAMPLE_PORT) as example:
             bots = {"ours": RASA_PORT, **({"before": BEFORE_RASA_PORT} if before else {}), "example": EXAMPLE_PORT}
-            results = measure(bots)
+            # Each language's load in conversations of its own.
+            results = {language: measure(bots, messages, language) for language, messages in CONVERSATIONS.items()}
             extras = {
                 "ours": {
                     "memory": {f"{name} server": rss_mb(process.pid) for name, process in processes.items()},
@@ -253,8 +265,14 @@ def bench_both(workdir: Path, before: Path | None = None) -> tuple[dict, dict]:
     return results, extras
 
 
-def report(results: dict, extras: dict) -> None:
-    print(f"\nSame load for each bot: {len(CONVERSATION)}-message conversations over REST, in turns.")
+def report(results: dict, extras: dict, language: str = "English") -> None:
+    """One language's load (`results`), then the figures that do not depend on it."""
+    report_load(results, language)
+    report_extras(extras)
+
+
+def report_load(results: dict, language: str) -> None:
+    print(f"\n{language}: the same load for each bot, {len(CONVERSATION)}-message conversations over REST, in turns.")
     print(f"{'':<26}{'p50 ms':>8}{'p95 ms':>8}{'msg/s':>8}")
     for concurrency in ("1", "8"):
         for name in results:
@@ -269,6 +287,9 @@ def report(results: dict, extras: dict) -> None:
                 f"{row['p95'] / example['p95']:>8.2f}{row['throughput'] / example['throughput']:>8.2f}"
             )
     print("Messages without a reply: " + ", ".join(f"{n} {results[n]['messages without a reply']}" for n in results))
+
+
+def report_extras(extras: dict) -> None:
     for name, extra in extras.items():
         print(f"Resident memory, {name}: " + ", ".join(f"{k} {v:.0f} MB" for k, v in extra["memory"].items()))
     print(f"Start to first answer (ours): {extras['ours']['first_answer_s']:.1f} s")
@@ -344,8 +365,10 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         print("Our assistant (Rasa server and action server) and the example bot, side by side...", flush=True)
         results, extras = bench_both(Path(tmp), args.before)
-        report(results, extras)
-        plot(results, RESULTS / "bench.png")
+        for language, load in results.items():
+            report_load(load, language)
+            plot(load, RESULTS / ("bench.png" if language == "English" else f"bench-{language.lower()}.png"))
+        report_extras(extras)
         training = None if args.no_training else bench_training(Path(tmp))
     numbers = {"results": results, "extras": extras, "training_s": training}
     (RESULTS / "bench.json").write_text(json.dumps(numbers, indent=2, default=str))

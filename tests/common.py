@@ -566,9 +566,10 @@ def understood_tracker(*texts, today=None, intent=None, extractor=None, **later_
             {"entity": e.entity, "value": e.value, "role": e.role, "start": e.start, "end": e.end}
             for e in extractor.extract(text, today)
         ]
-        told = detect(text).language  # what components/language.py adds
-        if told:
-            entities.append({"entity": "language", "value": told, "role": None, "start": 0, "end": 0})
+        told = detect(text)  # what components/language.py adds
+        if told.language:
+            language = {"entity": "language", "value": told.language, "role": None, "start": 0, "end": 0}
+            entities.append(language | {"explicit": told.explicit})
         events.append({"event": "user", "text": text, "parse_data": {"entities": entities}})
         for slot, value in slots_from(entities).items():
             events.append({"event": "slot", "name": slot, "value": value})

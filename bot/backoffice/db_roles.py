@@ -24,9 +24,9 @@ from sqlalchemy.engine import Connection, Engine
 SERVICES = ("rasa", "actions", "jobs", "staff")
 
 FIRM_PRIVILEGES: Mapping[str, Mapping[str, str]] = {
-    # The reminder-address confirmation page: a link's state, never the address itself.
+    # The reminder-address confirmation page: a link's state and language, never the address itself.
     "rasa": {
-        "address_confirmations": "SELECT (id, token_hash, confirmed_at, created_at), UPDATE (confirmed_at)",
+        "address_confirmations": "SELECT (id, token_hash, confirmed_at, created_at, language), UPDATE (confirmed_at)",
     },
     # Intake, reminders and their confirmations, questions filed for review, and an applicant's
     # erasure of all of these.

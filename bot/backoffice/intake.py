@@ -30,8 +30,10 @@ from bot.backoffice.models import (
     Notification,
     Reminder,
     UnansweredReview,
+    as_utc,
     utcnow,
 )
+from bot.language import DEFAULT_LANGUAGE
 from bot.rules import clock
 from bot.rules.countdown import Countdown
 
@@ -91,6 +93,7 @@ class LeadInput:
     conversation_id: str
     channel: str
     consent_at: dt.datetime
+    language: str = DEFAULT_LANGUAGE  # the conversation's (bot.language.LANGUAGES)
     client_key: str | None = None  # the channel's key for the client (its address, hashed), or the conversation
     person_name: str | None = None
     email: str | None = None
@@ -136,7 +139,8 @@ CSV_COLUMNS = [
     "conversation_id",
     "channel",
     "consent_at",
-    "status",  # last: added with the dashboard, after the columns spreadsheets already map
+    "status",  # added with the dashboard, after the columns spreadsheets already map
+    "language",  # the conversation's (issue 25), after those too
 ]
 
 
@@ -413,8 +417,11 @@ class IntakeStore:
         consent_at: dt.datetime,
         today: dt.date,
         days_before: Sequence[int] = REMINDER_DAYS_BEFORE,
+        *,
+        language: str = DEFAULT_LANGUAGE,
     ) -> list[dt.date]:
-        """Stores the reminders still in the future; asking twice changes nothing. Returns their dates."""
+        """Stores the reminders still in the future, to be written in `language` (the conversation's);
+        asking twice changes nothing (not their language either). Returns their dates."""
         dates = []
         with self.session.begin() as session:
             addresses = set(
@@ -446,6 +453,7 @@ class IntakeStore:
                             days_before=days,
                             remind_on=remind_on,
                             consent_at=consent_at,
+                            language=language,
                         )
                     )
                 dates.append(remind_on)
@@ -471,8 +479,9 @@ class IntakeStore:
 
     # --- confirming reminder addresses --------------------------------------------------
 
-    def request_confirmation(self, conversation_id: str, email: str) -> bool:
-        """Makes sure a confirmation link goes to `email`; False if it is confirmed already.
+    def request_confirmation(self, conversation_id: str, email: str, language: str = DEFAULT_LANGUAGE) -> bool:
+        """Makes sure a confirmation link goes to `email` (its email and page in `language`, the
+        conversation's; a link already waiting keeps its own); False if it is confirmed already.
         Raises AddressBusy (and stores nothing) when the address may not get another link now."""
         this_address = (AddressConfirmation.conversation_id == conversation_id, AddressConfirmation.email == email)
         with self.session.begin() as session:
@@ -486,7 +495,7 @@ class IntakeStore:
             )
             if not session.execute(select(AddressConfirmation.id).where(*this_address)).first():
                 self._check_address_may_get_a_link(session, conversation_id, email)
-                session.add(AddressConfirmation(conversation_id=conversation_id, email=email))
+                session.add(AddressConfirmation(conversation_id=conversation_id, email=email, language=language))
             return True
 
     def check_confirmation_allowed(self, conversation_id: str, email: str) -> None:
@@ -579,6 +588,24 @@ class IntakeStore:
                 is not None
             )
 
+    def confirmation_link(self, token: str) -> "ConfirmationLink | None":
+        """What the confirmation page needs to know of the link with this token (never its address),
+        or None when no link has it."""
+        with self.session() as session:
+            row = session.execute(
+                select(
+                    AddressConfirmation.language, AddressConfirmation.created_at, AddressConfirmation.confirmed_at
+                ).where(AddressConfirmation.token_hash == token_digest(token))
+            ).first()
+        if row is None:
+            return None
+        language, created_at, confirmed_at = row
+        return ConfirmationLink(
+            language=language,
+            expired=confirmed_at is None and as_utc(created_at) < _expired(),
+            confirmed=confirmed_at is not None,
+        )
+
     def _claim(self, table: type[_Claimable], *conditions: Any, order_by: tuple[Any, ...]) -> _Claimable | None:
         """One unsent row of `table` (Notification or Reminder) meeting the conditions, claimed for
         this run; a claim older than STALE_CLAIM (a crashed run) can be taken over."""
@@ -625,6 +652,13 @@ class IntakeStore:
             if conversation_id is not None:
                 query = query.where(Reminder.conversation_id == conversation_id)
             return cast(list[Reminder], session.execute(query).scalars().all())
+
+
+@dataclass(frozen=True)
+class ConfirmationLink:
+    language: str  # of the link's email, and so of its page
+    expired: bool  # unused for longer than CONFIRMATION_DAYS: it confirms nothing
+    confirmed: bool
 
 
 def token_digest(token: str) -> str:

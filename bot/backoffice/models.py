@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import declarative_base, relationship
 
+from bot.language import DEFAULT_LANGUAGE
 from bot.rules import clock
 from bot.rules.deadline import URGENT, urgency_for
 
@@ -67,6 +68,8 @@ class Lead(Base):
     urgency = Column(String(20))  # as it was on the day of intake; see current_urgency
     summary = Column(Text, nullable=False)  # the case summary sent to the attorney
     status = Column(String(20), nullable=False, default="new", server_default="new")  # set by staff: LEAD_STATUSES
+    # The conversation's language when the lead was stored (bot.language.LANGUAGES).
+    language = Column(String(8), nullable=False, default=DEFAULT_LANGUAGE, server_default=DEFAULT_LANGUAGE)
 
     notifications = relationship("Notification", back_populates="lead", cascade="all, delete-orphan")
     notes = relationship(
@@ -120,6 +123,8 @@ class Reminder(Base):
     claimed_at = Column(DateTime(timezone=True))  # a send-due run is sending it
     attempts = Column(Integer, nullable=False, default=0)  # failed sends; given up at a limit
     sent_at = Column(DateTime(timezone=True))
+    # The language the reminder is written in: the conversation's when it was asked for.
+    language = Column(String(8), nullable=False, default=DEFAULT_LANGUAGE, server_default=DEFAULT_LANGUAGE)
 
 
 class AddressConfirmation(Base):
@@ -140,6 +145,8 @@ class AddressConfirmation(Base):
     attempts = Column(Integer, nullable=False, default=0)
     sent_at = Column(DateTime(timezone=True))
     confirmed_at = Column(DateTime(timezone=True))
+    # The language of the link's email and page: the conversation's when the reminders were asked for.
+    language = Column(String(8), nullable=False, default=DEFAULT_LANGUAGE, server_default=DEFAULT_LANGUAGE)
 
 
 class ErasureRequest(Base):

@@ -1,5 +1,9 @@
 """Delivers the outbox (case summaries to the firm) and due deadline reminders.
 
+The applicant's emails (reminders and the link that confirms their address) are written in the
+language the reminders were asked for in, stored with them; their texts are in
+bot/language/<code>/channel.yml. What goes to the firm stays English.
+
 SMTP and the optional Slack incoming webhook are configured by environment:
 SMTP_HOST (default localhost), SMTP_PORT (25), SMTP_TLS (starttls, ssl or none; the
 default is starttls, or none for a relay on this machine), SMTP_CA_FILE (a private CA
@@ -26,6 +30,8 @@ from typing import Any
 
 from bot.backoffice.intake import CONFIRMATION_DAYS, IntakeStore
 from bot.backoffice.models import AddressConfirmation, Notification, Reminder
+from bot.language import DEFAULT_LANGUAGE
+from bot.language.channel import channel_text
 from bot.rules.advice import format_date
 from bot.rules.firm import FirmProfile
 
@@ -172,12 +178,19 @@ def deliver_notifications(store: IntakeStore, settings: MailSettings) -> dict[st
     )
 
 
-def reminder_text(firm: FirmProfile, deadline: dt.date, today: dt.date) -> str:
-    return (
-        f"Hello,\n\nthis is the reminder you asked {firm.name} for. The date we computed for answering "
-        f"your 221(g) letter is {format_date(deadline)}, {(deadline - today).days} days from today. "
-        f"Please check it against your letter and act well before it.\n\n"
-        f"This is general information, not legal advice. {firm.contact_line}\n"
+def reminder_subject(deadline: dt.date, language: str = DEFAULT_LANGUAGE) -> str:
+    return channel_text(language, "email.reminder_subject", date=format_date(deadline, language))
+
+
+def reminder_text(firm: FirmProfile, deadline: dt.date, today: dt.date, language: str = DEFAULT_LANGUAGE) -> str:
+    """The reminder in the language it was asked for in (bot/language/<code>/channel.yml)."""
+    return channel_text(
+        language,
+        "email.reminder_body",
+        firm=firm.name,
+        date=format_date(deadline, language),
+        days=(deadline - today).days,
+        contact_line=firm.contact_line_in(language),
     )
 
 
@@ -186,12 +199,19 @@ def public_url() -> str:
     return os.environ.get("BOT_PUBLIC_URL", "http://localhost:5005").rstrip("/")
 
 
-def confirmation_text(firm: FirmProfile, token: str) -> str:
-    return (
-        f"Hello,\n\nsomeone (we hope you) asked {firm.name}'s assistant to email this address reminders "
-        f"of a 221(g) deadline. Nothing will be sent unless you confirm, within {CONFIRMATION_DAYS} days:\n\n"
-        f"{public_url()}/webhooks/reminders/confirm?token={token}\n\n"
-        f"If you did not ask for this, ignore this email and you will hear nothing more.\n\n{firm.contact_line}\n"
+def confirmation_subject(firm: FirmProfile, language: str = DEFAULT_LANGUAGE) -> str:
+    return channel_text(language, "email.confirmation_subject", firm=firm.name)
+
+
+def confirmation_text(firm: FirmProfile, token: str, language: str = DEFAULT_LANGUAGE) -> str:
+    """The email with the confirmation link, in the language the reminders were asked for in."""
+    return channel_text(
+        language,
+        "email.confirmation_body",
+        firm=firm.name,
+        days=CONFIRMATION_DAYS,
+        link=f"{public_url()}/webhooks/reminders/confirm?token={token}",
+        contact_line=firm.contact_line_in(language),
     )
 
 
@@ -202,8 +222,8 @@ def send_confirmations(store: IntakeStore, settings: MailSettings, firm: FirmPro
         send_email(
             settings,
             confirmation.email,
-            f"Please confirm your deadline reminders from {firm.name}",
-            confirmation_text(firm, store.new_confirmation_token(confirmation.id)),
+            confirmation_subject(firm, confirmation.language),
+            confirmation_text(firm, store.new_confirmation_token(confirmation.id), confirmation.language),
         )
 
     return _send_each(
@@ -222,8 +242,8 @@ def send_due_reminders(store: IntakeStore, settings: MailSettings, firm: FirmPro
         send_email(
             settings,
             reminder.email,
-            f"Your 221(g) deadline: {format_date(reminder.deadline)}",
-            reminder_text(firm, reminder.deadline, today),
+            reminder_subject(reminder.deadline, reminder.language),
+            reminder_text(firm, reminder.deadline, today, reminder.language),
         )
 
     return _send_each(

@@ -1,10 +1,12 @@
-"""The case summary the attorney receives: facts, deadline and urgency, what was asked, sources cited."""
+"""The case summary the attorney receives: facts, deadline and urgency, what was asked, sources cited.
+In English whatever the conversation's language, which it names; the applicant's own words as written."""
 
 import datetime as dt
 import hashlib
 from typing import cast
 
 from bot.backoffice.intake import LeadInput
+from bot.language import english_name
 from bot.rules import countdown
 from bot.rules.advice import format_date
 from bot.rules.deadline import URGENT
@@ -80,6 +82,7 @@ def case_summary(lead: LeadInput) -> str:
         f"Name: {lead.person_name or 'not given'}",
         f"Email: {lead.email or 'not given'}",
         f"Phone: {lead.phone or 'not given'}",
+        f"Conversation language: {english_name(lead.language)}",
         f"Visa type: {lead.visa_type or 'not given'}",
         f"Consulate: {lead.consulate or 'not given'}",
         f"Interview date: {_date(lead.interview_date)}",
@@ -89,6 +92,7 @@ def case_summary(lead: LeadInput) -> str:
         f"Petitioner or employer (for the conflict check): {lead.petitioner_name or 'not given'}",
     ]
     lines.append(deadline_line(lead))
+    # As written, in whatever language: never translated.
     lines += ["", "In the applicant's words:", lead.description or "(nothing given)", ""]
     lines.append("Asked the assistant about: " + (", ".join(lead.topics_asked) or "nothing before the intake"))
     lines.append("Sources the assistant cited:")

@@ -14,7 +14,15 @@ from bot.rules.yamlfile import DataFileError, load_yaml
 
 LANGUAGES = ("en", "es")
 DEFAULT_LANGUAGE = "en"
+# What the firm's side (summaries, dashboard) calls each language: it stays English.
+ENGLISH_NAMES = {"en": "English", "es": "Spanish"}
 FOLDER = Path(__file__).parent
+
+
+def english_name(language: str | None) -> str:
+    """The language's name in English ("Spanish" for "es"), as the firm's staff read it; a code
+    the assistant does not speak is shown as it is."""
+    return ENGLISH_NAMES.get(language or DEFAULT_LANGUAGE, language or "")
 
 
 @lru_cache(maxsize=len(LANGUAGES))

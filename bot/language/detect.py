@@ -17,6 +17,10 @@ from typing import Any
 from bot.language import FOLDER, LANGUAGES
 from bot.rules.yamlfile import load_mapping
 
+# Enough to tell any language, and a bound on the work: the detector's time grows faster than
+# a word's length (a 100,000-character word took 80 s), and a channel asks it about messages
+# too long for the assistant, to refuse them in the right language.
+READ_CHARS = 2000
 # Fewer words of letters than this, and the message keeps the conversation's language.
 MIN_WORDS = 2
 # The detector's probability (over English and Spanish) a message needs to change it.
@@ -84,7 +88,9 @@ def content_words(text: str) -> list[str]:
 
 def detect(text: str, identifier: Any = None) -> Detection:
     """What this one message says about its language (`identifier`: another detector with
-    py3langid's classify(), for scripts/measure_language.py)."""
+    py3langid's classify(), for scripts/measure_language.py). Only its first READ_CHARS
+    characters are read."""
+    text = text[:READ_CHARS]
     switch = _switch(plain(text))
     if switch:
         return Detection(switch, 1.0, explicit=True)

@@ -82,6 +82,7 @@ class Answer:
     # Everything else, one tap away: the explanations in full (the first one too, where the lead
     # is its short version), then the tips.
     details: tuple[Detail, ...] = ()
+    language: str = DEFAULT_LANGUAGE  # the language it is written in
 
 
 # The options an applicant may ask about by name ("can I appeal?", "if I sue..."): the entry
@@ -186,6 +187,7 @@ class _Draft:
             entries=tuple(self.entries),
             lead=self.lead,
             details=tuple(explained + self.tip_details),
+            language=self.language,
         )
 
 
@@ -211,7 +213,7 @@ class AdviceEngine:
         draft = _Draft(self.kb, topic, language)
         needs = self.topics[topic](draft, facts)
         if needs:
-            return Answer(topic, needs=needs)
+            return Answer(topic, needs=needs, language=language)
         if draft.deadline is None and self._urgent(facts):
             # A topic that shows no deadline still refers a case whose deadline is near or past urgently.
             draft.refer("urgent")

@@ -8,7 +8,10 @@ of both languages are in the same patterns, since one message often mixes them. 
 resolution is kept only where dateparser 1.2.0 would be wrong or silent:
 all-numeric dates (it silently picks one reading of 03/04; we must ask), "2026/07/15",
 fractional and "half a year" ages, "last <weekday>" and "last week" (a range: its
-earliest day counts, so a deadline is never later than the truth).
+earliest day counts, so a deadline is never later than the truth). A count that is no number
+("a few days ago", "hace unos días") gives an estimate, marked as such (APPROXIMATE_COUNTS), and
+so does a hedged or a ranged count ("about 3 weeks ago", "3 or 4 days ago", "hace como 3
+semanas", "hace 3 o 4 días": HEDGES).
 
 Every date gets a role from the words around it: notice (printed on the 221(g)
 notice), interview, received (the day the letter arrived), sent (documents
@@ -25,6 +28,7 @@ from typing import Any
 import dateparser
 from dateutil.relativedelta import relativedelta
 
+from bot.rules.deadline import APPROXIMATE
 from bot.rules.names import MONTH_NUMBERS, WEEKDAY_NAMES
 
 NOTICE, INTERVIEW, RECEIVED, SENT, APPOINTMENT, OTHER = (
@@ -53,11 +57,7 @@ NUMBER_WORDS = {
     "ten": 10,
     "eleven": 11,
     "twelve": 12,
-    "couple of": 2,
-    "a couple of": 2,
-    "few": 3,
-    "a few": 3,
-    # Spanish. "unos/unas" (some) counts as a few: a larger count is an earlier date (safer).
+    # Spanish.
     "un": 1,
     "una": 1,
     "uno": 1,
@@ -72,9 +72,38 @@ NUMBER_WORDS = {
     "diez": 10,
     "once": 11,
     "doce": 12,
+}
+# Counts that are no number, English and Spanish, with the number that names the estimate.
+# Whatever number we read one as may be too small: a letter that came 8 days ago, counted
+# from "a few days ago" read as 3, would get 5 days it does not have. So the date is an
+# estimate: its value carries APPROXIMATE ("~2026-06-12"), which bot.rules.deadline.parse_iso
+# refuses, and the assistant asks for the date printed on the notice, as it does for any date
+# it cannot use (actions/answers.py). Asking, rather than counting from the earliest plausible
+# reading and saying so: "a few" has no earliest reading we could defend, the refusal and the
+# question are the flow every unusable date already takes (the intake form's too), and nothing
+# downstream (slots, the lead, a reminder) can ever take an estimate for a date on the notice.
+APPROXIMATE_COUNTS = {
+    "few": 3,
+    "a few": 3,
+    "couple": 2,
+    "couple of": 2,
+    "a couple": 2,
+    "a couple of": 2,
+    "several": 3,
+    "some": 3,
     "un par de": 2,
     "unos": 3,
     "unas": 3,
+    "unos cuantos": 3,
+    "unas cuantas": 3,
+    "unos pocos": 3,
+    "unas pocas": 3,
+    "pocos": 3,
+    "pocas": 3,
+    "varios": 3,
+    "varias": 3,
+    "algunos": 3,
+    "algunas": 3,
 }
 # Spanish month names and weekdays, and their English counterparts.
 SPANISH_MONTHS = {
@@ -88,22 +117,73 @@ SPANISH_WEEKDAYS = {"lunes": 0, "martes": 1, "miercoles": 2, "miércoles": 2, "j
 SPANISH_UNITS = {"dia": "day", "día": "day", "semana": "week", "mes": "month", "año": "year", "ano": "year"}
 WEEKDAYS = [name.lower() for name in WEEKDAY_NAMES]
 
-NUMBER = r"(\d{1,3}(?:\.\d+)?|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + ")"
+_COUNTS = sorted({*NUMBER_WORDS, *APPROXIMATE_COUNTS}, key=len, reverse=True)  # "a few" before "a"
+_COUNT = r"\d{1,3}(?:\.\d+)?|" + "|".join(_COUNTS)
+NUMBER = "(" + _COUNT + ")"
 MONTH = (
     r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
 UNIT = r"(day|week|month|year)s?"
+_UNIT = r"day|week|month|year"
 _MES = (
     r"(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|sep?tiembre|octubre|noviembre|diciembre"
     r"|ene|abr|dic|sept?)\.?"
 )
 ES_UNIT = r"(d[ií]a|semana|mes|a[ñn]o)(?:s|es)?"
+_ES_UNIT = r"d[ií]a|semana|mes|a[ñn]o"
 ES_WEEKDAY = r"(lunes|martes|mi[ée]rcoles|jueves|viernes|s[áa]bado|domingo)"
 _DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
 # A year after a month name: four digits, or two ("3 March 25"), never a time or a count.
 _YEAR = r"(?:[\s,/.-]*(\d{4}|'?\d{2})(?![\d:]|\s*(?:am|pm|days?|weeks?|months?|years?|hrs?|hours?)\b))?"
 _SEP = r"[\s/.-]*"
+
+# Words that make a count an estimate, as vague as "a few": "about 3 weeks ago", "over a month
+# ago", "hace como 3 semanas", "hace casi un mes". Read as exact, "about 3 weeks" may be 4, and
+# "over a month" is more than one: a deadline counted from it could be later than the real one.
+# So the date is marked APPROXIMATE (APPROXIMATE_COUNTS says why, and why we ask rather than
+# count). English and Spanish together: one message often mixes them. Only right before the count
+# (or "hace"): "almost exactly a year ago" is exact. Not "just" ("just 3 days ago" is exact).
+# A duration ("about 3 weeks in AP") has no "ago" nor "hace": bot.rules.durations reads it.
+HEDGES = (
+    r"about|around|round\s+about|roughly|approximately|approx\.?|circa|like|almost|nearly|close\s+to|"
+    r"(?:a\s+(?:little|bit)\s+|just\s+|well\s+)?(?:over|more\s+than|less\s+than|under)|at\s+least|at\s+most|"
+    r"not\s+quite|upwards\s+of|maybe|perhaps|probably|possibly|some|"
+    r"como|unos|unas|aproximadamente|aprox\.?|m[aá]s\s+o\s+menos|casi|alrededor\s+de|cerca\s+de|"
+    r"(?:un\s+)?poco\s+(?:m[aá]s|menos)\s+de|(?:algo\s+)?m[aá]s\s+de|menos\s+de|tal\s+vez|quiz[aá]s?|"
+    r"algo\s+as[ií]\s+como|al\s+menos|por\s+lo\s+menos"
+)
+_HEDGED = rf"(?P<hedge>(?:\b(?:{HEDGES})\s+){{1,2}})?"
+# ... and after it: "3 weeks ago or so", "hace 3 semanas más o menos", "hace un mes o más".
+_HEDGED_AFTER = (
+    r"(?P<after>\s*,?\s*(?:or\s+so|or\s+more|or\s+longer|or\s+(?:even\s+)?(?:earlier|before)|or\s+thereabouts|"
+    r"or\s+(?:a\s+)?(?:little|bit)\s+(?:more|longer|earlier)|or\s+something|give\s+or\s+take|more\s+or\s+less|"
+    r"roughly|approximately|approx|at\s+least|if\s+not\s+more|"
+    r"m[aá]s\s+o\s+menos|aproximadamente|aprox|o\s+as[ií]|o\s+algo\s+as[ií]|o\s+m[aá]s|o\s+antes|"
+    r"o\s+un\s+poco\s+m[aá]s|por\s+ah[ií]|al\s+menos|por\s+lo\s+menos)\b|-ish\b)?"
+)
+# Two counts: "3 or 4 days ago", "3-4 weeks ago", "between 2 and 3 weeks ago", "hace 3 o 4 días",
+# "hace entre 2 y 3 semanas" (the earlier of the two is the date's value).
+_RANGE = (
+    rf"(?:\b(?:between|entre)\s+(?P<low>{_COUNT})\s+(?:and|y)\s+"
+    rf"|\b(?P<low2>{_COUNT})(?:\s*[-–]\s*|\s+(?:to|or|o|u|a)\s+))?"
+)
+
+
+def _or_more(unit: str) -> str:
+    """ "a week or two ago", "3 weeks or more ago", "hace una semana o dos", "hace un mes o dos meses"."""
+    return (
+        rf"(?:\s+(?:or|o)\s+(?:(?P<so>so|more|longer|m[aá]s)\b"
+        rf"|(?P<high>{_COUNT})(?:\s*(?P<high_unit>{unit})(?:s|es)?)?\b))?"
+    )
+
+
+# Spanish: the hedge before "hace" ("como hace 3 semanas") or after it ("hace como 3 semanas").
+_HACE = rf"(?P<before>\b(?:{HEDGES})\s+)?(?<!desde )\bhace\s+(?P<hedge>(?:(?:{HEDGES})\s+){{1,2}})?"
+# A count and its unit, named for _relative.
+_COUNTED = rf"(?P<count>{_COUNT})"
+_EN_UNIT = rf"(?P<unit>{_UNIT})s?"
+_ES_UNITS = rf"(?P<unit>{_ES_UNIT})(?:s|es)?"
 
 PATTERNS = [
     ("ymd", re.compile(r"\b(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b")),
@@ -127,13 +207,27 @@ PATTERNS = [
             re.I,
         ),
     ),
-    ("half_ago", re.compile(r"\b(half a|a half|half an?)\s+" + UNIT + r"\s+ago\b", re.I)),
-    ("and_a_half_ago", re.compile(r"\b" + NUMBER + r"\s+" + UNIT + r"\s+and\s+a\s+half\s+ago\b", re.I)),
-    ("ago", re.compile(r"\b" + NUMBER + r"\s*" + UNIT + r"\s+ago\b", re.I)),
-    ("half_ago_es", re.compile(r"\bhace\s+medio\s+" + ES_UNIT + r"\b", re.I)),
-    ("and_a_half_ago_es", re.compile(r"\bhace\s+" + NUMBER + r"\s+" + ES_UNIT + r"\s+y\s+medio\b", re.I)),
+    # Counted back from today (RELATIVE), hedged or not: the groups are named for _relative.
+    ("half_ago", re.compile(rf"{_HEDGED}\b(?:half a|a half|half an?)\s+{_EN_UNIT}\s+ago\b{_HEDGED_AFTER}", re.I)),
+    (
+        "and_a_half_ago",
+        re.compile(rf"{_HEDGED}\b{_COUNTED}\s+{_EN_UNIT}\s+and\s+a\s+half\s+ago\b{_HEDGED_AFTER}", re.I),
+    ),
+    (
+        "ago",
+        re.compile(
+            rf"{_HEDGED}{_RANGE}\b{_COUNTED}(?P<ish>\s*-?\s*ish)?\s*{_EN_UNIT}(?P<ish2>\s*-\s*ish|\s+ish)?"
+            rf"{_or_more(_UNIT)}\s+ago\b{_HEDGED_AFTER}",
+            re.I,
+        ),
+    ),
+    ("half_ago_es", re.compile(rf"{_HACE}medio\s+{_ES_UNITS}\b{_HEDGED_AFTER}", re.I)),
+    ("and_a_half_ago_es", re.compile(rf"{_HACE}{_COUNTED}\s+{_ES_UNITS}\s+y\s+medio\b{_HEDGED_AFTER}", re.I)),
     # Not "hace 3 meses que espero" nor "desde hace 3 meses": how long, a duration (bot.rules.durations).
-    ("ago_es", re.compile(r"(?<!desde )\bhace\s+" + NUMBER + r"\s*" + ES_UNIT + r"\b(?!\s+que\b)", re.I)),
+    (
+        "ago_es",
+        re.compile(rf"{_HACE}{_RANGE}{_COUNTED}\s*{_ES_UNITS}\b(?!\s+que\b){_or_more(_ES_UNIT)}{_HEDGED_AFTER}", re.I),
+    ),
     ("last_weekday_es", re.compile(r"\b" + ES_WEEKDAY + r"\s+pasado\b|\bpasado\s+" + ES_WEEKDAY + r"\b", re.I)),
     ("month_before_last", re.compile(r"\bmes\s+antepasado\b", re.I)),
     ("last_weekday", re.compile(r"\blast\s+(" + "|".join(WEEKDAYS) + r")\b", re.I)),
@@ -193,7 +287,7 @@ _CLAUSE_BREAK = re.compile(
 class DateMention:
     start: int
     end: int
-    value: str  # ISO date; for an all-numeric date that reads two ways, "US|other"
+    value: str  # ISO date; for an all-numeric date that reads two ways, "US|other"; an estimate "~ISO"
     role: str
     ambiguous: bool = False
     range_start: bool = False  # "last week": the earliest day of a range
@@ -211,7 +305,30 @@ def _year(text: str) -> int:
 
 def amount(text: str) -> float:
     text = text.lower()
-    return float(text) if text[0].isdigit() else NUMBER_WORDS[text]
+    return float(text) if text[0].isdigit() else {**NUMBER_WORDS, **APPROXIMATE_COUNTS}[text]
+
+
+RELATIVE = ("half_ago", "and_a_half_ago", "ago", "half_ago_es", "and_a_half_ago_es", "ago_es")
+
+
+def _relative(kind: str, match: re.Match[str], today: dt.date) -> str:
+    """A date counted back from today: of two counts ("3 or 4 days ago"), the earlier date.
+    Marked APPROXIMATE where a count is no number, or hedged, or one of two (HEDGES)."""
+    found = {name: value for name, value in match.groupdict().items() if value}
+    unit_of = spanish_unit if kind.endswith("_es") else str.lower
+    unit = unit_of(found["unit"])
+    half = 0.5 if "and_a_half" in kind else 0.0
+    if kind.startswith("half_ago"):
+        readings = [(0.5, unit)]
+    else:
+        readings = [(amount(found["count"]) + half, unit)]
+        readings += [(amount(found[name]), unit) for name in ("low", "low2") if name in found]
+    if "high" in found:
+        readings.append((amount(found["high"]), unit_of(found["high_unit"]) if "high_unit" in found else unit))
+    value = min(ago(today, count, unit) for count, unit in readings).isoformat()
+    counts = [found[name].lower() for name in ("count", "low", "low2", "high") if name in found]
+    hedged = {"before", "hedge", "ish", "ish2", "so", "after", "low", "low2", "high"} & set(found)
+    return APPROXIMATE + value if hedged or any(count in APPROXIMATE_COUNTS for count in counts) else value
 
 
 def spanish_unit(word: str) -> str:
@@ -281,12 +398,8 @@ def _resolve(kind: str, match: re.Match[str], text: str, today: dt.date) -> tupl
     if kind == "named":
         value = _named(text, match, today)
         return (value, False, False) if value else None
-    if kind == "ago":
-        return ago(today, amount(g[0]), g[1]).isoformat(), False, False
-    if kind == "half_ago":
-        return ago(today, 0.5, g[1]).isoformat(), False, False
-    if kind == "and_a_half_ago":
-        return ago(today, amount(g[0]) + 0.5, g[1]).isoformat(), False, False
+    if kind in RELATIVE:
+        return _relative(kind, match, today), False, False
     if kind == "named_es":
         day, month = int(g[0]), SPANISH_MONTHS[g[1].rstrip(".").lower()]
         if g[2]:
@@ -296,12 +409,6 @@ def _resolve(kind: str, match: re.Match[str], text: str, today: dt.date) -> tupl
     if kind == "day_of_last_month":
         first_day = today.replace(day=1) - relativedelta(months=1 if g[1].lower() == "pasado" else 2)
         return _iso(first_day.year, first_day.month, int(g[0])), False, False
-    if kind == "ago_es":
-        return ago(today, amount(g[0]), spanish_unit(g[1])).isoformat(), False, False
-    if kind == "half_ago_es":
-        return ago(today, 0.5, spanish_unit(g[0])).isoformat(), False, False
-    if kind == "and_a_half_ago_es":
-        return ago(today, amount(g[0]) + 0.5, spanish_unit(g[1])).isoformat(), False, False
     if kind == "last_weekday_es":
         back = (today.weekday() - SPANISH_WEEKDAYS[(g[0] or g[1]).lower()]) % 7 or 7
         return (today - dt.timedelta(days=back)).isoformat(), False, False

@@ -9,7 +9,8 @@ they do. For the same reason a notice dated 29 February ends on 28 February.
 import datetime as dt
 from dataclasses import dataclass
 
-from bot.rules.names import MONTH_NAMES
+from bot.language import DEFAULT_LANGUAGE
+from bot.language.words import words
 
 PASSED = "passed"
 DUE_TODAY = "due_today"
@@ -20,8 +21,57 @@ LATER = "later"
 URGENT = (PASSED, DUE_TODAY, WITHIN_30_DAYS)
 
 
+# Each reason the engine refuses a date for, and the values its text names. The texts, per
+# language, are the `date_problems:` of bot/language/<code>/words.yml (tests/rules/test_deadline.py
+# checks that every language has each code with these placeholders).
+REASONS: dict[str, tuple[str, ...]] = {
+    "not_a_date": (),
+    "no_such_month": ("month",),
+    "no_such_day": ("date",),
+    "future_notice_date": ("date",),
+    "future_interview_date": ("date",),
+    "future_date": ("date",),  # a date of the case other than the notice's or the interview's
+    "approximate_date": (),
+    "no_counting_date": (),
+    # The intake, callback and reminder forms' date questions (bot.rules.intake_answers.past_date).
+    "no_date": (),  # no date in the answer
+    "ambiguous_date": (),  # 4/6/2026: 6 April or 4 June
+}
+# The mark bot.rules.dates puts before a date it could only estimate ("~2026-06-12" for "a few
+# days ago"): never counted from, since the real day may be earlier (parse_iso refuses it).
+APPROXIMATE = "~"
+
+
+@dataclass(frozen=True)
+class WrittenDate:
+    """A day as written, which may not exist (31 February): to say so in the applicant's words."""
+
+    year: int
+    month: int
+    day: int
+
+
 class DateError(ValueError):
-    """A date the engine refuses to use, with a reason a user can read."""
+    """A date the engine refuses to use: the reason's code (REASONS) and its values (a number,
+    or a date shown in the applicant's language). `reason(language)` is the text an applicant
+    reads; str() is the English one, for logs."""
+
+    def __init__(self, code: str, **values: int | dt.date | WrittenDate) -> None:
+        if set(values) != set(REASONS.get(code, ("(unknown code)",))):
+            raise TypeError(f"DateError {code!r} takes {REASONS.get(code)}, not {sorted(values)}")
+        self.code = code
+        self.values = values
+        super().__init__(self.reason(DEFAULT_LANGUAGE))
+
+    def reason(self, language: str) -> str:
+        table = words(language)
+        return table.date_problem(
+            self.code,
+            **{
+                name: table.date(value) if isinstance(value, dt.date | WrittenDate) else value
+                for name, value in self.values.items()
+            },
+        )
 
 
 @dataclass(frozen=True)
@@ -36,21 +86,26 @@ class Deadline:
 def make_date(year: int, month: int, day: int) -> dt.date:
     """Builds a date, refusing one that does not exist (30 February) with a reason."""
     if not 1 <= month <= 12:
-        raise DateError(f"there is no month {month}; please check the date")
+        raise DateError("no_such_month", month=month)
     try:
         return dt.date(year, month, day)
     except ValueError:
-        raise DateError(
-            f"{day} {MONTH_NAMES[month - 1]} {year} does not exist; please check the date on your letter"
-        ) from None
+        raise DateError("no_such_day", date=WrittenDate(year, month, day)) from None
+
+
+def is_approximate(text: str) -> bool:
+    return text.strip().startswith(APPROXIMATE)
 
 
 def parse_iso(text: str) -> dt.date:
-    """Parses YYYY-MM-DD, including impossible dates such as 2026-02-30, which are refused."""
+    """Parses YYYY-MM-DD, including impossible dates such as 2026-02-30, which are refused, and
+    refuses an estimated date ("~2026-06-12": "a few days ago"), which is asked for instead."""
+    if is_approximate(text):
+        raise DateError("approximate_date")
     try:
         year, month, day = (int(part) for part in text.strip().split("-"))
     except ValueError:
-        raise DateError("that is not a date in the form YYYY-MM-DD") from None  # the text may be anything
+        raise DateError("not_a_date") from None  # the text may be anything
     return make_date(year, month, day)
 
 
@@ -75,8 +130,10 @@ def urgency_for(days_left: int) -> str:
 
 
 def check_not_future(value: dt.date, today: dt.date, name: str) -> None:
+    """`name`: "notice" or "interview" (the reason names it), or any other date of the case."""
     if value > today:
-        raise DateError(f"the {name} date {value.isoformat()} is in the future; please check it")
+        code = f"future_{name}_date"
+        raise DateError(code if code in REASONS else "future_date", date=value)
 
 
 def compute_deadline(
@@ -87,7 +144,7 @@ def compute_deadline(
     candidates = {"notice": notice_date, "interview": interview_date}
     known = {name: value for name, value in candidates.items() if value is not None}
     if not known:
-        raise DateError("I need the date printed on your 221(g) notice (or your interview date)")
+        raise DateError("no_counting_date")
     for name, value in known.items():
         check_not_future(value, today, name)
     # min() keeps the first of equal dates, so a notice dated on the interview day counts as the notice.

@@ -159,17 +159,18 @@ def case_description(text: str) -> str | None:
     return text or None
 
 
-def past_date(text: str, extracted: Sequence[str], today: dt.date, kind: str) -> tuple[str | None, str | None]:
-    """(the ISO date, None), or (None, the reason to ask again) for the `kind` ("interview",
-    "notice") date. `extracted` holds the NLU's dates ("2026-04-06|2026-06-04" when a date
-    can be read two ways); an ISO text is already resolved (a button's payload)."""
+def past_date(text: str, extracted: Sequence[str], today: dt.date, kind: str) -> tuple[str | None, DateError | None]:
+    """(the ISO date, None), or (None, why to ask again) for the `kind` ("interview", "notice")
+    date: the DateError, which the form tells in the conversation's language (its `reason`).
+    `extracted` holds the NLU's dates ("2026-04-06|2026-06-04" when a date can be read two
+    ways, "~2026-06-12" for an estimate); an ISO text is already resolved (a button's payload)."""
     candidates = [text] if ISO_DATE.fullmatch(text) else list(extracted)
     if not candidates:
-        return None, "I couldn't find a date in your answer"
+        return None, DateError("no_date")
     if "|" in str(candidates[0]):
-        return None, "a date like 4/6/2026 can be read two ways"
+        return None, DateError("ambiguous_date")
     try:
         check_not_future(parse_iso(candidates[0]), today, kind)
     except DateError as error:
-        return None, str(error)
+        return None, error
     return candidates[0], None

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.language import LANGUAGES
 from bot.rules.yamlfile import DataFileError, load_mapping, load_yaml
 
 KNOWLEDGE_DIR = Path(__file__).parent / "knowledge"
@@ -64,6 +65,7 @@ class Source:
     title: str
     url: str
     reliability: str
+    language: str = "en"  # the page's own language (`language:` in sources.yml; English unless it says)
 
 
 @dataclass(frozen=True)
@@ -140,7 +142,12 @@ def _load_sources(path: Path) -> dict[str, Source]:
             _fail(path, where, "field 'url' must start with http:// or https://")
         if spec["reliability"] not in RELIABILITIES:
             _fail(path, where, f"field 'reliability' must be one of {', '.join(RELIABILITIES)}")
-        sources[source_id] = Source(source_id, spec["title"].strip(), spec["url"].strip(), spec["reliability"])
+        language = spec.get("language", "en")
+        if language not in LANGUAGES:
+            _fail(path, where, f"field 'language' must be one of {', '.join(LANGUAGES)}")
+        sources[source_id] = Source(
+            source_id, spec["title"].strip(), spec["url"].strip(), spec["reliability"], language
+        )
     return sources
 
 

@@ -39,6 +39,7 @@ from bot.backoffice.intake import IntakeStore, StatusChanged
 from bot.backoffice.models import LEAD_STATUSES, Lead, as_utc, utcnow
 from bot.backoffice.signoffs import history, latest_signoffs, record_signoff
 from bot.backoffice.transcripts import tracker_database_url, tracker_schema
+from bot.language import LANGUAGES, english_name
 from bot.rules import clock
 from bot.rules.deadline import URGENT
 from bot.rules.firm import FirmProfile, load_firm
@@ -99,6 +100,7 @@ class Dashboard:
 
     def __post_init__(self) -> None:
         self.templates.filters["web_link"] = web_link
+        self.templates.filters["language_name"] = english_name  # "es" -> "Spanish": the dashboard is English
 
     @classmethod
     def from_environment(cls) -> "Dashboard":
@@ -368,6 +370,7 @@ def leads_page(request: Request, dashboard: Dashboard, user: SignedIn) -> HTTPRe
         urgency_choices=URGENCY_CHOICES,
         statuses=LEAD_STATUSES,
         channels=sorted({lead.channel for lead in every_lead}),
+        languages=LANGUAGES,
         export_url="/leads/export.csv" + (f"?{export_query}" if export_query else ""),
     )
 
@@ -510,21 +513,29 @@ def _days(value: str | None) -> int:
         return 30
 
 
-def _waiting_for_review(dashboard: Dashboard, days: int) -> list[conversations.Message]:
+def _language(value: str | None) -> str:
+    """A language filter: one of the assistant's languages, or "" for all."""
+    return value if value in LANGUAGES else ""
+
+
+def _waiting_for_review(dashboard: Dashboard, days: int, language: str = "") -> list[conversations.Message]:
     since = utcnow() - dt.timedelta(days=days)
     messages = conversations.applicant_messages(dashboard.transcripts, since, dashboard.transcript_schema)
-    return unanswered.to_review(messages, dashboard.store.reviewed_message_keys())
+    return unanswered.to_review(messages, dashboard.store.reviewed_message_keys(), language=language)
 
 
 def unanswered_page(request: Request, dashboard: Dashboard, user: SignedIn) -> HTTPResponse:
     days = _days(request.args.get("days"))
-    waiting = _waiting_for_review(dashboard, days)
+    language = _language(request.args.get("language"))
+    waiting = _waiting_for_review(dashboard, days, language)
     return dashboard.render(
         "unanswered.html",
         user,
         groups=unanswered.group_messages(waiting),
         capped=len(waiting) >= unanswered.MAX_GROUPED,
         days=days,
+        language=language,
+        languages=LANGUAGES,
         intents=domain_intents(),
         threshold=unanswered.REVIEW_BELOW,
         saved=request.args.get("saved", ""),
@@ -537,6 +548,7 @@ def unanswered_review_page(request: Request, dashboard: Dashboard, user: SignedI
     are looked up here, never taken from the browser."""
     form = request.form or {}
     decision, intent, days = form.get("decision", ""), form.get("intent", ""), _days(form.get("days"))
+    language = _language(form.get("language"))
     keys = set(request.form.getlist("key") or []) if request.form else set()
     if decision not in ("intent", "out_of_scope") or not keys:
         return dashboard.render("error.html", user, status=400, title="Not saved", message="Choose a decision.")
@@ -553,7 +565,8 @@ def unanswered_review_page(request: Request, dashboard: Dashboard, user: SignedI
     new = dashboard.store.record_review(filed, decision, intent if decision == "intent" else None, user.email)
     detail = f"{new} messages: {'should be ' + intent if decision == 'intent' else 'out of scope'}"
     dashboard.accounts.record(user.email, "reviewed unanswered", detail=detail)
-    return redirect(f"/unanswered?days={days}&saved=1")
+    shown = {"days": days, "language": language} if language else {"days": days}
+    return redirect(f"/unanswered?{urlencode(shown)}&saved=1")
 
 
 def review_file_page(request: Request, dashboard: Dashboard, user: SignedIn) -> HTTPResponse:

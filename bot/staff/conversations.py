@@ -8,18 +8,22 @@ simply has no conversations.
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Engine
 
 from bot.backoffice.transcripts import events_table
+from bot.language import DEFAULT_LANGUAGE, LANGUAGES
 
 APPLICANT = "applicant"
 ASSISTANT = "assistant"
 # The intent Rasa's FallbackClassifier gives a message it is not sure about.
 FALLBACK_INTENT = "nlu_fallback"
+# The slot that holds a conversation's language (domain.yml); Rasa stores a slot event's name
+# as its action_name, so its events can be read without the others.
+LANGUAGE_SLOT = "language"
 # Conversation ids are "<channel>-<id>" (components/channels); anything else is "other".
 CHANNELS = ("rest", "widget", "slack", "telegram")
 OTHER_CHANNEL = "other"
@@ -37,6 +41,9 @@ class Message:
     best_guess: str | None = None
     best_guess_confidence: float | None = None
     custom: dict[str, Any] | None = None  # an assistant message's custom payload (cards)
+    # The conversation's language once the message was read (its `language` slot): an applicant
+    # message that tells its language sets it, one that does not keeps it. None where not read.
+    language: str | None = None
 
 
 class StoredEvent(NamedTuple):
@@ -119,9 +126,41 @@ def transcript(engine: Engine, conversation_id: str, schema: str | None = None) 
 
 
 def applicant_messages(engine: Engine, since: dt.datetime, schema: str | None = None) -> list[Message]:
-    """Every applicant message at or after `since`, oldest first."""
-    events = _read(engine, schema, ("user",), "timestamp >= :since", since=_utc(since).timestamp())
-    return [message for message in map(message_from, events) if message is not None]
+    """Every applicant message at or after `since`, oldest first, each with its conversation's
+    language (the language slot's events are read from the start, to know one set before `since`)."""
+    events = _read(
+        engine,
+        schema,
+        ("user", "slot"),
+        "((type_name = 'user' AND timestamp >= :since) OR (type_name = 'slot' AND action_name = :slot))",
+        since=_utc(since).timestamp(),
+        slot=LANGUAGE_SLOT,
+    )
+    return with_languages(events)
+
+
+def with_languages(events: list[StoredEvent]) -> list[Message]:
+    """The applicant messages among `events` (in the order stored), each with the language its
+    conversation was in once the message was read: the language slot is set right after the
+    message that tells it, and holds until another does. English until one does."""
+    current: dict[str, str] = {}
+    messages: list[Message] = []
+    last: dict[str, int] = {}  # each conversation's latest message, by its index in `messages`
+    for stored in events:
+        event = stored.event
+        if event.get("event") == "slot" and event.get("name") == LANGUAGE_SLOT:
+            value = event.get("value")
+            current[stored.conversation_id] = value if value in LANGUAGES else DEFAULT_LANGUAGE
+            if stored.conversation_id in last:  # said by the message it follows
+                index = last[stored.conversation_id]
+                messages[index] = replace(messages[index], language=current[stored.conversation_id])
+            continue
+        message = message_from(stored)
+        if message is None or message.sender != APPLICANT:
+            continue
+        last[stored.conversation_id] = len(messages)
+        messages.append(replace(message, language=current.get(stored.conversation_id, DEFAULT_LANGUAGE)))
+    return messages
 
 
 def conversation_events(

@@ -5,6 +5,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.backoffice.models import LEAD_STATUSES, Lead
+from bot.language import LANGUAGES
 from bot.rules.deadline import LATER, PASSED, URGENT, WITHIN_30_DAYS, WITHIN_90_DAYS
 
 # The urgency filter's choices: "urgent" is every urgent band together.
@@ -16,6 +17,7 @@ class LeadFilter:
     urgency: str = ""
     status: str = ""
     channel: str = ""
+    language: str = ""  # the conversation's: bot.language.LANGUAGES
     created_from: dt.date | None = None
     created_to: dt.date | None = None
     search: str = ""
@@ -46,6 +48,7 @@ class LeadFilter:
             urgency=choice("urgency", URGENCY_CHOICES),
             status=choice("status", LEAD_STATUSES),
             channel=query.get("channel", "").strip()[:40],  # the page offers the channels that leads came from
+            language=choice("language", LANGUAGES),
             created_from=date("from", "from"),
             created_to=date("to", "to"),
             search=query.get("q", "").strip()[:200],
@@ -63,6 +66,8 @@ class LeadFilter:
         if self.status and lead.status != self.status:
             return False
         if self.channel and lead.channel != self.channel:
+            return False
+        if self.language and lead.language != self.language:
             return False
         created = lead.created_at.date()
         if self.created_from and created < self.created_from:

@@ -60,9 +60,18 @@ def needs_review(message: Message, threshold: float = REVIEW_BELOW) -> bool:
 MAX_GROUPED = 2000
 
 
-def to_review(messages: Sequence[Message], decided: Collection[str], threshold: float = REVIEW_BELOW) -> list[Message]:
-    """The newest messages (at most MAX_GROUPED) that need review and have no staff decision yet."""
-    waiting = [m for m in messages if needs_review(m, threshold) and message_key(m.text) not in decided]
+def to_review(
+    messages: Sequence[Message], decided: Collection[str], threshold: float = REVIEW_BELOW, language: str = ""
+) -> list[Message]:
+    """The newest messages (at most MAX_GROUPED) that need review and have no staff decision yet;
+    with a `language`, only those said while their conversation was in it."""
+    waiting = [
+        m
+        for m in messages
+        if needs_review(m, threshold)
+        and message_key(m.text) not in decided
+        and (not language or m.language == language)
+    ]
     return sorted(waiting, key=lambda m: m.at, reverse=True)[:MAX_GROUPED]
 
 
@@ -96,6 +105,7 @@ class Group:
     texts: list[str]  # each distinct phrasing once (as first written), most frequent first
     keys: list[str]  # their message_key, in the same order
     latest: dt.datetime
+    languages: list[str]  # the conversations' languages of its messages (bot.language codes), sorted
 
 
 def _order(message: Message) -> tuple[dt.datetime, str, str]:
@@ -115,6 +125,7 @@ def _group(phrasings: list[list[Message]]) -> Group:
         texts=texts,
         keys=[message_key(text) for text in texts],
         latest=messages[-1].at,
+        languages=sorted({message.language for message in messages if message.language}),
     )
 
 

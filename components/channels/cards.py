@@ -7,37 +7,54 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.backoffice.notify import slack_escaped
-from bot.rules.names import MONTH_NAMES, URGENCY_LABELS
+from bot.language.channel import channel_text
+from bot.language.words import words
 
 URGENCY_EMOJI = {"passed": "🔴", "due_today": "🔴", "within_30_days": "🟠", "within_90_days": "🟡", "later": "🟢"}
 
 
-def written_date(iso: str) -> str:
-    value = dt.date.fromisoformat(iso)
-    return f"{value.day} {MONTH_NAMES[value.month - 1]} {value.year}"
+def payload_language(payload: dict[str, Any]) -> str | None:
+    """The conversation's language the action wrote the payload in (English when it does not say)."""
+    language = payload.get("language")
+    return language if isinstance(language, str) else None
 
 
-def days_left_text(days: int) -> str:
+def written_date(iso: str, language: str | None = None) -> str:
+    return words(language or "en").date(dt.date.fromisoformat(iso))
+
+
+def days_left_text(days: int, language: str | None = None) -> str:
     if days == 0:
-        return "due today"
+        return channel_text(language, "cards.due_today")
     if days < 0:
-        return f"passed {-days} day{'s' if days != -1 else ''} ago"
-    return f"{days} day{'s' if days != 1 else ''} left"
+        return channel_text(language, "cards.passed_one" if days == -1 else "cards.passed_other", n=-days)
+    return channel_text(language, "cards.days_left_one" if days == 1 else "cards.days_left_other", n=days)
+
+
+def urgency_label(urgency: str, language: str | None = None) -> str:
+    """The urgency band as the card shows it ("Within 30 days"); an unknown band as it came."""
+    try:
+        return channel_text(language, f"cards.urgency_{urgency}")
+    except KeyError:
+        return urgency
 
 
 def counted_from_text(card: dict[str, Any]) -> str:
+    language = payload_language(card)
     if card.get("counted_from") == "dv_fiscal_year":  # the end of the DV year comes before the one-year date
-        return "The last day of the DV program year"
-    origin = "your interview date" if card.get("counted_from") == "interview" else "the date on your notice"
-    return f"Counted from {origin} ({written_date(card['notice_date'])})"
+        return channel_text(language, "cards.dv_fiscal_year")
+    key = "cards.counted_from_interview" if card.get("counted_from") == "interview" else "cards.counted_from_notice"
+    return channel_text(language, key, date=written_date(card["notice_date"], language))
 
 
 def deadline_lines(card: dict[str, Any]) -> list[str]:
     """Title, status and origin lines of a deadline card, as plain text."""
+    language = payload_language(card)
     urgency = card.get("urgency", "")
+    status = f"{urgency_label(urgency, language)} · {days_left_text(card['days_left'], language)}"
     return [
-        f"Your 221(g) deadline: {written_date(card['deadline'])}",
-        f"{URGENCY_EMOJI.get(urgency, '')} {URGENCY_LABELS.get(urgency, urgency)} · {days_left_text(card['days_left'])}".strip(),
+        channel_text(language, "cards.deadline_title", date=written_date(card["deadline"], language)),
+        f"{URGENCY_EMOJI.get(urgency, '')} {status}".strip(),
         counted_from_text(card),
     ]
 
@@ -50,8 +67,25 @@ def slack_blocks(card: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def slack_sources(sources: list[dict[str, str]]) -> str:
-    return "Sources:\n" + "\n".join(f"• <{s['url']}|{s['title'].replace('|', '/')}>" for s in sources)
+def source_title(source: dict[str, Any], language: str | None) -> str:
+    """A source's title in its own language, marked when that is not the conversation's
+    ("... (en inglés)"): the page is not translated, only the answer is."""
+    title = str(source.get("title") or source.get("url") or channel_text(language, "cards.source"))
+    source_language = source.get("language") or "en"
+    try:
+        mark = channel_text(language, f"cards.source_in_{source_language}")
+    except KeyError:
+        mark = ""
+    return f"{title} {mark}" if mark else title
+
+
+def slack_sources(payload: dict[str, Any]) -> str:
+    language = payload_language(payload)
+    lines = (
+        f"• <{s['url']}|{slack_escaped(source_title(s, language)).replace('|', '/')}>"
+        for s in payload.get("sources", [])
+    )
+    return f"{channel_text(language, 'cards.sources')}:\n" + "\n".join(lines)
 
 
 def telegram_html(card: dict[str, Any]) -> str:
@@ -59,13 +93,14 @@ def telegram_html(card: dict[str, Any]) -> str:
     return f"<b>{title}</b>\n{status}\n<i>{origin}</i>"
 
 
-def telegram_sources(sources: list[dict[str, str]]) -> str:
+def telegram_sources(payload: dict[str, Any]) -> str:
+    language = payload_language(payload)
     links = (
-        f'• <a href="{html.escape(s["url"], quote=True)}">{html.escape(s["title"])}</a>'
-        for s in sources
+        f'• <a href="{html.escape(s["url"], quote=True)}">{html.escape(source_title(s, language))}</a>'
+        for s in payload.get("sources", [])
         if s.get("url", "").startswith(("https://", "http://"))
     )
-    return "<b>Sources</b>\n" + "\n".join(links)
+    return f"<b>{html.escape(channel_text(language, 'cards.sources'))}</b>\n" + "\n".join(links)
 
 
 # --- details: what the first bubble leaves out, one tap away ---------------------------------
@@ -140,8 +175,10 @@ def packed(lines: list[str], fits: Callable[[list[str]], bool]) -> list[list[str
 
 
 def details_title(payload: dict[str, Any]) -> str:
-    """The details' heading (the payload's, else "Good to know"), at most TITLE_MAX characters."""
-    title = " ".join(str(payload.get("title") or "Good to know").split())
+    """The details' heading (the payload's, else the language's "Good to know"), at most TITLE_MAX characters."""
+    title = " ".join(
+        str(payload.get("title") or channel_text(payload_language(payload), "cards.details_title")).split()
+    )
     return title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 1] + "…"
 
 
@@ -166,10 +203,11 @@ def slack_details_messages(payload: dict[str, Any]) -> list[dict[str, Any]]:
     groups = packed(lines, lambda group: utf16_len("\n".join(group)) <= SLACK_TEXT_MAX)
     blocks = [{"type": "context", "elements": [{"type": "mrkdwn", "text": "\n".join(group)}]} for group in groups]
     fallback = "\n".join([title] + [f"• {slack_escaped(text)}" for text in texts])
+    continued = channel_text(payload_language(payload), "cards.continued", title=title)
     if utf16_len(fallback) > SLACK_TEXT_MAX:  # the whole of it is in the blocks
         fallback = pieces(fallback, lambda piece: utf16_len(piece) + 1 <= SLACK_TEXT_MAX)[0] + "…"
     return [
-        {"blocks": blocks[start : start + SLACK_BLOCKS_MAX], "text": fallback if start == 0 else f"{title} (continued)"}
+        {"blocks": blocks[start : start + SLACK_BLOCKS_MAX], "text": fallback if start == 0 else continued}
         for start in range(0, len(blocks), SLACK_BLOCKS_MAX)
     ]
 
@@ -187,7 +225,8 @@ def telegram_details(payload: dict[str, Any]) -> list[str]:
     if not texts:
         return []
     title = html.escape(details_title(payload), quote=False)
-    first, later = f"<b>{title} ({len(texts)})</b>\n", f"<b>{title} (continued)</b>\n"
+    continued = channel_text(payload_language(payload), "cards.continued", title=title)
+    first, later = f"<b>{title} ({len(texts)})</b>\n", f"<b>{continued}</b>\n"
 
     def message(head: str, lines: list[str]) -> str:
         return head + "<blockquote expandable>" + "\n".join(lines) + "</blockquote>"
@@ -215,10 +254,15 @@ def slack_contact(card: dict[str, Any]) -> dict[str, Any]:
     """The firm's contact card as one Slack message: booking link, phone, email, hours."""
     name, phone, email = (slack_escaped(str(card.get(key, ""))) for key in ("firm_name", "phone", "email"))
     booking = str(card.get("booking_url", ""))
+    language = payload_language(card)
     lines = [f"*{name}*"]
     if is_web_link(booking):
-        lines.append(f"<{booking}|Book a consultation>")
-    lines += [f"Phone: {phone}", f"Email: {email}", f"_{slack_escaped(str(card.get('office_hours', '')))}_"]
+        lines.append(f"<{booking}|{slack_escaped(channel_text(language, 'cards.book'))}>")
+    lines += [
+        slack_escaped(channel_text(language, "cards.phone", phone=card.get("phone", ""))),
+        slack_escaped(channel_text(language, "cards.email", email=card.get("email", ""))),
+        f"_{slack_escaped(str(card.get('office_hours', '')))}_",
+    ]
     return {
         "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}}],
         "text": f"{name}: {booking if is_web_link(booking) else ''} · {phone} · {email}",
@@ -231,7 +275,9 @@ def telegram_contact(card: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
         html.escape(str(card.get(key, "")), quote=False) for key in ("firm_name", "phone", "email", "office_hours")
     )
     booking = str(card.get("booking_url", ""))
-    text = f"<b>{name}</b>\nPhone: {phone}\nEmail: {email}\n<i>{hours}</i>"
+    language = payload_language(card)
+    labels = (channel_text(language, "cards.phone", phone=phone), channel_text(language, "cards.email", email=email))
+    text = f"<b>{name}</b>\n{labels[0]}\n{labels[1]}\n<i>{hours}</i>"
     if not is_web_link(booking):
         return text, None
-    return text, {"inline_keyboard": [[{"text": "Book a consultation", "url": booking}]]}
+    return text, {"inline_keyboard": [[{"text": channel_text(language, "cards.book"), "url": booking}]]}

@@ -23,6 +23,9 @@ from sanic.response import HTTPResponse
 
 from bot.backoffice import log_privacy
 from bot.backoffice.addresses import client_group
+from bot.language import LANGUAGES
+from bot.language.channel import channel_text
+from bot.language.detect import detect
 from bot.rules.intents import domain_intents
 
 logger = logging.getLogger(__name__)
@@ -33,12 +36,35 @@ PAYLOAD = re.compile(r"/(?P<intent>\w+)(?P<entities>\{.*\})?", re.S)
 # The NLU's work grows with a message's length, so one huge message slows every
 # conversation on the server. Real questions, even long stories, fit.
 MAX_MESSAGE_CHARS = 2000
-TOO_LONG = (
-    "Your message is too long for me (more than 2,000 characters). Please send a shorter one: "
-    "your question, your visa type and the dates that matter. I'm still here."
-)
-# Sanic's own default is 100 MB; a 1 MB message still gets the polite answer above.
+# Sanic's own default is 100 MB; a 1 MB message still gets the polite answer (too_long).
 MAX_REQUEST_BYTES = 2 * 1024 * 1024
+
+
+def reply_language(text: str | None, hint: Any = None) -> str | None:
+    """The language of a reply the channel writes itself, before (or without) the assistant: the
+    client's hint (the widget's language, Telegram's language_code), else the message's own
+    language when it tells, else English."""
+    if isinstance(hint, str) and hint[:2].lower() in LANGUAGES:
+        return hint[:2].lower()
+    found = detect(text) if text else None
+    return found.language if found else None
+
+
+def wanted_language(hint: Any) -> dict[str, str]:
+    """A client's language hint as message metadata ({"language": "es"}), if it is one we speak."""
+    if isinstance(hint, str) and hint[:2].lower() in LANGUAGES:
+        return {"language": hint[:2].lower()}
+    return {}
+
+
+def too_long(text: str | None, hint: Any = None) -> str:
+    """The request to shorten a message over MAX_MESSAGE_CHARS."""
+    return channel_text(reply_language(text, hint), "messages.too_long")
+
+
+def slow_down(text: str | None, hint: Any = None) -> str:
+    """The request to wait, to a client over its messages a minute."""
+    return channel_text(reply_language(text, hint), "messages.slow_down")
 
 
 def conversation_id(channel: str, raw_id: str) -> str:
@@ -104,17 +130,23 @@ def screening_messages(
     on_new_message: Callable[[UserMessage], Awaitable[None]],
 ) -> Callable[[UserMessage], Coroutine[Any, Any, None]]:
     """Rasa's on_new_message, except that a message over MAX_MESSAGE_CHARS is answered with a
-    request to shorten it and never reaches NLU or the tracker (the conversation goes on), and
-    a typed "/" is text. Wrapping a channel's handler marks a server that takes applicants'
+    request to shorten it and never reaches NLU or the tracker (the conversation goes on), a
+    typed "/" is text, and the message's language (when it tells) is in its metadata. Wrapping a channel's handler marks a server that takes applicants'
     messages: warnings show their category and place only from here on."""
     log_privacy.withhold_warning_messages()
 
     async def handle(message: UserMessage) -> None:
         if message.text and len(message.text) > MAX_MESSAGE_CHARS:
             logger.info("Refused a message of %d characters on %s", len(message.text), message.input_channel)
-            await message.output_channel.send_response(message.sender_id, {"text": TOO_LONG})
+            hint = (message.metadata or {}).get("language")
+            await message.output_channel.send_response(message.sender_id, {"text": too_long(message.text, hint)})
             return
         message.text = as_typed(message.text)
+        # A message that tells its language is the best hint for a conversation it opens: the
+        # disclaimer comes before the message is understood (actions/conversation.py).
+        told = detect(message.text).language if message.text else None
+        if told:
+            message.metadata = {**(message.metadata or {}), "language": told}
         await on_new_message(message)
 
     return handle
@@ -135,9 +167,6 @@ def limit_request_size(blueprint: Blueprint) -> Blueprint:
 # bench-load, whose simulated applicants share one address). Behind a proxy, set
 # SANIC_PROXIES_COUNT=1 so that the address is the client's, not the proxy's.
 DEFAULT_MESSAGES_PER_ADDRESS = 120
-SLOW_DOWN = (
-    "You are sending messages faster than I can answer them. Please wait a minute, then send your question again."
-)
 
 
 class AddressLimits:

@@ -17,7 +17,6 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from components.channels.common import (
-    SLOW_DOWN,
     AddressLimits,
     client_address,
     client_key,
@@ -25,7 +24,18 @@ from components.channels.common import (
     limit_request_size,
     screening_messages,
     server_secret,
+    slow_down,
 )
+
+
+def message_text(request: Request) -> str | None:
+    """The message of a REST request, if its body is the JSON Rasa expects (to answer in its language)."""
+    try:
+        body = request.json
+    except Exception:  # any body at all may come; it is only a hint
+        return None
+    said = body.get("message") if isinstance(body, dict) else None
+    return said if isinstance(said, str) else None
 
 
 class FirmRestInput(RestInput):
@@ -48,7 +58,9 @@ class FirmRestInput(RestInput):
         @blueprint.middleware("request")
         async def per_address(request: Request) -> HTTPResponse | None:
             if request.method == "POST" and not limits.allow(client_address(request)):
-                return response.json({"error": SLOW_DOWN}, status=429, headers={"Retry-After": "60"})
+                return response.json(
+                    {"error": slow_down(message_text(request))}, status=429, headers={"Retry-After": "60"}
+                )
             return None
 
         return blueprint

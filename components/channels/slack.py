@@ -23,7 +23,13 @@ from rasa.core.channels.slack import SlackBot, SlackInput
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from components.channels.cards import slack_blocks, slack_contact, slack_details_messages, slack_sources, written_date
+from components.channels.cards import (
+    deadline_lines,
+    slack_blocks,
+    slack_contact,
+    slack_details_messages,
+    slack_sources,
+)
 from components.channels.common import (
     NotConfigured,
     SeenEvents,
@@ -48,7 +54,7 @@ class FirmSlackBot(SlackBot):
                 channel=recipient,
                 as_user=True,
                 blocks=slack_blocks(json_message),
-                text=f"Your 221(g) deadline: {written_date(json_message['deadline'])}",
+                text=deadline_lines(json_message)[0],
             )
         elif kind == "details":
             for message in slack_details_messages(json_message):
@@ -57,7 +63,7 @@ class FirmSlackBot(SlackBot):
                 )
         elif kind == "sources":
             await self._post_message(
-                channel=recipient, as_user=True, text=slack_sources(json_message["sources"]), unfurl_links=False
+                channel=recipient, as_user=True, text=slack_sources(json_message), unfurl_links=False
             )
         elif kind == "contact":
             await self._post_message(channel=recipient, as_user=True, unfurl_links=False, **slack_contact(json_message))

@@ -43,6 +43,7 @@ from components.channels.common import (
     in_channel_conversations,
     limit_request_size,
     screening_messages,
+    wanted_language,
 )
 
 logger = logging.getLogger(__name__)
@@ -98,7 +99,7 @@ class TelegramReplies(OutputChannel):
         elif json_message.get("type") == "sources":
             await self._send(
                 recipient_id,
-                telegram_sources(json_message["sources"]),
+                telegram_sources(json_message),
                 parse_mode="HTML",
                 disable_web_page_preview=True,
             )
@@ -176,7 +177,11 @@ class FirmTelegramInput(InputChannel):
             chat_id, text, callback_id = found
             if callback_id:
                 await self.api.call("answerCallbackQuery", {"callback_query_id": callback_id})
-            message = UserMessage(text, TelegramReplies(self.api), chat_id, input_channel=self.name())
+            # Telegram's language_code (the app's language) is a hint: the conversation's until it says otherwise.
+            hint = wanted_language(self.sender_language(update))
+            message = UserMessage(
+                text, TelegramReplies(self.api), chat_id, input_channel=self.name(), metadata=hint or None
+            )
             # Answer Telegram at once; a slow reply must not make it re-deliver the update.
             task = asyncio.create_task(on_new_message(message))
             self._tasks.add(task)
@@ -184,6 +189,15 @@ class FirmTelegramInput(InputChannel):
             return response.json({"status": "ok"})
 
         return blueprint
+
+    @staticmethod
+    def sender_language(update: dict[str, Any]) -> Any:
+        """The language_code of the update's sender, if Telegram gave one."""
+        for kind in ("message", "edited_message", "callback_query"):
+            sender = (update.get(kind) or {}).get("from") if isinstance(update.get(kind), dict) else None
+            if isinstance(sender, dict):
+                return sender.get("language_code")
+        return None
 
     @staticmethod
     def message_of(update: dict[str, Any]) -> tuple | None:

@@ -25,6 +25,7 @@ import asyncio
 import hashlib
 import hmac
 import inspect
+import json
 import logging
 import os
 import re
@@ -32,6 +33,7 @@ import secrets
 import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +44,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from bot.language.channel import all_channel_strings
+from bot.language.words import words
 from components.channels.common import (
-    SLOW_DOWN,
     AddressLimits,
     client_address,
     client_key,
@@ -51,6 +54,8 @@ from components.channels.common import (
     limit_request_size,
     screening_messages,
     server_secret,
+    slow_down,
+    wanted_language,
 )
 
 logger = logging.getLogger(__name__)
@@ -63,6 +68,30 @@ STATIC_FILES = {
         "application/javascript",
     ),
 }
+# Where widget.js receives every language's words (its own, its cards', the months).
+STRINGS_PLACEHOLDER = "/*CHANNEL_STRINGS*/null"
+WIDGET_SECTIONS = ("language_name", "cards.", "widget.")  # not the emails' and pages' texts
+
+
+@lru_cache(maxsize=1)
+def widget_script() -> bytes:
+    """widget.js with the languages' tables in place (read once: the files do not change while
+    the server runs). JSON is a JavaScript expression; "</" is escaped anyway."""
+    tables = {
+        language: {
+            "strings": {key: text for key, text in strings.items() if key.startswith(WIDGET_SECTIONS)},
+            "months": list(words(language).months),
+            "date": words(language).date_format,
+        }
+        for language, strings in all_channel_strings().items()
+    }
+    source = STATIC_FILES["widget.js"][0].read_text(encoding="utf-8")
+    if source.count(STRINGS_PLACEHOLDER) != 1:
+        raise RuntimeError(f"widget.js must hold {STRINGS_PLACEHOLDER} exactly once")
+    data = json.dumps(tables, ensure_ascii=False).replace("</", "<\\/")
+    return source.replace(STRINGS_PLACEHOLDER, data).encode("utf-8")
+
+
 FLOOD_MESSAGES, FLOOD_SECONDS = 20, 10  # at most 20 messages in 10 seconds per connection
 MAX_CONNECTIONS_PER_ADDRESS = 30  # an office behind one address has a few applicants, each a tab or two
 HISTORY_ENTRIES = 100  # as many as the widget shows
@@ -189,6 +218,8 @@ class WidgetInput(InputChannel):
             if filename not in STATIC_FILES or not STATIC_FILES[filename][0].exists():
                 return response.json({"error": "not found"}, status=404)
             path, content_type = STATIC_FILES[filename]
+            if filename == "widget.js":
+                return response.raw(widget_script(), content_type=content_type, headers={"Cache-Control": "no-cache"})
             return await response.file(path, mime_type=content_type, headers={"Cache-Control": "no-cache"})
 
         @blueprint.route("/demo", methods=["GET"])
@@ -248,7 +279,7 @@ class WidgetInput(InputChannel):
                 logger.warning("Ignored a message from a flooding widget connection (%s)", sid)
                 return
             if not self.address_limits.allow(self.addresses.get(sid, "unknown")):
-                await sio.emit("bot_uttered", {"text": SLOW_DOWN}, room=sid)
+                await sio.emit("bot_uttered", {"text": slow_down(message, data.get("language"))}, room=sid)
                 return
             await on_new_message(
                 UserMessage(
@@ -256,7 +287,11 @@ class WidgetInput(InputChannel):
                     WidgetOutput(sio, "bot_uttered"),
                     self.issued.conversation_of(session_id),
                     input_channel=self.name(),
-                    metadata={"client": client_key(self.issued.secret, self.addresses.get(sid, "unknown"))},
+                    metadata={
+                        "client": client_key(self.issued.secret, self.addresses.get(sid, "unknown")),
+                        # The widget's language (the page's or the one chosen): the conversation's until it says otherwise.
+                        **wanted_language(data.get("language")),
+                    },
                 )
             )
 

@@ -33,6 +33,7 @@ def referral(messages):
             "phone": FIRM.phone,
             "email": FIRM.email,
             "office_hours": FIRM.office_hours,
+            "language": "en",
         }
     return message["response"]
 
@@ -58,6 +59,7 @@ async def test_deadline_question_with_a_date_gets_the_date_card_sources_and_refe
         "deadline": "2027-03-03",
         "days_left": 261,
         "urgency": "later",
+        "language": "en",
     }
     details = messages[2]["custom"]
     assert details["type"] == "details" and details["title"] == "Good to know"
@@ -117,7 +119,7 @@ async def test_future_date_is_refused_with_the_reason_and_asked_again():
     )
     assert events == [SlotSet("notice_date", None), SlotSet("pending_topic", "deadline")]
     assert responses(messages) == ["utter_date_problem", "utter_ask_notice_date"]
-    assert messages[0]["reason"] == "the notice date 2026-07-01 is in the future; please check it"
+    assert messages[0]["reason"] == "the notice date 1 July 2026 is in the future; please check it"
 
 
 async def test_nonexistent_date_is_refused_not_guessed():
@@ -127,6 +129,94 @@ async def test_nonexistent_date_is_refused_not_guessed():
     assert messages[0]["response"] == "utter_date_problem"
     assert messages[0]["reason"].startswith("30 February 2026 does not exist")
     assert all("custom" not in m or m["custom"].get("type") != "deadline" for m in messages)
+
+
+def date_problem(messages):
+    """The reason of the one utter_date_problem, which the question for the printed date follows;
+    and no deadline card."""
+    assert responses(messages)[-2:] == ["utter_date_problem", "utter_ask_notice_date"], messages
+    assert not any((m.get("custom") or {}).get("type") == "deadline" for m in messages)
+    [reason] = [m["reason"] for m in messages if m.get("response") == "utter_date_problem"]
+    return reason
+
+
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        (
+            "me dieron la carta 221g el 31 de febrero, ¿hasta cuándo tengo para mandar los papeles?",
+            "el 31 de febrero de 2026 no existe; por favor, revise la fecha de su carta",
+        ),
+        (
+            "la carta 221g tiene fecha del 1 de agosto de 2026, ¿hasta cuándo tengo?",
+            "la fecha de la carta, el 1 de agosto de 2026, está en el futuro; por favor, revísela",
+        ),
+        (
+            "la entrevista fue el 10 de marzo de 2027, ¿hasta cuándo tengo para la 221g?",
+            "la fecha de la entrevista, el 10 de marzo de 2027, está en el futuro; por favor, revísela",
+        ),
+        (  # a date of the case other than the notice's or the interview's (answers.future_case_date)
+            "me llegó la carta el 1 de agosto de 2026, ¿hasta cuándo tengo?",
+            "el 1 de agosto de 2026 está en el futuro; por favor, revise esa fecha",
+        ),
+    ],
+)
+async def test_a_spanish_conversation_is_told_why_a_date_is_refused_in_spanish(text, reason):
+    spanish = understood_tracker(text, intent="ask_deadline")
+    assert spanish.get_slot("language") == "es"
+    events, messages = await run(ActionAnswerQuestion(), spanish)
+    assert date_problem(messages) == reason
+    assert SlotSet("pending_topic", "deadline") in events
+
+
+# "A few days ago" read as 3 days ago counts 5 days too many from a letter that came 8 days ago:
+# such a date is never counted from; the assistant says why and asks for the printed date.
+@pytest.mark.parametrize(
+    "text, slot",
+    [
+        ("I got my 221g letter a few days ago, when is my deadline?", "notice_date"),
+        ("my 221g slip is dated a couple of weeks ago. how long do I have to reply?", "notice_date"),
+        ("my interview was several weeks ago, when is my deadline?", "interview_date"),
+        ("a few weeks ago, when is my deadline?", "notice_date"),  # no telling word: taken as the notice's
+    ],
+)
+async def test_an_estimated_date_is_asked_for_not_counted(text, slot):
+    conversation = understood_tracker(text, intent="ask_deadline")
+    assert conversation.get_slot(slot) is None or conversation.get_slot(slot).startswith("~")
+    events, messages = await run(ActionAnswerQuestion(), conversation)
+    assert date_problem(messages) == (
+        'a date like "a few days ago" is only approximate, and a deadline counted from it could be later '
+        "than the real one"
+    )
+    assert events[-2:] == [SlotSet(slot, None), SlotSet("pending_topic", "deadline")]  # the estimate is forgotten
+
+
+@pytest.mark.parametrize(
+    "text, slot",
+    [
+        ("me dieron la carta 221g hace unos días, ¿hasta cuándo tengo para mandar los papeles?", "notice_date"),
+        ("la entrevista fue hace un par de semanas y me dieron la 221g, ¿cuál es mi fecha límite?", "interview_date"),
+        ("me negaron la visa hace varios días con una 221g, ¿cuánto tiempo tengo?", "notice_date"),
+    ],
+)
+async def test_an_estimated_date_in_spanish_is_asked_for_not_counted(text, slot):
+    spanish = understood_tracker(text, intent="ask_deadline")
+    assert spanish.get_slot("language") == "es"
+    events, messages = await run(ActionAnswerQuestion(), spanish)
+    assert date_problem(messages) == (
+        "una fecha como «hace unos días» es solo aproximada, y una fecha límite calculada a partir de ella "
+        "podría ser posterior a la real"
+    )
+    assert events[-2:] == [SlotSet(slot, None), SlotSet("pending_topic", "deadline")]
+
+
+async def test_an_exact_relative_date_is_still_counted():
+    _, messages = await run(
+        ActionAnswerQuestion(),
+        understood_tracker("I got my 221g letter 3 days ago, when is my deadline?", intent="ask_deadline"),
+    )
+    card = next(m["custom"] for m in messages if (m.get("custom") or {}).get("type") == "deadline")
+    assert (card["notice_date"], card["deadline"]) == ("2026-06-12", "2027-06-12")
 
 
 async def test_interview_and_notice_dates_count_from_the_earlier():
@@ -209,9 +299,60 @@ async def test_firm_replies_use_the_firm_profile(intent, response):
 
 async def test_session_starts_with_the_disclaimer():
     events, messages = await run(ActionSessionStart(), tracker())
-    assert events == [SessionStarted(), ActionExecuted("action_listen")]
+    assert events == [
+        SessionStarted(),
+        SlotSet("language", "en"),
+        SlotSet("disclaimer_language", "en"),
+        ActionExecuted("action_listen"),
+    ]
     assert responses(messages) == ["utter_disclaimer"]
-    assert messages[0]["disclaimer"] == FIRM.disclaimer
+    assert messages[0]["disclaimer"] == FIRM.disclaimer and messages[0]["language"] == "en"
+
+
+@pytest.mark.parametrize(
+    ("metadata", "before", "language"),
+    [
+        ({"language": "es"}, None, "es"),  # the widget's or Telegram's hint
+        ({"language": "fr"}, None, "en"),  # a language we do not speak: English
+        ({"client": "k"}, "es", "es"),  # no hint: the language of the session that went quiet
+        (None, None, "en"),
+    ],
+)
+async def test_a_conversation_opens_in_the_channels_language(metadata, before, language):
+    events, messages = await run(ActionSessionStart(), tracker(session_started_metadata=metadata, language=before))
+    assert SlotSet("language", language) in events and SlotSet("disclaimer_language", language) in events
+    # The slot is set after the disclaimer is said: the response names its language itself.
+    assert messages[0]["language"] == language
+    assert messages[0]["disclaimer"] == FIRM.text("disclaimer", language)
+
+
+async def test_a_conversation_that_changes_language_reads_the_disclaimer_again_once():
+    spanish = understood_tracker(
+        "me dieron la 221g el 10 de marzo, hasta cuándo tengo?", intent="ask_deadline", disclaimer_language="en"
+    )
+    events, messages = await run(ActionAnswerQuestion(), spanish)
+    assert responses(messages)[0] == "utter_disclaimer" and SlotSet("disclaimer_language", "es") in events
+    assert messages[0]["disclaimer"] == FIRM.text("disclaimer", "es")
+    _, again = await run(
+        ActionAnswerQuestion(),
+        understood_tracker("y cuánto tarda el proceso?", intent="ask_processing_time", disclaimer_language="es"),
+    )
+    assert "utter_disclaimer" not in responses(again)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"), [("en español por favor", "out_of_scope"), ("English please", "nlu_fallback")]
+)
+async def test_a_message_that_only_asks_for_a_language_is_acknowledged(text, intent):
+    action = ActionFirmResponse() if intent == "out_of_scope" else ActionFallback()
+    asked = understood_tracker(text, intent=intent, disclaimer_language="es" if "español" in text else "en")
+    _, messages = await run(action, asked)
+    assert responses(messages) == ["utter_language_switched"]
+    # Asked with something else the assistant can use, that is what matters.
+    asked = understood_tracker("my status says refused, in english", intent="out_of_scope")
+    assert asked.get_slot("language") == "en" and asked.get_slot("ceac_status") == "refused"
+    _, messages = await run(ActionFirmResponse(), asked)
+    assert responses(messages) == ["utter_out_of_scope"]
 
 
 async def test_an_engine_failure_becomes_a_polite_reply(monkeypatch):
@@ -458,11 +599,14 @@ async def test_a_spanish_deadline_question_is_answered_in_spanish_with_the_same_
     assert (spanish.get_slot("language"), english.get_slot("language")) == ("es", "en")
     _, es_messages = await run(ActionAnswerQuestion(), spanish)
     _, en_messages = await run(ActionAnswerQuestion(), english)
+    # The conversation opened in English: its disclaimer comes again, in Spanish, once.
+    assert responses(es_messages)[0] == "utter_disclaimer"
+    es_messages = es_messages[1:]
     # The same decision: the same responses in the same order, the same card (its words are the channel's).
     assert responses(es_messages) == responses(en_messages)
-    assert [m.get("custom") for m in es_messages if (m.get("custom") or {}).get("type") == "deadline"] == [
-        m.get("custom") for m in en_messages if (m.get("custom") or {}).get("type") == "deadline"
-    ]
+    [es_card] = [m["custom"] for m in es_messages if (m.get("custom") or {}).get("type") == "deadline"]
+    [en_card] = [m["custom"] for m in en_messages if (m.get("custom") or {}).get("type") == "deadline"]
+    assert es_card == en_card | {"language": "es"}
     answer = ADVICE.answer("deadline", facts_of(spanish), "es")
     assert es_messages[0]["text"] == answer.lead != en_messages[0]["text"]
     assert "de marzo de 2027" in " ".join(answer.explanation)

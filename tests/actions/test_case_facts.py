@@ -56,3 +56,31 @@ def test_a_correction_that_could_be_of_either_date_takes_the_reading_that_counts
     assert counted(
         "my 221g letter is dated 25 June 2025, and I had my interview on 3 May 2025", "Sorry I meant 22 May 2025"
     ) == dt.date(2026, 5, 3)
+
+
+def refused(*messages):
+    facts, events, problem = facts_from_tracker(understood_tracker(*messages, intent="ask_deadline"))
+    return (facts.notice_date, facts.interview_date), problem.code if problem else None
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [
+        ("I got the 221g a few days ago",),
+        ("me dieron la 221g hace unos días",),
+        # An estimate may be earlier than the exact date given before it: asked, not ignored.
+        ("my 221g letter is dated 10 June 2026", "actually I got the 221g a couple of weeks ago"),
+        ("la carta 221g tiene fecha del 10 de junio de 2026", "perdón, me dieron la 221g hace un par de semanas"),
+        # Of two dates in one message the estimate is chosen, not the exact one after it.
+        ("I got the 221g a couple of weeks ago, the notice is dated 10 June 2026",),
+    ],
+)
+def test_an_estimated_notice_date_is_refused_whatever_else_was_said(messages):
+    assert refused(*messages) == ((None, None), "approximate_date")
+
+
+def test_the_printed_date_given_after_an_estimate_counts():
+    assert counted("I got the 221g a few days ago", "the letter is dated 10 June 2026") == dt.date(2027, 6, 10)
+    assert counted("me dieron la 221g hace unos días", "la carta tiene fecha del 10 de junio de 2026") == dt.date(
+        2027, 6, 10
+    )

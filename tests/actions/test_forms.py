@@ -18,7 +18,7 @@ from actions.leads import SKIPPED
 from actions.resources import FIRM
 from bot.backoffice.intake import MAX_REMINDER_DEADLINES_PER_ADDRESS
 from bot.backoffice.models import Lead, Reminder, utcnow
-from tests.common import ROOT, entity, responses, run, tracker
+from tests.common import ROOT, entity, responses, run, tracker, understood_tracker
 
 # The intake form's questions, in the domain's order.
 DOMAIN_SLOTS = yaml.safe_load((ROOT / "domain.yml").read_text())["forms"]["intake_form"]["required_slots"]
@@ -122,6 +122,85 @@ def test_future_impossible_and_ambiguous_dates_are_refused_with_the_reason(answe
     result = ValidateIntakeForm().validate_notice_date(answer, dispatcher, state, {})
     assert result["notice_date"] is None
     assert reason in dispatcher.messages[0]["reason"]
+
+
+@pytest.mark.parametrize("answer", ["a few weeks ago", "about a couple of weeks ago", "hace unos días"])
+def test_an_estimated_date_is_refused_as_the_intakes_date(answer):
+    # "a few weeks ago" read as 3 weeks may be later than the real date: never stored as the notice's.
+    from bot.rules import clock
+    from bot.rules.entities import EntityExtractor
+
+    found = [entity(e.entity, e.value, e.role) for e in EntityExtractor().extract(answer, clock.today())]
+    assert [e["value"][0] for e in found if e["entity"] == "date"] == ["~"]
+    dispatcher = CollectingDispatcher()
+    result = ValidateIntakeForm().validate_notice_date(answer, dispatcher, tracker("inform", found, text=answer), {})
+    assert result["notice_date"] is None
+    assert responses(dispatcher.messages) == ["utter_invalid_date"]
+
+
+# The intake's date answers, understood as a real conversation would (the real extractor and the
+# language detector): why a date is refused is told in the conversation's language.
+SPANISH_OPENING = "Hola, me dieron una 221g en Ciudad Juárez y quiero hablar con un abogado"
+ENGLISH_OPENING = "Hi, I got a 221g in Chennai and I want to book a consultation"
+
+
+def refused_date(opening, slot, answer):
+    conversation = understood_tracker(opening, answer, intent="inform", intake_consent="yes")
+    dispatcher = CollectingDispatcher()
+    result = getattr(ValidateIntakeForm(), f"validate_{slot}")(answer, dispatcher, conversation, {})
+    assert (result[slot], result["date"], result["form_failures"]) == (None, None, 1)
+    assert responses(dispatcher.messages) == ["utter_invalid_date"]
+    return conversation.get_slot("language"), dispatcher.messages[0]["reason"]
+
+
+@pytest.mark.parametrize(
+    "slot, answer, reason",
+    [
+        ("notice_date", "no me acuerdo bien, fue en primavera", "no encontré ninguna fecha en su respuesta"),
+        ("notice_date", "4/6/2026", "una fecha como 4/6/2026 se puede leer de dos maneras"),
+        (
+            "notice_date",
+            "la carta dice 3 de marzo de 2030",
+            "la fecha de la carta, el 3 de marzo de 2030, está en el futuro; por favor, revísela",
+        ),
+        (
+            "interview_date",
+            "fue el 3 de marzo de 2030",
+            "la fecha de la entrevista, el 3 de marzo de 2030, está en el futuro; por favor, revísela",
+        ),
+        ("notice_date", "el 30 de febrero de 2026", "el 30 de febrero de 2026 no existe"),
+        ("notice_date", "hace como 3 semanas", "es solo aproximada"),
+    ],
+)
+def test_a_spanish_intake_is_told_why_a_date_is_refused_in_spanish(slot, answer, reason):
+    language, said = refused_date(SPANISH_OPENING, slot, answer)
+    assert language == "es"
+    assert reason in said
+
+
+@pytest.mark.parametrize(
+    "slot, answer, reason",
+    [
+        ("notice_date", "I don't remember exactly, sometime in spring", "I couldn't find a date in your answer"),
+        ("notice_date", "4/6/2026", "a date like 4/6/2026 can be read two ways"),
+        (
+            "notice_date",
+            "the letter says 3 March 2030",
+            "the notice date 3 March 2030 is in the future; please check it",
+        ),
+        (
+            "interview_date",
+            "it was on 3 March 2030",
+            "the interview date 3 March 2030 is in the future; please check it",
+        ),
+        ("notice_date", "30 February 2026", "30 February 2026 does not exist"),
+        ("notice_date", "about 3 weeks ago", "is only approximate"),
+    ],
+)
+def test_an_english_intake_is_told_why_a_date_is_refused_in_english(slot, answer, reason):
+    language, said = refused_date(ENGLISH_OPENING, slot, answer)
+    assert language in (None, "en")
+    assert reason in said
 
 
 def test_after_two_failures_skip_is_offered_and_accepted():

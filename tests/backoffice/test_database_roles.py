@@ -93,6 +93,8 @@ async def test_the_action_servers_role_takes_an_intake_a_reminder_and_an_erasure
                 email="a@example.com",
                 notice_date="2026-03-01",
                 refusal_section="221g",
+                language="es",  # stored with the reminders and their link (issue 25)
+                disclaimer_language="es",
             ),
         )
         assert responses(messages) == ["utter_reminder_confirm"], messages
@@ -108,6 +110,12 @@ async def test_the_action_servers_role_takes_an_intake_a_reminder_and_an_erasure
                 "SELECT attempts FROM address_confirmations WHERE email = 'a@example.com'"
             ).scalar()
         assert tried >= 1
+        with make_engine(owner).connect() as connection:
+            languages = connection.exec_driver_sql(
+                "SELECT DISTINCT language FROM reminders WHERE email = 'a@example.com' UNION ALL "
+                "SELECT language FROM address_confirmations WHERE email = 'a@example.com'"
+            ).scalars()
+            assert sorted(languages) == ["es", "es"]
         events, messages = await run(ActionContinue(), tracker("affirm", pending_topic="delete_data"))
         assert responses(messages) == ["utter_deleted", None], messages
         assert storage.intake_store().pending_erasures() == []
@@ -135,12 +143,16 @@ async def test_the_rasa_role_keeps_transcripts_and_confirms_an_address(server):
     )
     await transcripts.save(erased)
     assert await transcripts.retrieve("rasa-role") is None
-    # A confirmation link asked for by the action servers, opened on the Rasa server's page.
+    # A confirmation link asked for by the action servers, opened on the Rasa server's page, which
+    # reads the link's language (issue 25) and never its address.
     actions = IntakeStore(make_engine(as_role("actions")))
-    actions.request_confirmation("rasa-role", "b@example.com")
+    actions.request_confirmation("rasa-role", "b@example.com", "es")
     confirmation = actions.claim_confirmation()
     token = actions.new_confirmation_token(confirmation.id)
-    assert IntakeStore(make_engine(as_role("rasa"))).confirm_address(token)
+    page = IntakeStore(make_engine(as_role("rasa")))
+    assert page.confirmation_link(token).language == "es"
+    assert page.confirm_address(token)
+    assert page.confirmation_link(token).confirmed
 
 
 def test_the_jobs_role_sends_what_is_due_and_purges(server):

@@ -69,9 +69,11 @@ def test_migrations_create_the_schema_from_empty(engine):
         "alembic_version",
     } <= tables
     with engine.connect() as connection:
-        assert connection.execute(text("select version_num from alembic_version")).scalar() == "0008"
+        assert connection.execute(text("select version_num from alembic_version")).scalar() == "0009"
     assert "claimed_at" in {column["name"] for column in inspect(engine).get_columns("notifications")}
     assert "client_key" in {column["name"] for column in inspect(engine).get_columns("leads")}
+    for table in ("leads", "reminders", "address_confirmations"):
+        assert "language" in {column["name"] for column in inspect(engine).get_columns(table)}
 
 
 def test_the_migrations_build_exactly_the_tables_the_models_describe(engine):
@@ -440,3 +442,82 @@ def test_a_link_sent_before_the_tokens_were_hashed_still_confirms_after_the_upgr
         assert IntakeStore(engine).confirm_address("ab" * 32)
         migrate_down(engine, "0007")  # and back: the columns are as they were
         assert "token" in {c["name"] for c in inspect(engine).get_columns("address_confirmations")}
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_rows_from_before_the_conversation_language_are_english_and_it_downgrades_cleanly(kind, tmp_path):
+    """Migration 0009 (issue 25): leads, reminders and address confirmations keep the conversation's
+    language; those stored before it were English, the only language there was."""
+    from bot.backoffice.db import migrate
+
+    with fresh_database(kind, tmp_path) as engine:
+        store = IntakeStore(engine)
+        migrate_down(engine, "0008")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "insert into leads (kind, conversation_id, channel, consent_at, created_at, summary, status) "
+                    "values ('callback', 'conv-old', 'rest', :now, :now, 's', 'new')"
+                ),
+                {"now": dt.datetime.now(dt.timezone.utc)},
+            )
+            lead_id = connection.execute(text("select id from leads")).scalar()
+            connection.execute(
+                text(
+                    "insert into notifications (lead_id, channel, subject, body, created_at, attempts) "
+                    "values (:lead, 'email', 'subject', 'body', :now, 0)"
+                ),
+                {"lead": lead_id, "now": dt.datetime.now(dt.timezone.utc)},
+            )
+        with store.session.begin() as session:  # as 0008 had them: no language column
+            session.execute(
+                text(
+                    "insert into reminders (conversation_id, email, deadline, days_before, remind_on, consent_at, "
+                    "created_at, attempts) values ('conv-old', 'a@example.com', '2026-07-10', 7, '2026-07-03', "
+                    ":now, :now, 0)"
+                ),
+                {"now": dt.datetime.now(dt.timezone.utc)},
+            )
+            session.execute(
+                text(
+                    "insert into address_confirmations (conversation_id, email, created_at, attempts) "
+                    "values ('conv-old', 'a@example.com', :now, 0)"
+                ),
+                {"now": dt.datetime.now(dt.timezone.utc)},
+            )
+        migrate(engine)
+        assert store.lead(lead_id).language == "en"
+        assert [reminder.language for reminder in store.reminders()] == ["en"]
+        with engine.connect() as connection:
+            assert connection.execute(text("select language from address_confirmations")).scalars().all() == ["en"]
+        # New rows take the conversation's.
+        spanish = store.save_lead(lead(conversation_id="conv-es", language="es"), "s", [])
+        store.add_reminders("conv-es", "b@example.com", dt.date(2026, 7, 10), CONSENT, TODAY, language="es")
+        assert store.request_confirmation("conv-es", "b@example.com", "es")
+        assert store.lead(spanish).language == "es"
+        assert {(r.conversation_id, r.language) for r in store.reminders()} == {("conv-old", "en"), ("conv-es", "es")}
+        migrate_down(engine, "0008")  # and back, without losing a lead's notifications
+        for table in ("leads", "reminders", "address_confirmations"):
+            assert "language" not in {column["name"] for column in inspect(engine).get_columns(table)}
+        with engine.connect() as connection:
+            assert connection.execute(text("select count(*) from notifications")).scalar() == 1
+            assert connection.execute(text("select count(*) from leads")).scalar() == 2
+        migrate(engine)
+
+
+def test_a_confirmation_link_tells_its_language_and_state_never_its_address(store):
+    store.add_reminders("conv-es", "b@example.com", dt.date(2027, 3, 1), CONSENT, TODAY, language="es")
+    assert store.request_confirmation("conv-es", "b@example.com", "es")
+    row = store.claim_confirmation()
+    token = store.new_confirmation_token(row.id)
+    link = store.confirmation_link(token)
+    assert (link.language, link.expired, link.confirmed) == ("es", False, False)
+    assert store.confirm_address(token)
+    assert store.confirmation_link(token).confirmed
+    assert store.confirmation_link("0" * 64) is None
+    # A link already waiting keeps its language when the reminders are asked for again in another.
+    store.add_reminders("conv-2", "c@example.com", dt.date(2027, 3, 1), CONSENT, TODAY, language="es")
+    assert store.request_confirmation("conv-2", "c@example.com", "es")
+    assert store.request_confirmation("conv-2", "c@example.com", "en")
+    waiting = store.claim_confirmation()
+    assert waiting.conversation_id == "conv-2" and waiting.language == "es"

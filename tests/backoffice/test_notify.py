@@ -348,3 +348,87 @@ def test_the_database_never_holds_a_confirmation_links_secret(store, smtp):
         rows = [tuple(map(str, row)) for row in connection.execute(text("select * from address_confirmations"))]
     assert rows and not [row for row in rows if any(token in value for value in row)]
     assert store.confirm_address(token)  # the link works all the same
+
+
+# --- the applicant's emails in the conversation's language (issue 25) ------------------------------
+
+
+def subject(message) -> str:
+    """The subject as written (a long one arrives folded over two lines, words with accents encoded)."""
+    from email.header import decode_header, make_header
+
+    unfolded = str(message["Subject"]).replace("\r\n", "").replace("\n", "")
+    return str(make_header(decode_header(unfolded)))
+
+
+def test_the_english_emails_read_as_they_always_have(store, smtp):
+    """The texts moved into bot/language/en/channel.yml, word for word."""
+    import re
+
+    from bot.backoffice.intake import CONFIRMATION_DAYS
+    from bot.backoffice.notify import public_url
+
+    controller, inbox = smtp
+    settings = settings_for(controller.port)
+    store.add_reminders("conv-1", "ravi@example.com", dt.date(2026, 7, 10), CONSENT, dt.date(2026, 6, 1))
+    assert store.request_confirmation("conv-1", "ravi@example.com")
+    assert send_confirmations(store, settings, FIRM) == {"sent": 1, "failed": 0}
+    [link] = inbox.messages
+    token = re.search(r"confirm\?token=([0-9a-f]{64})", body(link)).group(1)
+    assert subject(link) == f"Please confirm your deadline reminders from {FIRM.name}"
+    assert body(link).replace("\r\n", "\n") == (
+        f"Hello,\n\nsomeone (we hope you) asked {FIRM.name}'s assistant to email this address reminders "
+        f"of a 221(g) deadline. Nothing will be sent unless you confirm, within {CONFIRMATION_DAYS} days:\n\n"
+        f"{public_url()}/webhooks/reminders/confirm?token={token}\n\n"
+        f"If you did not ask for this, ignore this email and you will hear nothing more.\n\n{FIRM.contact_line}\n"
+    )
+    assert store.confirm_address(token)
+    assert send_due_reminders(store, settings, FIRM, dt.date(2026, 6, 15)) == {"sent": 1, "failed": 0}
+    reminder = inbox.messages[-1]
+    assert subject(reminder) == "Your 221(g) deadline: 10 July 2026"
+    assert body(reminder).replace("\r\n", "\n") == (
+        f"Hello,\n\nthis is the reminder you asked {FIRM.name} for. The date we computed for answering "
+        "your 221(g) letter is 10 July 2026, 25 days from today. "
+        "Please check it against your letter and act well before it.\n\n"
+        f"This is general information, not legal advice. {FIRM.contact_line}\n"
+    )
+
+
+def test_a_spanish_conversations_link_and_reminders_are_in_spanish(store, smtp):
+    import re
+
+    controller, inbox = smtp
+    settings = settings_for(controller.port)
+    store.add_reminders(
+        "conv-es", "lucia@example.com", dt.date(2026, 7, 10), CONSENT, dt.date(2026, 6, 1), language="es"
+    )
+    assert store.request_confirmation("conv-es", "lucia@example.com", "es")
+    # An English conversation at the same time keeps English.
+    store.add_reminders("conv-en", "ravi@example.com", dt.date(2026, 7, 10), CONSENT, dt.date(2026, 6, 1))
+    assert store.request_confirmation("conv-en", "ravi@example.com", "en")
+    assert send_confirmations(store, settings, FIRM) == {"sent": 2, "failed": 0}
+    link = next(m for m in inbox.messages if m["To"] == "lucia@example.com")
+    assert subject(link) == f"{FIRM.name}: confirme sus recordatorios de fecha límite, por favor"
+    text = body(link).replace("\r\n", "\n")
+    assert text.startswith("Hola:\n\nAlguien (esperamos que usted) le pidió al asistente de ")
+    assert "dentro de 7 días:" in text and "Si usted no lo pidió, ignore este correo" in text
+    assert text.endswith(FIRM.contact_line_in("es") + "\n") and "Reserve una cita" in text
+    english = next(m for m in inbox.messages if m["To"] == "ravi@example.com")
+    assert subject(english).startswith("Please confirm") and body(english).startswith("Hello,")
+    for message in inbox.messages:
+        assert store.confirm_address(re.search(r"confirm\?token=([0-9a-f]{64})", body(message)).group(1))
+
+    assert send_due_reminders(store, settings, FIRM, dt.date(2026, 6, 15)) == {"sent": 2, "failed": 0}
+    reminder = next(m for m in inbox.messages[2:] if m["To"] == "lucia@example.com")
+    assert subject(reminder) == "Su fecha límite de la sección 221(g): 10 de julio de 2026"
+    text = body(reminder).replace("\r\n", "\n")
+    assert (
+        "La fecha que calculamos para responder a su carta 221(g) es el 10 de julio de 2026, dentro de 25 días." in text
+    )
+    assert "Esto es información general, no asesoría legal." in text
+    # No English word of the email is left: not the greeting, the month nor the contact line's labels.
+    for english_word in ("Hello", "July", "reminder", "Book a consultation", "Phone:", "days from today"):
+        assert english_word not in text and english_word not in subject(reminder)
+    assert subject(next(m for m in inbox.messages[2:] if m["To"] == "ravi@example.com")) == (
+        "Your 221(g) deadline: 10 July 2026"
+    )

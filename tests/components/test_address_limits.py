@@ -10,10 +10,12 @@ import json
 import pytest
 import socketio
 
-from components.channels.common import SLOW_DOWN
+from bot.language.channel import channel_text
 from components.channels.widget import MAX_CONNECTIONS_PER_ADDRESS
 from scripts.serve import running_servers
 from tests.common import wait_until_async
+
+SLOW_DOWN = channel_text("en", "messages.slow_down")
 
 pytestmark = pytest.mark.slow
 RASA_PORT, ACTIONS_PORT = 5135, 5185
@@ -48,6 +50,9 @@ def test_rest_answers_429_beyond_the_limit_and_other_addresses_are_still_served(
         429,
         {"error": SLOW_DOWN},
     )
+    # Asked in Spanish, told in Spanish.
+    spanish = {"sender": "flood-7", "message": "hola, ¿cuándo vence mi plazo de la 221g?"}
+    assert post("/webhooks/rest/webhook", spanish) == (429, {"error": channel_text("es", "messages.slow_down")})
     status, replies = post(
         "/webhooks/rest/webhook", {"sender": "neighbour", "message": "are you a bot?"}, source="127.0.0.2"
     )
@@ -58,7 +63,7 @@ def test_rest_answers_429_beyond_the_limit_and_other_addresses_are_still_served(
 
 def test_widget_messages_from_one_address_share_the_limit_and_connections_are_capped(servers):
     async def scenario():
-        replies, clients = [], []
+        replies, clients, sessions = [], [], []
         for _ in range(3):  # three connections, two messages each: six from one address
             client = socketio.AsyncClient(reconnection=False)
             confirmed = asyncio.get_running_loop().create_future()
@@ -68,6 +73,7 @@ def test_widget_messages_from_one_address_share_the_limit_and_connections_are_ca
             await client.emit("session_request", {"session_id": None})
             session_id = await asyncio.wait_for(confirmed, 30)
             clients.append(client)
+            sessions.append(session_id)
             for _ in range(2):
                 await client.emit("user_uttered", {"message": "are you a bot?", "session_id": session_id})
         # All six handled: five answered (each answer says it is automated), one asked to wait.
@@ -77,6 +83,11 @@ def test_widget_messages_from_one_address_share_the_limit_and_connections_are_ca
             what="six replies",
         )
         slowed = replies.count(SLOW_DOWN)
+        # A widget in Spanish (its language goes with each message) is asked in Spanish.
+        await clients[0].emit("user_uttered", {"message": "ok", "session_id": sessions[0], "language": "es"})
+        await wait_until_async(
+            lambda: channel_text("es", "messages.slow_down") in replies, timeout=30, what="the Spanish request"
+        )
         # At most MAX_CONNECTIONS_PER_ADDRESS connections from one address at once.
         refused = 0
         for _ in range(MAX_CONNECTIONS_PER_ADDRESS):

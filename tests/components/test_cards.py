@@ -388,3 +388,64 @@ async def test_a_booking_address_that_would_end_slacks_link_markup_is_not_linked
 def test_a_deadline_card_says_what_set_its_date(counted_from, origin):
     card = {"deadline": "2026-09-30", "notice_date": "2026-07-01", "counted_from": counted_from}
     assert deadline_lines({**card, "urgency": "within_90_days", "days_left": 46})[2] == origin
+
+
+# --- In the conversation's language (the payload's `language`) ----------------------------------
+
+SPANISH_DEADLINE = {
+    "type": "deadline",
+    "notice_date": "2026-03-10",
+    "counted_from": "notice",
+    "deadline": "2027-03-10",
+    "days_left": 1,
+    "urgency": "within_30_days",
+    "language": "es",
+}
+SPANISH_SOURCES = {
+    "type": "sources",
+    "sources": [
+        {"title": "9 FAM 306.2", "url": "https://fam.state.gov/x", "reliability": "official", "language": "en"},
+        {"title": "Página en español", "url": "https://example.gov/es", "reliability": "official", "language": "es"},
+    ],
+    "language": "es",
+}
+
+
+def test_a_spanish_deadline_card_reads_in_spanish():
+    assert deadline_lines(SPANISH_DEADLINE) == [
+        "Su plazo de la 221(g): 10 de marzo de 2027",
+        "🟠 En 30 días o menos · queda 1 día",
+        "Contado desde la fecha de su carta (10 de marzo de 2026)",
+    ]
+    assert deadline_lines(SPANISH_DEADLINE | {"days_left": -3, "urgency": "passed"})[1] == (
+        "🔴 Plazo vencido · venció hace 3 días"
+    )
+
+
+async def test_slack_and_telegram_write_spanish_cards_and_mark_english_sources(slack_posts):
+    bot, posts = slack_posts
+    await bot.send_custom_json("D1", dict(SPANISH_DEADLINE))
+    await bot.send_custom_json("D1", dict(SPANISH_SOURCES))
+    await bot.send_custom_json("D1", CONTACT | {"language": "es"})
+    assert posts[0]["text"] == "Su plazo de la 221(g): 10 de marzo de 2027"
+    assert posts[1]["text"] == (
+        "Fuentes:\n• <https://fam.state.gov/x|9 FAM 306.2 (en inglés)>\n• <https://example.gov/es|Página en español>"
+    )
+    contact = posts[2]["blocks"][0]["text"]["text"]
+    assert "|Reservar una consulta>" in contact and "Teléfono: +1 555 0100" in contact and "Correo: " in contact
+    api = RecordingTelegram()
+    replies = TelegramReplies(api)  # type: ignore[arg-type]
+    await replies.send_custom_json("42", dict(SPANISH_SOURCES))
+    await replies.send_custom_json("42", CONTACT | {"language": "es"})
+    await replies.send_custom_json("42", details("Guarde copias.") | {"title": None, "language": "es"})
+    sources, contact_card, details_message = (payload for _, payload in api.calls)
+    assert sources["text"].startswith("<b>Fuentes</b>\n") and "9 FAM 306.2 (en inglés)</a>" in sources["text"]
+    assert "Página en español</a>" in sources["text"]
+    assert "Teléfono: +1 555 0100" in contact_card["text"]
+    assert contact_card["reply_markup"]["inline_keyboard"][0][0]["text"] == "Reservar una consulta"
+    assert details_message["text"].startswith("<b>Conviene saber (1)</b>")
+
+
+def test_long_spanish_details_continue_under_a_spanish_heading():
+    messages = telegram_details(details(*(long_item(n, 40) for n in range(12))) | {"language": "es"})
+    assert len(messages) > 1 and all(m.startswith("<b>Good to know (continuación)</b>") for m in messages[1:])

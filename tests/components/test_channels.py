@@ -9,9 +9,11 @@ import urllib.request
 
 import pytest
 
-from components.channels.common import TOO_LONG
+from bot.language.channel import channel_text
 from scripts.serve import running_servers
 from tests.common import recording_api, wait_until
+
+TOO_LONG = channel_text("en", "messages.too_long")
 
 pytestmark = pytest.mark.slow
 RASA_PORT, ACTIONS_PORT = 5125, 5175
@@ -227,6 +229,29 @@ def test_telegram_webhook_is_registered_with_the_secret_token(servers, apis):
     assert registered[0]["url"] == "https://bot.example.com/webhooks/telegram/webhook"
 
 
+def test_a_telegram_app_in_spanish_opens_the_conversation_in_spanish(servers, apis):
+    """Telegram's language_code is a hint: the disclaimer in Spanish at once; the cards and the
+    source marks in Spanish; a message in English then switches."""
+    _, calls = apis["telegram"]
+    calls.clear()
+    sender = {"id": 77, "is_bot": False, "first_name": "Ana", "language_code": "es-MX"}
+    update = {
+        "update_id": 1601,
+        "message": {
+            "chat": {"id": 7777},
+            "from": sender,
+            "text": "me dieron la 221g el 3 de marzo de 2026, hasta cuándo tengo?",
+        },
+    }
+    assert telegram(update)[0] == 200
+    messages = sent(wait_for(calls, "Reservar una consulta"))  # the contact card ends the answer
+    texts = [body["text"] for body in messages]
+    assert texts[0].startswith("Hola, le saluda")  # not the English disclaimer first
+    assert any("Su plazo de la 221(g): 3 de marzo de 2027" in text for text in texts)
+    assert any("(en inglés)" in text for text in texts if text.startswith("<b>Fuentes</b>"))
+    assert not with_text(messages, "Hello from")
+
+
 def test_telegram_update_with_the_secret_is_answered_without_getme(servers, apis):
     _, calls = apis["telegram"]
     calls.clear()
@@ -355,6 +380,14 @@ def test_rest_answers_a_megabyte_message_politely_and_goes_on(servers):
     assert rest("other-rest", "are you a bot?")[0] == 200
     # Beyond any real message, Sanic refuses the request itself.
     assert post("rest/webhook", b"x" * (3 * 1024 * 1024), {"Content-Type": "application/json"})[0] == 413
+
+
+def test_an_over_long_spanish_message_is_asked_in_spanish_to_be_shorter(servers):
+    story = "me dieron la hoja 221g en la entrevista y no sé qué hacer con los documentos " * 40
+    assert rest("long-rest-es", story) == (
+        200,
+        [{"recipient_id": "long-rest-es", "text": channel_text("es", "messages.too_long")}],
+    )
 
 
 def test_slack_answers_a_megabyte_message_politely(servers, apis):

@@ -191,7 +191,7 @@ def test_keyboard_only_use_and_screen_reader_labels(page):
     assert page.locator(".va-panel").get_attribute("role") == "dialog"
     assert page.locator(".va-messages").get_attribute("role") == "log"
     focused = []
-    for _ in range(6):
+    for _ in range(8):  # the language button, the close button, the conversation, the input, ...
         page.keyboard.press("Tab")
         focused.append(page.evaluate("document.activeElement.className"))
     assert any("va-input" in name for name in focused) and any("va-send" in name for name in focused)
@@ -331,7 +331,9 @@ def test_garbage_and_floods_from_a_socket_are_ignored_and_others_are_still_serve
 
 
 def test_an_over_long_message_gets_a_polite_request_to_shorten_it(page):
-    from components.channels.common import TOO_LONG
+    from bot.language.channel import channel_text
+
+    TOO_LONG = channel_text("en", "messages.too_long")
 
     open_with_socket_io(page)
     reply = page.evaluate("""() => new Promise(resolve => {
@@ -441,3 +443,38 @@ def test_after_erasure_the_browser_forgets_the_session(page):
     ask(page, "hello", until=GREETED)
     shown = page.inner_text(".va-messages")
     assert "Zanzibar" not in shown and "delete all my data" not in shown
+
+
+def test_a_spanish_page_gets_a_spanish_widget_and_the_language_button_switches(page):
+    """data-language="es" (or <html lang="es">): the widget, the disclaimer and the cards in
+    Spanish; the "English" button switches the widget and the conversation."""
+
+    def spanish_page(route):
+        html = route.fetch().text().replace("<script src=", '<script data-language="es" src=', 1)
+        route.fulfill(body=html, content_type="text/html")
+
+    page.route(DEMO, spanish_page)
+    page.goto(DEMO)
+    assert page.get_attribute(".va-input", "placeholder") == "Escriba su pregunta"
+    assert page.get_attribute(".va-launcher", "aria-label").startswith("Abrir el chat con")
+    page.click(".va-launcher")
+    assert page.locator(".va-language[data-language='en']").is_visible()
+    assert not page.locator(".va-language[data-language='es']").is_visible()
+    ask(page, "me dieron la carta 221g el 3 de marzo de 2026, hasta cuándo tengo?", until=".va-deadline-card")
+    page.wait_for_selector(".va-sources")
+    shown = page.inner_text(".va-messages")
+    assert "Hola, le saluda" in shown and "no asesoría legal" in shown  # the disclaimer, in Spanish at once
+    card = page.locator(".va-deadline-card").last.inner_text()
+    assert "su plazo" in card.lower() and "3 de marzo de 2027" in card and "quedan 261 días" in card
+    assert page.locator(".va-sources-summary").last.inner_text().startswith("Fuentes (")
+    page.locator(".va-sources-summary").last.click()
+    assert "(en inglés)" in page.locator(".va-sources").last.inner_text()
+
+    page.click(".va-language[data-language='en']")
+    assert page.get_attribute(".va-input", "placeholder") == "Type your question"
+    page.wait_for_selector(bot_says("let's continue in English"))
+    assert page.locator(".va-message.va-user").last.inner_text() == "English please"
+    # The conversation changed language: its disclaimer once more, in English.
+    page.wait_for_selector(bot_says("not legal advice"))
+    page.reload()
+    assert page.get_attribute(".va-input", "placeholder") == "Type your question"  # the choice is kept

@@ -6,6 +6,7 @@ import pytest
 
 from components.channels.common import kept_secret
 from components.channels.widget import WidgetSessions, history_entries
+from tests.common import ROOT
 
 
 def test_an_issued_session_id_opens_its_own_conversation_and_nothing_else_does():
@@ -86,3 +87,26 @@ def test_an_empty_or_short_secret_file_is_refused_not_used_as_an_empty_key(tmp_p
         WidgetSessions.from_environment()
     with pytest.raises(ValueError, match="at least 32 characters"):
         common.server_secret()  # what the REST channel keys clients with, read at start
+
+
+def test_widget_js_is_served_with_every_languages_words():
+    import json
+    import re
+
+    from bot.language.channel import channel_strings
+    from components.channels.widget import STRINGS_PLACEHOLDER, widget_script
+
+    script = widget_script().decode("utf-8")
+    assert STRINGS_PLACEHOLDER not in script
+    tables = json.loads(re.search(r"var LANGUAGES = (\{.*?\});\n", script).group(1))
+    assert set(tables) == {"en", "es"}
+    widget_keys = {key for key in channel_strings("es") if key.split(".")[0] in ("language_name", "cards", "widget")}
+    assert tables["es"]["strings"] == {key: channel_strings("es")[key] for key in widget_keys}
+    assert tables["es"]["months"][2] == "marzo"
+    assert tables["es"]["date"] == "{day} de {month} de {year}"
+    # No English word of its own is left in the widget: every text comes from the tables.
+    source = (ROOT / "widget" / "static" / "widget.js").read_text()
+    code = re.sub(r"^\s*(//|\*|/\*).*$", "", source, flags=re.M)
+    for text in channel_strings("en").values():
+        if len(text) > 3 and "{" not in text:
+            assert f'"{text}"' not in code, text

@@ -119,3 +119,91 @@ def test_decimal_durations(extractor, text, days):
 )
 def test_the_rules_year_is_not_a_wait(extractor, text):
     assert not [e for e in extractor.extract(text, TODAY) if e.entity == "duration"]
+
+
+# A count that is no number gives an estimate: the letter may be older than any number we would
+# read it as ("a few days" as 3 counts 5 days too many from a letter 8 days old). It is marked
+# "~" so that bot.rules.deadline refuses it and the assistant asks for the printed date.
+@pytest.mark.parametrize(
+    "text, value, role",
+    [
+        ("got the 221g a few days ago", "~2026-11-29", "notice"),
+        ("my 221g letter is dated a couple of weeks ago", "~2026-11-18", "notice"),
+        ("I got the letter a couple weeks ago", "~2026-11-18", "received"),
+        ("my interview was a few weeks ago", "~2026-11-11", "interview"),
+        ("I was given the 221g slip several days ago", "~2026-11-29", "notice"),
+        ("some weeks ago I got the 221(g)", "~2026-11-11", "notice"),
+        ("the interview was few months ago", "~2026-09-02", "interview"),
+        ("a couple of months and a half ago", "~2026-09-16", "other"),
+    ],
+)
+def test_a_vague_count_gives_a_date_marked_as_an_estimate(text, value, role):
+    assert values(text) == [(value, role)]
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("got the 221g 3 days ago", "2026-11-29"),
+        ("got the 221g three weeks ago", "2026-11-11"),
+        ("got the 221g a week ago", "2026-11-25"),
+        ("got the 221g last friday", "2026-11-27"),
+    ],
+)
+def test_an_exact_count_is_no_estimate(text, value):
+    assert values(text) == [(value, "notice")]
+
+
+# A hedged count is an estimate too: "about 3 weeks" may be 4, "over a month" is more than one, and
+# of "3 or 4 days" the earlier counts. Marked "~" (the earlier reading of two), asked for, not counted.
+@pytest.mark.parametrize(
+    "text, value, role",
+    [
+        ("I got the 221g about 3 weeks ago", "~2026-11-11", "notice"),
+        ("around 10 days ago I got the letter", "~2026-11-22", "received"),
+        ("roughly a month ago my interview was", "~2026-11-02", "interview"),
+        ("the 221g was approximately 2 weeks ago", "~2026-11-18", "notice"),
+        ("I was refused 3 or 4 days ago", "~2026-11-28", "notice"),
+        ("I got the 221g like 2 weeks ago", "~2026-11-18", "notice"),
+        ("got the 221g over a month ago", "~2026-11-02", "notice"),
+        ("got the 221g more than a month ago", "~2026-11-02", "notice"),
+        ("got the 221g almost 2 months ago", "~2026-10-02", "notice"),
+        ("got the 221g maybe 3 weeks ago", "~2026-11-11", "notice"),
+        ("got the 221g 3-4 weeks ago", "~2026-11-04", "notice"),
+        ("got the 221g 2 to 3 weeks ago", "~2026-11-11", "notice"),
+        ("got the 221g between 2 and 3 weeks ago", "~2026-11-11", "notice"),
+        ("a week or two ago I got the 221g", "~2026-11-18", "notice"),
+        ("got the 221g 2 weeks or a month ago", "~2026-11-02", "notice"),
+        ("got the 221g 3 weeks ago or so", "~2026-11-11", "notice"),
+        ("the 221g was 3 weeks ago, more or less", "~2026-11-11", "notice"),
+        ("got the 221g 3ish weeks ago", "~2026-11-11", "notice"),
+        ("got the 221g about half a year ago", "~2026-06-02", "notice"),
+        ("got the 221g about 1.5 years ago", "~2025-06-02", "notice"),
+        ("got the 221g about a year and a half ago", "~2025-06-02", "notice"),
+    ],
+)
+def test_a_hedged_count_gives_a_date_marked_as_an_estimate(text, value, role):
+    assert values(text) == [(value, role)]
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("got the 221g 3 weeks ago", "2026-11-11"),
+        ("got the 221g just 3 days ago", "2026-11-29"),  # "just": only, not about
+        ("got the 221g almost exactly a year ago", "2025-12-02"),  # the hedge is not next to the count
+        ("got the 221g exactly 2 months ago", "2026-10-02"),
+    ],
+)
+def test_an_unhedged_count_stays_exact(text, value):
+    assert values(text) == [(value, "notice")]
+
+
+@pytest.mark.parametrize(
+    "text, days",
+    [("about 3 weeks in AP", 21), ("I've been in AP for about 3 weeks", 21), ("AP for around 10 days now", 10)],
+)
+def test_a_hedged_wait_is_still_a_duration_not_a_date(extractor, text, days):
+    found = extractor.extract(text, TODAY)
+    assert [e.value for e in found if e.entity == "duration"] == [days]
+    assert not [e for e in found if e.entity == "date"]

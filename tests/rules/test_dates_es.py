@@ -63,3 +63,71 @@ def test_a_spanish_correction_replaces_the_date_it_corrects():
     assert found("la entrevista fue el 3 de marzo, perdón, quise decir el 3 de febrero") == [
         ("2026-02-03", "interview")
     ]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("me dieron la carta 221g hace unos días", [("~2026-11-29", "notice")]),
+        ("la entrevista fue hace un par de semanas", [("~2026-11-18", "interview")]),
+        ("me negaron hace unas semanas", [("~2026-11-11", "notice")]),
+        ("me dieron la carta hace varios días", [("~2026-11-29", "notice")]),
+        ("hace algunas semanas me dieron la hoja", [("~2026-11-11", "notice")]),
+        ("me dieron la hoja hace pocos días", [("~2026-11-29", "notice")]),
+        ("hace unos cuantos meses tuve la entrevista", [("~2026-09-02", "interview")]),
+        ("me rechazaron hace unos meses y medio", [("~2026-08-17", "notice")]),
+    ],
+)
+def test_a_vague_spanish_count_gives_a_date_marked_as_an_estimate(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("hace tres semanas me dieron la carta", [("2026-11-11", "notice")]),
+        ("me dieron la carta hace 3 días", [("2026-11-29", "notice")]),
+        ("me rechazaron hace dos semanas", [("2026-11-18", "notice")]),
+        ("me la dieron el viernes pasado", [("2026-11-27", "notice")]),
+    ],
+)
+def test_an_exact_spanish_count_is_no_estimate(text, expected):
+    assert found(text) == expected
+
+
+# A hedged count ("hace como 3 semanas") is an estimate too: marked "~" (of two counts, the earlier).
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("me dieron la carta hace como 3 semanas", [("~2026-11-11", "notice")]),
+        ("me dieron la carta hace unas 3 semanas", [("~2026-11-11", "notice")]),
+        ("me rechazaron hace aproximadamente 10 días", [("~2026-11-22", "notice")]),
+        ("la entrevista fue hace más o menos un mes", [("~2026-11-02", "interview")]),
+        ("me dieron la carta hace casi un mes", [("~2026-11-02", "notice")]),
+        ("me rechazaron hace 3 o 4 días", [("~2026-11-28", "notice")]),
+        ("me dieron la carta hace más de un mes", [("~2026-11-02", "notice")]),
+        ("me dieron la carta hace alrededor de 2 semanas", [("~2026-11-18", "notice")]),
+        ("me dieron la carta hace 3 a 4 semanas", [("~2026-11-04", "notice")]),
+        ("hace entre 2 y 3 semanas me dieron la carta", [("~2026-11-11", "notice")]),
+        ("hace una semana o dos me dieron la carta", [("~2026-11-18", "notice")]),
+        ("hace 3 semanas más o menos me dieron la carta", [("~2026-11-11", "notice")]),
+        ("me dieron la carta como hace 3 semanas", [("~2026-11-11", "notice")]),
+        ("hace como medio año me dieron la carta", [("~2026-06-02", "notice")]),
+        ("hace como un año y medio me dieron la carta", [("~2025-06-02", "notice")]),
+    ],
+)
+def test_a_hedged_spanish_count_gives_a_date_marked_as_an_estimate(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("hace tres semanas me dieron la carta", [("2026-11-11", "notice")]),
+        ("me rechazaron hace un mes", [("2026-11-02", "notice")]),
+        ("hace como 3 semanas que espero", []),  # how long: a duration (bot.rules.durations)
+        ("desde hace como 3 semanas estoy en proceso administrativo", []),
+    ],
+)
+def test_an_unhedged_spanish_count_stays_exact_and_a_wait_is_no_date(text, expected):
+    assert found(text) == expected

@@ -4,19 +4,24 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.language import LANGUAGES
+from bot.language.words import check_date_problems, placeholders, words
 from bot.rules.deadline import (
     DUE_TODAY,
     LATER,
     PASSED,
+    REASONS,
     WITHIN_30_DAYS,
     WITHIN_90_DAYS,
     DateError,
+    check_not_future,
     compute_deadline,
     make_date,
     one_year_after,
     parse_iso,
     urgency_for,
 )
+from bot.rules.yamlfile import DataFileError
 
 TODAY = dt.date(2026, 6, 15)
 
@@ -92,7 +97,7 @@ def test_future_notice_date_is_refused_with_a_reason():
 
 
 def test_future_interview_date_is_refused_even_when_the_notice_is_fine():
-    with pytest.raises(DateError, match="interview date 2026-07-01 is in the future"):
+    with pytest.raises(DateError, match="interview date 1 July 2026 is in the future"):
         compute_deadline(TODAY, notice_date=dt.date(2026, 3, 1), interview_date=dt.date(2026, 7, 1))
 
 
@@ -114,6 +119,88 @@ def test_no_date_is_refused():
 def test_nonexistent_dates_are_refused_not_guessed(text, reason):
     with pytest.raises(DateError, match=reason):
         parse_iso(text)
+
+
+def test_an_estimated_date_is_refused_never_counted():
+    # bot.rules.dates marks "a few days ago" as an estimate: the real day may be earlier.
+    with pytest.raises(DateError, match="only approximate") as refused:
+        parse_iso("~2026-06-12")
+    assert refused.value.code == "approximate_date"
+
+
+# --- the reasons, in each language's words (bot/language/<code>/words.yml, date_problems) ---
+
+
+def refusal(call, *args):
+    with pytest.raises(DateError) as refused:
+        call(*args)
+    return refused.value
+
+
+@pytest.mark.parametrize(
+    "refused, english, spanish",
+    [
+        (
+            lambda: parse_iso("2026-02-31"),
+            "31 February 2026 does not exist; please check the date on your letter",
+            "el 31 de febrero de 2026 no existe; por favor, revise la fecha de su carta",
+        ),
+        (lambda: parse_iso("2026-13-01"), "there is no month 13; please check the date", "no existe el mes 13"),
+        (
+            lambda: check_not_future(dt.date(2026, 7, 1), TODAY, "notice"),
+            "the notice date 1 July 2026 is in the future; please check it",
+            "la fecha de la carta, el 1 de julio de 2026, está en el futuro; por favor, revísela",
+        ),
+        (
+            lambda: check_not_future(dt.date(2027, 3, 10), TODAY, "interview"),
+            "the interview date 10 March 2027 is in the future; please check it",
+            "la fecha de la entrevista, el 10 de marzo de 2027, está en el futuro",
+        ),
+        (
+            lambda: check_not_future(dt.date(2026, 8, 1), TODAY, "received"),
+            "the date 1 August 2026 is in the future; please check it",
+            "el 1 de agosto de 2026 está en el futuro",
+        ),
+        (lambda: parse_iso("~2026-06-12"), "is only approximate", "es solo aproximada"),
+        (lambda: compute_deadline(TODAY), "date printed on your 221(g) notice", "fecha impresa en su carta 221(g)"),
+    ],
+)
+def test_a_refusal_is_a_reason_code_told_in_the_conversations_language(refused, english, spanish):
+    error = refusal(refused)
+    assert error.code in REASONS
+    assert english in str(error) and str(error) == error.reason("en")  # str(): the English, for logs
+    assert spanish in error.reason("es")
+    assert error.reason("fr") == error.reason("en")  # a language without a table is English's
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_language_tells_every_reason_with_its_values(language):
+    table = words(language).date_problems
+    assert {code: placeholders(text) for code, text in table.items()} == {
+        code: set(values) for code, values in REASONS.items()
+    }
+
+
+@pytest.mark.parametrize(
+    "table, problem",
+    [
+        ({code: text for code, text in words("en").date_problems.items() if code != "no_such_day"}, "missing"),
+        ({**words("en").date_problems, "no_such_week": "x"}, "not in English"),
+        ({**words("en").date_problems, "no_such_day": "el {day} no existe"}, "no_such_day: placeholders"),
+        ({**words("en").date_problems, "no_such_day": ""}, "expected a text"),
+        (["no_such_day"], "expected a text"),
+    ],
+)
+def test_a_translation_with_a_reason_missing_or_other_placeholders_is_refused(table, problem, tmp_path):
+    with pytest.raises(DataFileError, match=problem):
+        check_date_problems(tmp_path / "words.yml", table, words("en").date_problems)
+
+
+def test_a_reason_with_values_the_code_does_not_name_is_a_programming_error():
+    with pytest.raises(TypeError):
+        DateError("no_such_month", day=3)
+    with pytest.raises(TypeError):
+        DateError("no_such_week")
 
 
 def test_real_leap_day_parses():

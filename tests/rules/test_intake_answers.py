@@ -124,19 +124,79 @@ def test_yes_or_no(text, value):
 @pytest.mark.parametrize(
     "text, extracted, result",
     [
-        ("2026-03-03", [], ("2026-03-03", None)),
-        ("it was 3 March 2026", ["2026-03-03"], ("2026-03-03", None)),
-        ("no idea when, sometime", [], (None, "I couldn't find a date in your answer")),
-        ("4/6/2026", ["2026-04-06|2026-06-04"], (None, "a date like 4/6/2026 can be read two ways")),
+        ("2026-03-03", [], "2026-03-03"),
+        ("it was 3 March 2026", ["2026-03-03"], "2026-03-03"),
     ],
 )
 def test_past_dates(text, extracted, result):
-    assert answers.past_date(text, extracted, TODAY, "interview") == result
+    assert answers.past_date(text, extracted, TODAY, "interview") == (result, None)
+
+
+# A refusal is a reason code (bot.rules.deadline.REASONS): the form tells it in the conversation's
+# language (bot/language/<code>/words.yml, date_problems), never an English text built here.
+@pytest.mark.parametrize(
+    "text, extracted, kind, code, english, spanish",
+    [
+        (
+            "no idea when, sometime",
+            [],
+            "interview",
+            "no_date",
+            "I couldn't find a date in your answer",
+            "no encontré ninguna fecha en su respuesta",
+        ),
+        (
+            "4/6/2026",
+            ["2026-04-06|2026-06-04"],
+            "interview",
+            "ambiguous_date",
+            "a date like 4/6/2026 can be read two ways",
+            "una fecha como 4/6/2026 se puede leer de dos maneras",
+        ),
+        (
+            "1 August 2026",
+            ["2026-08-01"],
+            "notice",
+            "future_notice_date",
+            "the notice date 1 August 2026 is in the future; please check it",
+            "la fecha de la carta, el 1 de agosto de 2026, está en el futuro; por favor, revísela",
+        ),
+        (
+            "1 August 2026",
+            ["2026-08-01"],
+            "interview",
+            "future_interview_date",
+            "the interview date 1 August 2026 is in the future; please check it",
+            "la fecha de la entrevista, el 1 de agosto de 2026, está en el futuro; por favor, revísela",
+        ),
+        (
+            "30 February 2026",
+            ["2026-02-30"],
+            "notice",
+            "no_such_day",
+            "30 February 2026 does not exist; please check the date on your letter",
+            "el 30 de febrero de 2026 no existe; por favor, revise la fecha de su carta",
+        ),
+        (
+            "about 3 weeks ago",
+            ["~2026-05-25"],
+            "notice",
+            "approximate_date",
+            "is only approximate",
+            "es solo aproximada",
+        ),
+    ],
+)
+def test_a_refused_date_is_a_reason_told_in_each_language(text, extracted, kind, code, english, spanish):
+    date, problem = answers.past_date(text, extracted, TODAY, kind)
+    assert date is None and problem.code == code
+    assert english in problem.reason("en") and english in str(problem)
+    assert spanish in problem.reason("es")
 
 
 def test_a_future_date_is_refused_with_the_reason():
     date, problem = answers.past_date("1 August 2026", ["2026-08-01"], TODAY, "notice")
-    assert date is None and "future" in problem
+    assert date is None and "future" in str(problem)
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@ or has enough words of one language; everything else keeps the conversation's la
 
 import pytest
 
-from bot.language.detect import detect
+from bot.language.detect import READ_CHARS, detect
 
 
 @pytest.mark.parametrize(
@@ -57,3 +57,9 @@ def test_a_foreign_word_in_an_english_message_keeps_the_language():
     # detector reads letters; the English function words ("you", "me", "a") say otherwise.
     assert detect("obrigado!! you help me a lot").language is None
     assert detect("y ahora que hago?").language == "es"  # "y" and "que" are Spanish's
+
+
+def test_only_the_first_characters_of_a_huge_message_are_read():
+    # A channel asks about a message too long for the assistant, to refuse it in its language.
+    huge = "me dieron la hoja 221g en la entrevista y no sé qué hacer " * 40 + "x" * 1_000_000
+    assert detect(huge) == detect(huge[:READ_CHARS]) and detect(huge).language == "es"

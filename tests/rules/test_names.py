@@ -1,34 +1,16 @@
-"""One list of month, weekday and urgency names: the engine's, the firm profile's and the
-widget's JavaScript copy agree."""
+"""One list of month, weekday and urgency names: the engine's, the firm profile's and the cards' agree."""
 
-import json
-import re
-
+from bot.language import LANGUAGES
+from bot.language.channel import channel_strings
 from bot.rules import deadline, firm
-from bot.rules.names import MONTH_NAMES, MONTH_NUMBERS, URGENCY_LABELS, WEEKDAY_NAMES
-from tests.common import ROOT
-
-WIDGET_JS = (ROOT / "widget" / "static" / "widget.js").read_text()
+from bot.rules.names import MONTH_NUMBERS, WEEKDAY_NAMES
 
 
-def widget_constant(name: str) -> str:
-    found = re.search(rf"var {name} = (\[.*?\]|\{{.*?\}});", WIDGET_JS, re.S)
-    assert found, f"widget.js has no {name}"
-    return found.group(1)
-
-
-def test_the_widget_names_the_months_as_the_engine_does():
-    assert tuple(json.loads(widget_constant("MONTHS"))) == MONTH_NAMES
-
-
-def test_the_widget_labels_the_urgency_bands_as_the_channels_do():
-    pairs = re.findall(r"(\w+): \"([^\"]+)\"", widget_constant("URGENCY"))
-    assert dict(pairs) == URGENCY_LABELS
-
-
-def test_every_urgency_band_has_a_label():
+def test_every_urgency_band_has_a_label_in_every_language():
     bands = {deadline.urgency_for(days) for days in (-1, 0, 1, 30, 31, 90, 91, 400)}
-    assert bands == set(URGENCY_LABELS)
+    for language in LANGUAGES:
+        labels = {key.removeprefix("cards.urgency_") for key in channel_strings(language) if "urgency_" in key}
+        assert labels == bands, language
 
 
 def test_month_numbers_read_names_and_abbreviations():

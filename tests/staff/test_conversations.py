@@ -146,3 +146,44 @@ async def test_conversations_are_read_from_rasas_postgresql_schema(postgres_data
 )
 def test_the_channel_is_the_prefix_of_the_conversation_id(conversation_id, channel):
     assert channel_of(conversation_id) == channel
+
+
+async def test_each_applicant_message_carries_its_conversations_language(tmp_path):
+    """The language slot (set right after a message that tells its language, kept by one that
+    does not), read from the start: a language set before the period asked for is known too."""
+    from tests.staff.rasa_trackers import answered, said, slot
+
+    conversations = {
+        **sample_conversations(),
+        "rest-es": [
+            said("hola, tengo una carta 221g", "explain_221g", 0.95, 0),
+            slot("language", "es", 0.01),
+            answered("Una carta 221(g)...", 0.1),
+            said("ok", "affirm", 0.4, 1),  # tells no language: keeps Spanish
+            said("English please", "switch_language", 0.99, 2),
+            slot("language", "en", 2.01),
+            said("what now", "nlu_fallback", 0.3, 3),
+        ],
+    }
+    path = tmp_path / "conversations.db"
+    await write_trackers(conversations, dialect="sqlite", db=str(path))
+    engine = create_engine(f"sqlite:///{path}", future=True)
+    try:
+        spoken = {(m.conversation_id, m.text): m.language for m in applicant_messages(engine, START)}
+        assert [
+            spoken[("rest-es", text)] for text in ("hola, tengo una carta 221g", "ok", "English please", "what now")
+        ] == [
+            "es",
+            "es",
+            "en",
+            "en",
+        ]
+        assert spoken[("widget-3f2a", "hello")] == "en"  # never told: English
+        later = applicant_messages(engine, START + dt.timedelta(minutes=0.5))
+        assert [(m.text, m.language) for m in later if m.conversation_id == "rest-es"] == [
+            ("ok", "es"),
+            ("English please", "en"),
+            ("what now", "en"),
+        ]
+    finally:
+        engine.dispose()

@@ -332,3 +332,65 @@ def test_a_lead_can_be_worked_on_while_its_transcript_cannot_be_read(dashboard_w
     form = {"status": "contacted", "expected": "new", "csrf": browser.csrf(f"/leads/{lead_id}")}
     assert browser.request(f"/leads/{lead_id}/status", form)[0] == 302
     assert IntakeStore(engine).lead(lead_id).status == "contacted"
+
+
+async def test_the_dashboard_shows_each_conversations_language_and_filters_by_it(dashboard):
+    """Issue 25: the firm's side stays English, and says which language each lead and each
+    unanswered message came in."""
+    import time
+    from pathlib import Path
+
+    from rasa.shared.core.events import SlotSet, UserUttered
+
+    from tests.common import CONSENT
+    from tests.staff.rasa_trackers import write_trackers
+
+    base, engine = dashboard
+    store = IntakeStore(engine)
+    answers = lead(conversation_id="rest-es", person_name="Lucía Pérez", language="es", email="lucia@example.com")
+    lead_id = store.save_lead(answers, case_summary(answers), [])
+    store.add_reminders(
+        "rest-es", "lucia@example.com", dt.date(2027, 3, 1), CONSENT, dt.date(2026, 6, 15), language="es"
+    )
+
+    def said(text):
+        parse_data = {"text": text, "intent": {"name": "nlu_fallback", "confidence": 0.3}, "entities": []}
+        return UserUttered(text, parse_data["intent"], [], parse_data, timestamp=time.time())
+
+    now = time.time()
+    await write_trackers(
+        {
+            "rest-es": [said("no entiendo nada de esta carta"), SlotSet("language", "es", timestamp=now)],
+            "rest-a": [said("the thing with the paper")],
+        },
+        dialect="sqlite",
+        db=str(Path(engine.url.database).parent / "conversations.db"),
+    )
+    browser = Browser(base)
+    browser.sign_in("b@firm.example")
+    _, _, page = browser.request("/leads")
+    assert '<th scope="col">Language</th>' in page and "Spanish" in page and "English" in page
+    assert '<option value="es">Spanish</option>' in page
+    _, _, page = browser.request("/leads?language=es")
+    assert "Lucía Pérez" in page and "Ravi Kumar" not in page and "match the filter" in page
+    assert '<option value="es" selected>Spanish</option>' in page
+    _, _, page = browser.request("/leads?language=en")
+    assert "Lucía Pérez" not in page and "Ravi Kumar" in page
+    _, _, page = browser.request("/leads?language=klingon")
+    assert "Unknown language 'klingon': not filtered by it." in page and "Lucía Pérez" in page
+    _, _, page = browser.request(f"/leads/{lead_id}")
+    assert "<dt>Conversation language</dt><dd>Spanish</dd>" in page and "Conversation language: Spanish" in page
+    _, _, page = browser.request("/follow-ups")
+    assert '<td data-label="Language">Spanish</td>' in page
+    _, _, page = browser.request("/unanswered?days=7&language=es")
+    assert "no entiendo nada de esta carta" in page and "the thing with the paper" not in page
+    assert "Conversation language: Spanish." in page and '<option value="es" selected>Spanish</option>' in page
+    _, _, page = browser.request("/unanswered?days=7")
+    assert "no entiendo nada de esta carta" in page and "the thing with the paper" in page
+    _, _, page = browser.request("/unanswered?days=7&language=en")
+    assert "no entiendo nada de esta carta" not in page and "the thing with the paper" in page
+    # A decision taken on the filtered page comes back to it.
+    key = re.search(r'name="key" value="([0-9a-f]{64})"', browser.request("/unanswered?days=7&language=es")[2])
+    form = {"csrf": browser.csrf(), "days": "7", "language": "es", "key": key.group(1), "decision": "out_of_scope"}
+    status, headers, _ = browser.request("/unanswered/review", form)
+    assert (status, headers["Location"]) == (302, "/unanswered?days=7&language=es&saved=1")

@@ -62,6 +62,17 @@ def test_each_filter_lets_through_only_its_leads(leads):
     assert names(leads, {"to": (created - dt.timedelta(days=1)).isoformat()}) == []
 
 
+def test_leads_are_filtered_by_their_conversations_language(store, leads):
+    answers = lead(conversation_id="c-es", person_name="Lucía Pérez", language="es")
+    store.save_lead(answers, case_summary(answers), [])
+    every = store.leads()
+    assert names(every, {"language": "es"}) == ["Lucía Pérez"]
+    assert names(every, {"language": "en"}) == ["Mei Chen", "Ana Souza", "Ravi Kumar"]
+    assert len(names(every, {})) == 4
+    lead_filter, problems = LeadFilter.from_query({"language": "fr"})
+    assert problems == ["Unknown language 'fr': not filtered by it."] and not lead_filter.is_set
+
+
 def test_a_value_that_cannot_be_used_is_reported_and_not_filtered_by(leads):
     lead_filter, problems = LeadFilter.from_query({"urgency": "soonish", "status": "won", "from": "03/04/2026"})
     assert problems == [

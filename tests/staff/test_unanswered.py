@@ -200,3 +200,20 @@ def test_only_the_newest_messages_waiting_for_a_decision_are_grouped():
     assert [m.text for m in waiting] == ["question 3", "question 2", "question 1", "question 0"]
     many = [asked(f"q{n}", minutes=n, intent="out_of_scope", confidence=1.0) for n in range(MAX_GROUPED + 5)]
     assert len(to_review(many, set())) == MAX_GROUPED and to_review(many, set())[0].text == f"q{MAX_GROUPED + 4}"
+
+
+def test_messages_waiting_for_review_can_be_taken_in_one_language_and_each_group_names_its_languages():
+    from dataclasses import replace
+
+    messages = [
+        replace(asked("no entiendo la carta", minutes=1, conversation="rest-es"), language="es"),
+        replace(asked("no entiendo la carta", minutes=2, conversation="rest-es2"), language="es"),
+        replace(asked("my letter is weird", minutes=3), language="en"),
+        replace(asked("no entiendo la carta", minutes=4, conversation="rest-mixed"), language="en"),
+    ]
+    assert [m.text for m in to_review(messages, set(), language="es")] == ["no entiendo la carta"] * 2
+    assert len(to_review(messages, set())) == 4  # no language: every one
+    groups = {g.representative: g for g in group_messages(to_review(messages, set()))}
+    assert groups["no entiendo la carta"].languages == ["en", "es"]
+    assert groups["my letter is weird"].languages == ["en"]
+    assert group_messages([asked("no language read")])[0].languages == []

@@ -30,6 +30,7 @@ def test_a_refused_status_then_a_deadline_then_a_missed_deadline(servers):
             "deadline": "2027-03-03",
             "days_left": 261,
             "urgency": "later",
+            "language": "en",
         }
     ]
     assert any("3 March 2027" in t for t in texts(deadline))

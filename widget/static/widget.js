@@ -3,7 +3,13 @@
  *
  *   <script src="{server}/webhooks/widget/static/widget.js"
  *           data-server-url="{server}" data-firm-name="..."
- *           data-primary-color="#1f4e79" data-accent-color="#f2a900" defer></script>
+ *           data-primary-color="#1f4e79" data-accent-color="#f2a900"
+ *           data-language="es" defer></script>
+ *
+ * Language: data-language, else the page's <html lang>, else English; the language button in
+ * the header switches (and asks the assistant to switch too), and the widget follows the
+ * language the assistant's cards come in. Its words come from the server's tables
+ * (bot/language/<code>/channel.yml), put in place of CHANNEL_STRINGS when widget.js is served.
  *
  * Talks to the Rasa socket.io channel (events session_request / session_confirm,
  * user_uttered / bot_uttered, and history). Plain ES2017, no build step.
@@ -46,24 +52,45 @@
   var TOP_GAP_PX = 8;        // room left above an answer scrolled to the top
   var DEFAULT_PRIMARY = "#1f4e79";
   var DEFAULT_ACCENT = "#f2a900";
-  var MONTHS = ["January", "February", "March", "April", "May", "June", "July",
-    "August", "September", "October", "November", "December"];
-  var URGENCY = {
-    passed: "Deadline passed",
-    due_today: "Due today",
-    within_30_days: "Within 30 days",
-    within_90_days: "Within 90 days",
-    later: "More than 90 days"
-  };
+  var KEY_LANGUAGE = "visa-assistant-language";
+  var URGENCY_BANDS = ["passed", "due_today", "within_30_days", "within_90_days", "later"];
+  // {code: {strings: {"cards.book": ...}, months: [...], date: "{day} {month} {year}"}}, put here
+  // by the server (components/channels/widget.py) from bot/language/<code>/channel.yml.
+  var LANGUAGES = /*CHANNEL_STRINGS*/null;
+  if (!LANGUAGES || !LANGUAGES.en) return; // not served by the assistant's server
 
   // Static files (css, socket.io) live next to widget.js, wherever it is served from.
   var scriptUrl = script.src || window.location.href;
-  var firmName = (script.getAttribute("data-firm-name") || "").trim() || "Our firm";
+  var language = chosenLanguage();
+  var firmNameGiven = (script.getAttribute("data-firm-name") || "").trim();
   var serverUrl = resolveServerUrl(script.getAttribute("data-server-url"));
   var primary = validColor(script.getAttribute("data-primary-color"), DEFAULT_PRIMARY);
   var accent = validColor(script.getAttribute("data-accent-color"), DEFAULT_ACCENT);
 
   // ---------- small helpers ----------
+
+  function known(code) {
+    code = String(code || "").slice(0, 2).toLowerCase();
+    return Object.prototype.hasOwnProperty.call(LANGUAGES, code) ? code : null;
+  }
+
+  function chosenLanguage() {
+    return known(load(KEY_LANGUAGE)) || known(script.getAttribute("data-language")) ||
+      known(document.documentElement.lang) || "en";
+  }
+
+  // One text of the language's table, its {placeholders} filled.
+  function t(key, values, code) {
+    var table = LANGUAGES[known(code) || language].strings;
+    var text = Object.prototype.hasOwnProperty.call(table, key) ? table[key] : LANGUAGES.en.strings[key];
+    return String(text).replace(/\{(\w+)\}/g, function (whole, name) {
+      return values && Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole;
+    });
+  }
+
+  function firmName() {
+    return firmNameGiven || t("widget.default_firm_name");
+  }
 
   function resolveServerUrl(attr) {
     var url;
@@ -100,20 +127,21 @@
     return node;
   }
 
-  // "2027-03-03" -> "3 March 2027", read from the string itself: new Date("2027-03-03")
-  // is UTC midnight and would show the previous day west of Greenwich.
-  function formatIsoDate(iso) {
+  // "2027-03-03" -> "3 March 2027" / "3 de marzo de 2027", read from the string itself:
+  // new Date("2027-03-03") is UTC midnight and would show the previous day west of Greenwich.
+  function formatIsoDate(iso, code) {
     var m = /^(\d{4})-(\d{2})-(\d{2})/.exec(String(iso || ""));
     if (!m || +m[2] < 1 || +m[2] > 12) return String(iso || "");
-    return (+m[3]) + " " + MONTHS[+m[2] - 1] + " " + m[1];
+    var words = LANGUAGES[known(code) || language];
+    return words.date.replace("{day}", String(+m[3])).replace("{month}", words.months[+m[2] - 1])
+      .replace("{year}", m[1]);
   }
 
-  function daysText(days) {
+  function daysText(days, code) {
     if (typeof days !== "number" || !isFinite(days)) return "";
-    if (days === 0) return "due today";
-    if (days > 0) return days + (days === 1 ? " day left" : " days left");
-    var ago = -days;
-    return "passed " + ago + (ago === 1 ? " day ago" : " days ago");
+    if (days === 0) return t("cards.due_today", null, code);
+    if (days > 0) return t(days === 1 ? "cards.days_left_one" : "cards.days_left_other", { n: days }, code);
+    return t(days === -1 ? "cards.passed_one" : "cards.passed_other", { n: -days }, code);
   }
 
   function isHttpUrl(url) {
@@ -161,20 +189,29 @@
     var panel = el("div", "va-panel");
     panel.id = "va-panel";
     panel.setAttribute("role", "dialog");
-    panel.setAttribute("aria-label", firmName + " visa assistant");
+    panel.setAttribute("aria-label", t("widget.panel", { firm: firmName() }));
     panel.hidden = true;
 
     var header = el("div", "va-header");
-    var title = el("h2", "va-title", firmName);
+    var title = el("h2", "va-title", firmName());
+    // One button per other language, named in that language ("Español", "English").
+    var switches = Object.keys(LANGUAGES).map(function (code) {
+      var b = el("button", "va-language", LANGUAGES[code].strings["widget.switch_button"]);
+      b.type = "button";
+      b.lang = code;
+      b.setAttribute("data-language", code);
+      b.setAttribute("aria-label", LANGUAGES[code].strings["widget.switch_label"]);
+      b.addEventListener("click", function () { switchLanguage(code); });
+      return b;
+    });
     var close = el("button", "va-close");
     close.type = "button";
-    close.setAttribute("aria-label", "Close chat");
     close.appendChild(el("span", null, "\u00d7")).setAttribute("aria-hidden", "true");
     header.appendChild(title);
+    switches.forEach(function (b) { header.appendChild(b); });
     header.appendChild(close);
 
-    var disclaimer = el("p", "va-disclaimer",
-      "Automated assistant: general information, not legal advice.");
+    var disclaimer = el("p", "va-disclaimer");
     var notice = el("div", "va-notice");
     notice.setAttribute("role", "status");
     notice.hidden = true;
@@ -182,35 +219,34 @@
     var messages = el("div", "va-messages");
     messages.setAttribute("role", "log");
     messages.setAttribute("aria-live", "polite");
-    messages.setAttribute("aria-label", "Conversation");
+
     messages.tabIndex = 0; // lets keyboard users scroll a long conversation
 
     // "New messages" button, over the bottom of the conversation; the wrapper is a
     // live region so that screen readers hear it appear.
     var unreadBox = el("div", "va-unread");
     unreadBox.setAttribute("aria-live", "polite");
-    var unread = el("button", "va-unread-button", "New messages \u2193");
+    var unread = el("button", "va-unread-button");
     unread.type = "button";
     unread.hidden = true;
     unreadBox.appendChild(unread);
 
     var typing = el("div", "va-typing");
     typing.setAttribute("role", "status");
-    typing.setAttribute("aria-label", "The assistant is typing");
+
     typing.appendChild(el("span", null, "\u2026")).setAttribute("aria-hidden", "true");
     typing.hidden = true;
 
     var form = el("form", "va-form");
     form.noValidate = true;
-    var label = el("label", "va-sr-only", "Type your question");
+    var label = el("label", "va-sr-only");
     label.htmlFor = "va-input";
     var input = el("textarea", "va-input");
     input.id = "va-input";
     input.rows = 1;
     input.maxLength = MAX_LENGTH;
-    input.placeholder = "Type your question";
     input.setAttribute("autocomplete", "off");
-    var send = el("button", "va-send", "Send");
+    var send = el("button", "va-send");
     send.type = "submit";
     form.appendChild(label);
     form.appendChild(input);
@@ -226,7 +262,6 @@
 
     var launcher = el("button", "va-launcher");
     launcher.type = "button";
-    launcher.setAttribute("aria-label", "Open chat with " + firmName);
     launcher.setAttribute("aria-expanded", "false");
     launcher.setAttribute("aria-controls", "va-panel");
     launcher.appendChild(chatIcon());
@@ -236,7 +271,9 @@
     document.body.appendChild(root);
 
     ui = { root: root, panel: panel, launcher: launcher, close: close, notice: notice,
-      messages: messages, unread: unread, typing: typing, form: form, input: input };
+      messages: messages, unread: unread, typing: typing, form: form, input: input,
+      title: title, switches: switches, disclaimer: disclaimer, label: label, send: send };
+    showLanguage();
 
     launcher.addEventListener("click", function () { setOpen(ui.panel.hidden, true); });
     close.addEventListener("click", function () { setOpen(false, true); });
@@ -404,7 +441,7 @@
     } else if (msg.custom && msg.custom.type === "details") {
       node.appendChild(detailsBlock(msg.custom));
     } else if (msg.custom && msg.custom.type === "sources") {
-      node.appendChild(sourcesList(msg.custom.sources));
+      node.appendChild(sourcesList(msg.custom));
     } else if (msg.custom && msg.custom.type === "contact") {
       node.appendChild(contactCard(msg.custom));
     } else {
@@ -419,7 +456,7 @@
   function quickReplies(msg) {
     var box = el("div", "va-quick-replies");
     box.setAttribute("role", "group");
-    box.setAttribute("aria-label", "Suggested replies");
+    box.setAttribute("aria-label", t("widget.suggested_replies"));
     msg.replies.forEach(function (reply) {
       var b = el("button", "va-quick-reply", reply.title);
       b.type = "button";
@@ -442,24 +479,25 @@
     for (var i = 0; i < buttons.length; i++) buttons[i].disabled = true;
   }
 
+  // A card is written in the language the assistant wrote it in (its `language`).
   function deadlineCard(c) {
+    var code = c.language;
     var card = el("div", "va-deadline-card");
-    var urgency = Object.prototype.hasOwnProperty.call(URGENCY, c.urgency) ? c.urgency : "unknown";
+    var urgency = URGENCY_BANDS.indexOf(c.urgency) >= 0 ? c.urgency : "unknown";
     card.setAttribute("data-urgency", urgency);
-    card.appendChild(el("div", "va-deadline-heading", "Your deadline"));
-    card.appendChild(el("div", "va-deadline-date", formatIsoDate(c.deadline)));
-    var days = daysText(c.days_left);
+    card.appendChild(el("div", "va-deadline-heading", t("cards.deadline_heading", null, code)));
+    card.appendChild(el("div", "va-deadline-date", formatIsoDate(c.deadline, code)));
+    var days = daysText(c.days_left, code);
     if (days) card.appendChild(el("div", "va-deadline-days", days));
     if (urgency !== "unknown") {
-      card.appendChild(el("span", "va-deadline-urgency va-urgency-" + urgency, URGENCY[urgency]));
+      card.appendChild(el("span", "va-deadline-urgency va-urgency-" + urgency, t("cards.urgency_" + urgency, null, code)));
     }
     if (c.counted_from === "dv_fiscal_year") {
       // The end of the DV program year comes before one year from the notice: it sets the date.
-      card.appendChild(el("div", "va-deadline-from", "The last day of the DV program year"));
+      card.appendChild(el("div", "va-deadline-from", t("cards.dv_fiscal_year", null, code)));
     } else if (c.notice_date) {
-      var from = c.counted_from === "interview" ? "your interview date" : "the date on your notice";
-      card.appendChild(el("div", "va-deadline-from",
-        "Counted from " + from + " (" + formatIsoDate(c.notice_date) + ")"));
+      var key = c.counted_from === "interview" ? "cards.counted_from_interview" : "cards.counted_from_notice";
+      card.appendChild(el("div", "va-deadline-from", t(key, { date: formatIsoDate(c.notice_date, code) }, code)));
     }
     return card;
   }
@@ -474,7 +512,7 @@
   // (aria-expanded + aria-controls; a native button answers Enter and Space).
   function detailsBlock(c) {
     var texts = detailTexts(c);
-    var title = typeof c.title === "string" && c.title.trim() ? c.title.trim() : "Good to know";
+    var title = typeof c.title === "string" && c.title.trim() ? c.title.trim() : t("cards.details_title", null, c.language);
     var box = el("div", "va-details");
     var listId = "va-details-" + (++detailsCount);
     var toggle = el("button", "va-details-toggle");
@@ -504,20 +542,20 @@
     var card = el("div", "va-contact-card");
     card.appendChild(el("div", "va-contact-name", String(c.firm_name || "")));
     if (isHttpUrl(c.booking_url)) {
-      var book = el("a", "va-contact-book", "Book a consultation");
+      var book = el("a", "va-contact-book", t("cards.book", null, c.language));
       book.href = String(c.booking_url);
       book.target = "_blank";
       book.rel = "noopener noreferrer";
       card.appendChild(book);
     }
     if (c.phone) {
-      var phone = el("a", "va-contact-line", "Phone: " + String(c.phone));
+      var phone = el("a", "va-contact-line", t("cards.phone", { phone: c.phone }, c.language));
       // The number up to any extension ("ext 2"), digits and "+" only.
       phone.href = "tel:" + String(c.phone).split(/[a-z]/i)[0].replace(/[^0-9+]/g, "");
       card.appendChild(phone);
     }
     if (c.email) {
-      var email = el("a", "va-contact-line", "Email: " + String(c.email));
+      var email = el("a", "va-contact-line", t("cards.email", { email: c.email }, c.language));
       email.href = "mailto:" + encodeURIComponent(String(c.email)).replace("%40", "@");
       card.appendChild(email);
     }
@@ -525,16 +563,20 @@
     return card;
   }
 
-  function sourcesList(sources) {
-    sources = Array.isArray(sources) ? sources : [];
+  // A source's title stays in its page's language, marked when that is not the card's.
+  function sourcesList(c) {
+    var sources = Array.isArray(c.sources) ? c.sources : [];
+    var code = c.language;
     // <details> is collapsible and keyboard-accessible without any script.
     var box = el("details", "va-sources");
-    box.appendChild(el("summary", "va-sources-summary", "Sources (" + sources.length + ")"));
+    box.appendChild(el("summary", "va-sources-summary", t("cards.sources_count", { n: sources.length }, code)));
     var list = el("ul", "va-sources-list");
     sources.forEach(function (s) {
       s = s || {};
       var item = el("li", "va-source");
-      var title = String(s.title || s.url || "Source");
+      var title = String(s.title || s.url || t("cards.source", null, code));
+      var mark = known(s.language || "en") ? t("cards.source_in_" + known(s.language || "en"), null, code) : "";
+      if (mark) title += " " + mark;
       if (isHttpUrl(s.url)) {
         var a = el("a", "va-source-link", title);
         a.href = String(s.url);
@@ -624,6 +666,37 @@
 
   // shown: what the conversation displays; payload: what the server receives
   // (a quick reply shows its title but sends e.g. "/affirm").
+  // The widget's own words in the current language; the button of the current language hidden.
+  function showLanguage() {
+    ui.root.lang = language;
+    ui.panel.setAttribute("aria-label", t("widget.panel", { firm: firmName() }));
+    ui.title.textContent = firmName();
+    ui.close.setAttribute("aria-label", t("widget.close"));
+    ui.disclaimer.textContent = t("widget.notice");
+    ui.messages.setAttribute("aria-label", t("widget.conversation"));
+    ui.unread.textContent = t("widget.new_messages");
+    ui.typing.setAttribute("aria-label", t("widget.typing"));
+    ui.label.textContent = t("widget.input");
+    ui.input.placeholder = t("widget.input");
+    ui.send.textContent = t("widget.send");
+    ui.launcher.setAttribute("aria-label", t("widget.open", { firm: firmName() }));
+    ui.switches.forEach(function (b) { b.hidden = b.getAttribute("data-language") === language; });
+  }
+
+  function setLanguage(code) {
+    language = known(code) || language;
+    save(KEY_LANGUAGE, language);
+    showLanguage();
+  }
+
+  // The language button: the widget switches, and asks the assistant to switch, in words
+  // the assistant understands in any language ("En español, por favor").
+  function switchLanguage(code) {
+    setLanguage(code);
+    var message = t("widget.switch_message", null, code);
+    sendUserMessage(message, message);
+  }
+
   function sendUserMessage(shown, payload) {
     disableQuickReplies();
     addMessage({ from: "user", text: shown });
@@ -639,7 +712,7 @@
   function flushOutbox() {
     if (!socket || !socket.connected || !sessionReady) return;
     while (outbox.length) {
-      socket.emit("user_uttered", { message: outbox.shift(), session_id: sessionId });
+      socket.emit("user_uttered", { message: outbox.shift(), session_id: sessionId, language: language });
     }
   }
 
@@ -657,6 +730,8 @@
       });
       addMessage({ from: "bot", text: data.text, replies: replies, used: false });
     }
+    // The assistant writes its cards in the conversation's language: the widget follows it.
+    if (custom && known(custom.language) && known(custom.language) !== language) setLanguage(custom.language);
     if (custom && (custom.type === "deadline" || custom.type === "sources" || custom.type === "contact")) {
       addMessage({ from: "bot", custom: custom });
     }
@@ -703,11 +778,11 @@
     socket.on("bot_uttered", onBotMessage);
     socket.on("disconnect", function (reason) {
       sessionReady = false;
-      showNotice("Reconnecting\u2026");
+      showNotice(t("widget.reconnecting"));
       // socket.io retries by itself except when the server closed the connection.
       if (reason === "io server disconnect") socket.connect();
     });
-    socket.on("connect_error", function () { showNotice("Reconnecting\u2026"); });
+    socket.on("connect_error", function () { showNotice(t("widget.reconnecting")); });
   }
 
   // ---------- start ----------
@@ -743,7 +818,7 @@
     });
     loadSocketIo(function (ok) {
       if (ok) connect();
-      else showNotice("The chat is unavailable right now. Please try again later.");
+      else showNotice(t("widget.unavailable"));
     });
   }
 
