@@ -17,6 +17,7 @@ from actions.turns import conversation_language, set_in_last_turn
 from bot.language.channel import channel_text
 from bot.rules import clock
 from bot.rules.advice import Answer, format_date
+from bot.rules.dates import ESTIMATE
 from bot.rules.deadline import DateError, parse_iso
 
 # The question to ask when the engine needs a fact before it can answer.
@@ -279,6 +280,9 @@ class ActionContinue(SafeAction):
             return not_understood(dispatcher, tracker)
         if pending in ADVICE.topics and intent == "inform":
             return answer_topic(pending, dispatcher, tracker)
+        if intent == "inform" and latest_entity(tracker, "date", role=ESTIMATE):
+            # "my interview was about 3 weeks ago": refused, and the printed date asked for.
+            return answer_topic("deadline", dispatcher, tracker)
         if intent == "inform" and latest_entity(tracker, "ceac_status"):
             # "now it changed to In Transit": the new status is answered, not just noted.
             return answer_topic("status_meaning", dispatcher, tracker)

@@ -11,8 +11,8 @@ from actions.resources import ADVICE
 from bot.rules import clock
 from bot.rules.advice import CaseFacts, option_asked
 from bot.rules.countdown import KINDS_221G, Countdown
-from bot.rules.dates import CORRECTS
-from bot.rules.deadline import DateError, check_not_future, is_approximate, parse_iso
+from bot.rules.dates import CORRECTS, ESTIMATE
+from bot.rules.deadline import DateError, check_not_future, parse_iso
 from bot.rules.reference import ceac_statuses, consulates, visa_types
 
 
@@ -50,7 +50,7 @@ def counting_date(tracker: Tracker, slot: str) -> str | None:
     of several dates; of those in one message the earliest counts, and a date given in an earlier
     message gives way only to a correction ("sorry, I meant..."): otherwise the earlier one counts.
     (A correction within one message is merged by bot.rules.dates.) An estimate ("a few days ago")
-    may be earlier than any of them: it is chosen, so that it is refused and the date asked for."""
+    has a role of its own and is never one of them (facts_from_tracker refuses it)."""
     role = slot.split("_")[0]
     entities = tracker.latest_message.get("entities", [])
     said = [e["value"] for e in entities if e.get("entity") == "date" and e.get("role") == role]
@@ -62,9 +62,6 @@ def counting_date(tracker: Tracker, slot: str) -> str | None:
     said = [value for value in said if isinstance(value, str)]
     if not said:
         return tracker.get_slot(slot)
-    estimates = [value for value in said if is_approximate(value)]
-    if estimates:
-        return estimates[-1]
     chosen = min(said)  # ISO dates compare as text
     previous = _before_this_message(tracker, slot)
     if previous and previous != "skipped" and not corrected:
@@ -105,9 +102,13 @@ def facts_from_tracker(
         plain_date = None  # a correction already placed it
         events.append(SlotSet("date", None))
     if plain_date and (answering_date_question or not (notice_text or interview_text)):
-        notice_text = plain_date
-        events += [SlotSet("notice_date", plain_date), SlotSet("date", None)]
-    dates, problem = {}, None
+        # An answer to our question never moves a notice date given before to a later day.
+        usable = notice_text if notice_text and notice_text != "skipped" else None
+        notice_text = min(usable, plain_date) if usable else plain_date
+        events += [SlotSet("notice_date", notice_text), SlotSet("date", None)]
+    dates: dict[str, dt.date] = {}
+    estimate = latest_entity(tracker, "date", role=ESTIMATE)
+    problem = DateError("approximate_date") if estimate else None
     for slot, text in (("notice_date", notice_text), ("interview_date", interview_text)):
         if text and text != "skipped":
             try:
@@ -117,6 +118,10 @@ def facts_from_tracker(
             except DateError as error:
                 events.append(SlotSet(slot, None))
                 problem = problem or error
+    if estimate:
+        # An estimate may be earlier than every exact date given ("my interview was about 3 weeks
+        # ago" beside a later notice date): nothing is counted in this answer while it stands.
+        dates = {}
     duration = tracker.get_slot("duration_days")
     # The message's own visa class and consulate first: in the middle of a form they answer the
     # question without filling the form (domain.yml's slot mappings).

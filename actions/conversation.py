@@ -26,11 +26,12 @@ RESPONSE_BY_INTENT = {
 
 
 def opening_language(tracker: Tracker) -> str:
-    """The language a conversation opens in: the channel's hint (the widget's language,
-    Telegram's language_code), else the language of the session before (a conversation that
-    went quiet and came back), else English."""
+    """The language a conversation opens in: the channel's hint (the first message's own
+    language, the widget's, Telegram's language_code), else the language of the session before
+    (a conversation that went quiet and came back), else the firm's (firm.yml `language`)."""
     hint = (tracker.get_slot("session_started_metadata") or {}).get("language")
-    return hint if hint in LANGUAGES else conversation_language(tracker)
+    before = tracker.get_slot("language")
+    return hint if hint in LANGUAGES else before if before in LANGUAGES else FIRM.language
 
 
 class ActionSessionStart(Action):

@@ -13,7 +13,9 @@ only when it is sure (a short "ok" or "221g" tells none), and then that message 
 following ones take it; a message that tells none keeps the previous line's language. The
 detector's `language` entity is shown as "language", not among the entities; the other
 entities are as the model gives them (the value extracted and normalised, e.g. a date as
-YYYY-MM-DD; relative dates count from today, or from BOT_TODAY when it is set).
+YYYY-MM-DD, an estimate such as "about 3 weeks ago" as ~YYYY-MM-DD with the role
+"estimate"; relative dates count from today, or from BOT_TODAY when it is set). A line
+starting with "/" is read as the channels read it: as text, unless it is a button's payload.
 
     echo "my ceac says refused" | make -s parse
     python -m scripts.parse --model models/other.tar.gz < messages.txt
@@ -113,6 +115,8 @@ class UnreadableModel(Exception):
 async def parse_lines(model: Path, lines: TextIO, out: TextIO) -> None:
     from rasa.core.agent import Agent
 
+    from components.channels.common import as_typed
+
     try:
         agent = Agent.load(str(model))
     except Exception as error:  # Rasa raises many kinds for a file that is not a model
@@ -122,7 +126,8 @@ async def parse_lines(model: Path, lines: TextIO, out: TextIO) -> None:
         text = raw.rstrip("\r\n")
         if not text.strip():
             continue
-        line, language = understood(await agent.parse_message(text), text, language)
+        parsed = await agent.parse_message(as_typed(text) or text)
+        line, language = understood(parsed, text, language)
         out.write(json.dumps(line, ensure_ascii=False) + "\n")
         out.flush()
 

@@ -264,16 +264,18 @@ class UnansweredReview(Base):
 
 
 class KnowledgeSignoff(Base):
-    """An attorney's sign-off of one version of a knowledge-base entry: what they read (the text
-    its content hash covers) and who signed when. Kept for good: the history is the firm's record
-    of what its attorneys stood behind. The latest sign-off of an entry covers it only while the
-    entry's current content hash is the one signed."""
+    """An attorney's sign-off of one version of a knowledge-base entry in one language: what they
+    read (the text its content hash covers) and who signed when. Kept for good: the history is the
+    firm's record of what its attorneys stood behind. The latest sign-off of an entry in a language
+    covers it there only while the entry's current content hash in that language is the one signed."""
 
     __tablename__ = "knowledge_signoffs"
 
     id = Column(Integer, primary_key=True)
     entry_id = Column(String(100), nullable=False, index=True)
-    content_hash = Column(String(64), nullable=False)  # bot.rules.knowledge.Entry.content_hash
+    # The language of the text signed (bot.language.LANGUAGES); rows from before were English.
+    language = Column(String(8), nullable=False, default=DEFAULT_LANGUAGE, server_default=DEFAULT_LANGUAGE)
+    content_hash = Column(String(64), nullable=False)  # bot.rules.knowledge.Entry.content_hash_in(language)
     signed_text = Column(Text, nullable=False)  # exactly what the hash is of
     signed_by = Column(String(254), nullable=False)  # the attorney's account email
     signed_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)

@@ -7,11 +7,13 @@ the span means for month-name dates and whole-number relative dates ("3 March 25
 of both languages are in the same patterns, since one message often mixes them. Hand-written
 resolution is kept only where dateparser 1.2.0 would be wrong or silent:
 all-numeric dates (it silently picks one reading of 03/04; we must ask), "2026/07/15",
-fractional and "half a year" ages, "last <weekday>" and "last week" (a range: its
+fractional and "half a year" ages, compound ones ("1 year and 2 months ago", "three and a half
+weeks ago", "hace un año y dos meses": COMPOUND), "last <weekday>" and "last week" (a range: its
 earliest day counts, so a deadline is never later than the truth). A count that is no number
 ("a few days ago", "hace unos días") gives an estimate, marked as such (APPROXIMATE_COUNTS), and
-so does a hedged or a ranged count ("about 3 weeks ago", "3 or 4 days ago", "hace como 3
-semanas", "hace 3 o 4 días": HEDGES).
+so does a hedged, a ranged or an open-ended count ("about 3 weeks ago", "~3 weeks ago", "3 or 4
+days ago", "three weeks ago, maybe more", "hace como 3 semanas", "hace 3 o 4 días", "hace un mes
+y pico": HEDGES).
 
 Every date gets a role from the words around it: notice (printed on the 221(g)
 notice), interview, received (the day the letter arrived), sent (documents
@@ -31,6 +33,10 @@ from dateutil.relativedelta import relativedelta
 from bot.rules.deadline import APPROXIMATE
 from bot.rules.names import MONTH_NUMBERS, WEEKDAY_NAMES
 
+# An estimate's role, whatever its words say: no slot takes it (domain.yml maps the notice and
+# interview roles only), so it can neither stand for a date nor push an exact one out; the
+# assistant refuses it and asks for the printed date (actions/case_facts.py).
+ESTIMATE = "estimate"
 NOTICE, INTERVIEW, RECEIVED, SENT, APPOINTMENT, OTHER = (
     "notice",
     "interview",
@@ -148,17 +154,23 @@ _SEP = r"[\s/.-]*"
 HEDGES = (
     r"about|around|round\s+about|roughly|approximately|approx\.?|circa|like|almost|nearly|close\s+to|"
     r"(?:a\s+(?:little|bit)\s+|just\s+|well\s+)?(?:over|more\s+than|less\s+than|under)|at\s+least|at\s+most|"
-    r"not\s+quite|upwards\s+of|maybe|perhaps|probably|possibly|some|"
+    r"not\s+quite|upwards\s+of|maybe|perhaps|probably|possibly|some|a\s+(?:good|solid)|"
     r"como|unos|unas|aproximadamente|aprox\.?|m[aá]s\s+o\s+menos|casi|alrededor\s+de|cerca\s+de|"
     r"(?:un\s+)?poco\s+(?:m[aá]s|menos)\s+de|(?:algo\s+)?m[aá]s\s+de|menos\s+de|tal\s+vez|quiz[aá]s?|"
     r"algo\s+as[ií]\s+como|al\s+menos|por\s+lo\s+menos"
 )
-_HEDGED = rf"(?P<hedge>(?:\b(?:{HEDGES})\s+){{1,2}})?"
+# "~3 weeks ago", "≈ 3 weeks ago": the sign is a hedge too.
+_SIGN = r"[~≈]\s*"
+_HEDGED = rf"(?P<hedge>(?:\b(?:{HEDGES})\s+|{_SIGN}){{1,2}})?"
 # ... and after it: "3 weeks ago or so", "hace 3 semanas más o menos", "hace un mes o más".
 _HEDGED_AFTER = (
     r"(?P<after>\s*,?\s*(?:or\s+so|or\s+more|or\s+longer|or\s+(?:even\s+)?(?:earlier|before)|or\s+thereabouts|"
     r"or\s+(?:a\s+)?(?:little|bit)\s+(?:more|longer|earlier)|or\s+something|give\s+or\s+take|more\s+or\s+less|"
     r"roughly|approximately|approx|at\s+least|if\s+not\s+more|"
+    # "three weeks ago, maybe more", "hace tres semanas, tal vez más".
+    r"(?:maybe|perhaps|possibly|probably|could\s+be|might\s+be|tal\s+vez|quiz[aá]s?|puede\s+que|a\s+lo\s+mejor)\s+"
+    r"(?:even\s+|a\s+(?:little|bit)\s+|little\s+|bit\s+|un\s+poco\s+|incluso\s+)?"
+    r"(?:more|longer|earlier|less|m[aá]s|menos|antes)|"
     r"m[aá]s\s+o\s+menos|aproximadamente|aprox|o\s+as[ií]|o\s+algo\s+as[ií]|o\s+m[aá]s|o\s+antes|"
     r"o\s+un\s+poco\s+m[aá]s|por\s+ah[ií]|al\s+menos|por\s+lo\s+menos)\b|-ish\b)?"
 )
@@ -179,11 +191,70 @@ def _or_more(unit: str) -> str:
 
 
 # Spanish: the hedge before "hace" ("como hace 3 semanas") or after it ("hace como 3 semanas").
-_HACE = rf"(?P<before>\b(?:{HEDGES})\s+)?(?<!desde )\bhace\s+(?P<hedge>(?:(?:{HEDGES})\s+){{1,2}})?"
+# After "hace" only, "buenas" is a hedge ("hace unas buenas 3 semanas"); before it, a greeting.
+_HACE = rf"(?P<before>\b(?:{HEDGES})\s+)?(?<!desde )\bhace\s+(?P<hedge>(?:(?:{HEDGES}|buen[oa]s)\s+|{_SIGN}){{1,2}})?"
 # A count and its unit, named for _relative.
 _COUNTED = rf"(?P<count>{_COUNT})"
 _EN_UNIT = rf"(?P<unit>{_UNIT})s?"
 _ES_UNITS = rf"(?P<unit>{_ES_UNIT})(?:s|es)?"
+# Between a count and its unit, words that make it an estimate: "3ish weeks", "20-odd days", "3+
+# weeks", "a good month" (at least a month, likely more), "hace un buen mes".
+_EN_ISH = r"\s*-?\s*ish|[\s-]+odd|\s*\+|\s+(?:good|solid)"
+_ES_ISH = r"\s+buen[oa]?|\s*\+"
+
+# Compound counts, read before the single ones (whose patterns would take only a piece: "three and
+# a half weeks ago" is not "a half weeks ago", nor "1 year and 2 months ago" "2 months ago"): one
+# part or more ("1 year and 2 months", "2 months 3 weeks", "hace un año y dos meses", "hace 1 año 2
+# meses"), halves ("three and a half weeks", "a year and a half", "half a year", "2½ months", "un mes
+# y medio", "hace año y medio", "una semana y media", "medio año") and an open end ("a year and a
+# bit", "hace un mes y pico", "y algo", "y tantos"; "hace tres semanas y unos días" is a part whose
+# count is no number). Larger units first; the parts are counted back one after the other (as
+# bot.rules.durations counts a wait), so "1 year and 2 months ago" on 15 June 2026 is 15 April 2025.
+# A half is a clear quantity, so a fractional compound is as exact as "2.5 months ago": half a
+# week is 3.5 days, half a month 15.5, and `ago` rounds the days up, to the EARLIER day ("three and
+# a half weeks ago" on 15 June is 21 May, 25 days back, not 22 May). An open end, a count that is
+# no number and any hedge make it an estimate.
+_EN_HALF = r"\s+and\s+(?:a\s+)?half|\s*½|\s+1/2"
+EN_PART = re.compile(
+    rf"(?:\b(?:half\s+an?|an?\s+half)\s+(?P<half_unit>{_UNIT})s?\b"
+    rf"|(?:\b(?P<count>{_COUNT})(?P<half>{_EN_HALF})?(?P<ish>{_EN_ISH})?[\s-]*|\b(?=(?:{_UNIT})\s+and\s+a\s+half\b))"
+    rf"(?P<unit>{_UNIT})s?\b(?P<half_after>\s+and\s+a\s+half\b)?)",
+    re.I,
+)
+ES_PART = re.compile(
+    rf"(?:\bmedi[oa]\s+(?P<half_unit>{_ES_UNIT})(?:s|es)?\b"
+    rf"|(?:\b(?P<count>{_COUNT})(?P<half>\s+y\s+medi[oa])?(?P<ish>{_ES_ISH})?\s*|\b(?=(?:{_ES_UNIT})\s+y\s+medi[oa]\b))"
+    rf"(?P<unit>{_ES_UNIT})(?:s|es)?\b(?P<half_after>\s+y\s+medi[oa]\b)?)",
+    re.I,
+)
+
+
+def _unnamed(pattern: re.Pattern[str]) -> str:
+    """The pattern without its group names, to repeat it."""
+    return re.sub(r"\(\?P<\w+>", "(?:", pattern.pattern)
+
+
+_EN_PART, _ES_PART = _unnamed(EN_PART), _unnamed(ES_PART)
+# Between two parts: "and", "&", "+", "plus", a comma with one of them, a space alone or a comma
+# alone (see _first_part_a_wait: "stuck in AP 4 months, 2 weeks ago I emailed them").
+_EN_JOIN = r"(?:\s*,?\s*(?:and\s+|plus\s+|&\s*|\+\s*)|\s*,\s*|\s+)"
+_ES_JOIN = r"(?:\s*,?\s*(?:y\s+|e\s+|\+\s*)|\s*,\s*|\s+)"
+_BARE_JOIN = re.compile(r"\s*,?\s*")  # a space or a comma alone
+# An open end: "a year and a bit ago", "a month plus ago", "hace un mes y pico", "y algo", "y tantos".
+_EN_MORE = (
+    r"\s+(?:and\s+(?:a\s+(?:bit|little)(?:\s+more)?|change|some|something|then\s+some|more)"
+    r"|plus|or\s+(?:so|more|longer)|and\s+(?:days|weeks|months))\b"
+)
+_ES_MORE = r"\s+y\s+(?:pico|algo|tant[oa]s|un\s+poco|un\s+poquito|poquito|cachito|d[ií]as|semanas|meses)\b"
+_ES_PARTS = rf"{_ES_PART}(?:{_ES_JOIN}{_ES_PART})*(?:{_ES_MORE})?"
+# The open end of a compound's parts, to tell it from them.
+MORE = re.compile(rf"(?:{_EN_MORE}|{_ES_MORE})$", re.I)
+# The words right before a count that make it a wait: there "4 months, 2 weeks ago" is a wait of 4
+# months and a date 2 weeks ago (bot.rules.durations reads the wait); elsewhere, as "1 year, 2
+# months ago", one date, and the earlier reading of the two.
+_WAIT_BEFORE = re.compile(
+    r"\b(?:ap|a\.p\.?|processing|pending|stuck|waiting|waited|been|for|since|now|already)\W*$", re.I
+)
 
 PATTERNS = [
     ("ymd", re.compile(r"\b(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b")),
@@ -207,26 +278,41 @@ PATTERNS = [
             re.I,
         ),
     ),
-    # Counted back from today (RELATIVE), hedged or not: the groups are named for _relative.
-    ("half_ago", re.compile(rf"{_HEDGED}\b(?:half a|a half|half an?)\s+{_EN_UNIT}\s+ago\b{_HEDGED_AFTER}", re.I)),
+    # Counted back from today, hedged or not: the groups are named for _compound and _relative.
+    # Compound counts first (COMPOUND); a match that is one whole count is left to "ago" and "ago_es".
     (
-        "and_a_half_ago",
-        re.compile(rf"{_HEDGED}\b{_COUNTED}\s+{_EN_UNIT}\s+and\s+a\s+half\s+ago\b{_HEDGED_AFTER}", re.I),
+        "compound_ago",
+        re.compile(
+            rf"{_HEDGED}(?P<parts>{_EN_PART}(?:{_EN_JOIN}{_EN_PART})*(?:{_EN_MORE})?)\s+ago\b{_HEDGED_AFTER}", re.I
+        ),
+    ),
+    # Not "hace un año y dos meses que espero": how long (below). The parts are taken whole (the
+    # lookahead and its backreference cannot backtrack), so "que" is not missed by taking fewer.
+    (
+        "compound_ago_es",
+        re.compile(
+            rf"{_HACE}(?=(?P<parts>{_ES_PARTS}))(?P=parts)(?!\s+que\b){_HEDGED_AFTER}",
+            re.I,
+        ),
     ),
     (
         "ago",
         re.compile(
-            rf"{_HEDGED}{_RANGE}\b{_COUNTED}(?P<ish>\s*-?\s*ish)?\s*{_EN_UNIT}(?P<ish2>\s*-\s*ish|\s+ish)?"
+            rf"{_HEDGED}{_RANGE}\b{_COUNTED}(?P<ish>{_EN_ISH})?\s*{_EN_UNIT}(?P<ish2>\s*-\s*ish|\s+ish)?"
             rf"{_or_more(_UNIT)}\s+ago\b{_HEDGED_AFTER}",
             re.I,
         ),
     ),
-    ("half_ago_es", re.compile(rf"{_HACE}medio\s+{_ES_UNITS}\b{_HEDGED_AFTER}", re.I)),
-    ("and_a_half_ago_es", re.compile(rf"{_HACE}{_COUNTED}\s+{_ES_UNITS}\s+y\s+medio\b{_HEDGED_AFTER}", re.I)),
-    # Not "hace 3 meses que espero" nor "desde hace 3 meses": how long, a duration (bot.rules.durations).
+    # Not "hace 3 meses que espero", "hace un año y dos meses que espero" nor "desde hace 3 meses":
+    # how long, a duration (bot.rules.durations).
     (
         "ago_es",
-        re.compile(rf"{_HACE}{_RANGE}{_COUNTED}\s*{_ES_UNITS}\b(?!\s+que\b){_or_more(_ES_UNIT)}{_HEDGED_AFTER}", re.I),
+        re.compile(
+            rf"{_HACE}{_RANGE}{_COUNTED}(?P<ish>{_ES_ISH})?\s*{_ES_UNITS}\b"
+            rf"(?!(?:\s+y\s+medi[oa])?(?:{_ES_JOIN}{_ES_PART})*(?:{_ES_MORE})?\s+que\b)"
+            rf"{_or_more(_ES_UNIT)}{_HEDGED_AFTER}",
+            re.I,
+        ),
     ),
     ("last_weekday_es", re.compile(r"\b" + ES_WEEKDAY + r"\s+pasado\b|\bpasado\s+" + ES_WEEKDAY + r"\b", re.I)),
     ("month_before_last", re.compile(r"\bmes\s+antepasado\b", re.I)),
@@ -308,7 +394,60 @@ def amount(text: str) -> float:
     return float(text) if text[0].isdigit() else {**NUMBER_WORDS, **APPROXIMATE_COUNTS}[text]
 
 
-RELATIVE = ("half_ago", "and_a_half_ago", "ago", "half_ago_es", "and_a_half_ago_es", "ago_es")
+RELATIVE = ("ago", "ago_es")
+COMPOUND = ("compound_ago", "compound_ago_es")
+_RANK = {"day": 1, "week": 2, "month": 3, "year": 4}
+
+
+def _compound(kind: str, match: re.Match[str], today: dt.date) -> str | None:
+    """A compound count back from today (COMPOUND says how it is read), or None when the match is
+    one whole count, which "ago" and "ago_es" read (with their ranges and "or more")."""
+    spanish = kind.endswith("_es")
+    part_pattern, unit_of = (ES_PART, spanish_unit) if spanish else (EN_PART, str.lower)
+    text = match.group("parts")
+    more = MORE.search(text)
+    parts: list[tuple[float, str]] = []
+    vague = bool(more)
+    halves = False
+    for part in part_pattern.finditer(text, 0, more.start() if more else len(text)):
+        if part.group("half_unit"):
+            parts.append((0.5, unit_of(part.group("half_unit"))))
+            halves = True
+            continue
+        count = part.group("count")
+        half = 0.5 if part.group("half") or part.group("half_after") else 0.0
+        halves = halves or bool(half)
+        vague = vague or bool(part.group("ish")) or (count or "").lower() in APPROXIMATE_COUNTS
+        # A unit without a count is one of it, before a half: "hace año y medio", "year and a half ago".
+        parts.append(((amount(count) if count else 1.0) + half, unit_of(part.group("unit"))))
+    if len(parts) < 2 and not halves and not more:
+        return None
+    ranks = [_RANK[unit] for _, unit in parts]
+    if ranks != sorted(set(ranks), reverse=True):
+        return None  # "2 days 3 weeks ago": no compound, and "3 weeks ago" is read alone
+    day = today
+    for count, unit in parts:
+        day = ago(day, count, unit)
+    found = {name for name, value in match.groupdict().items() if value}
+    hedged = vague or bool({"before", "hedge", "after"} & found)
+    return APPROXIMATE + day.isoformat() if hedged else day.isoformat()
+
+
+def _first_part_a_wait(pattern: re.Pattern[str], match: re.Match[str], text: str) -> re.Match[str]:
+    """ "stuck in AP 4 months, 2 weeks ago I emailed them": after words of waiting, parts with only
+    a space or a comma between are a wait (bot.rules.durations) and a date counted from the part
+    after the last such comma (else the first such space); the match from there. Any other match
+    as it is."""
+    if not _WAIT_BEFORE.search(text, 0, match.start()):
+        return match
+    parts = list(EN_PART.finditer(text, match.start("parts"), match.end("parts")))
+    joins = [text[part.end() : after.start()] for part, after in zip(parts, parts[1:], strict=False)]
+    bare = [i for i, join in enumerate(joins) if _BARE_JOIN.fullmatch(join)]
+    if not bare:
+        return match
+    commas = [i for i in bare if "," in joins[i]]
+    split = commas[-1] if commas else bare[0]  # "stuck in AP 1 year 4 months, 2 weeks ago": the comma
+    return pattern.match(text, parts[split + 1].start()) or match
 
 
 def _relative(kind: str, match: re.Match[str], today: dt.date) -> str:
@@ -317,12 +456,7 @@ def _relative(kind: str, match: re.Match[str], today: dt.date) -> str:
     found = {name: value for name, value in match.groupdict().items() if value}
     unit_of = spanish_unit if kind.endswith("_es") else str.lower
     unit = unit_of(found["unit"])
-    half = 0.5 if "and_a_half" in kind else 0.0
-    if kind.startswith("half_ago"):
-        readings = [(0.5, unit)]
-    else:
-        readings = [(amount(found["count"]) + half, unit)]
-        readings += [(amount(found[name]), unit) for name in ("low", "low2") if name in found]
+    readings = [(amount(found[name]), unit) for name in ("count", "low", "low2") if name in found]
     if "high" in found:
         readings.append((amount(found["high"]), unit_of(found["high_unit"]) if "high_unit" in found else unit))
     value = min(ago(today, count, unit) for count, unit in readings).isoformat()
@@ -400,6 +534,9 @@ def _resolve(kind: str, match: re.Match[str], text: str, today: dt.date) -> tupl
         return (value, False, False) if value else None
     if kind in RELATIVE:
         return _relative(kind, match, today), False, False
+    if kind in COMPOUND:
+        value = _compound(kind, match, today)
+        return (value, False, False) if value else None
     if kind == "named_es":
         day, month = int(g[0]), SPANISH_MONTHS[g[1].rstrip(".").lower()]
         if g[2]:
@@ -473,6 +610,8 @@ def find_dates(text: str, today: dt.date) -> list[DateMention]:
     mentions: list[DateMention] = []
     for kind, pattern in PATTERNS:
         for match in pattern.finditer(text):
+            if kind == "compound_ago":
+                match = _first_part_a_wait(pattern, match, text)
             if any(match.start() < e and s < match.end() for s, e in taken):
                 continue
             resolved = _resolve(kind, match, text, today)
@@ -495,4 +634,9 @@ def find_dates(text: str, today: dt.date) -> list[DateMention]:
                 mention.start, mention.end, mention.value, role, mention.ambiguous, mention.range_start
             )
         corrected.append(mention)
-    return corrected
+    return [
+        DateMention(m.start, m.end, m.value, ESTIMATE, m.ambiguous, m.range_start)
+        if m.value.startswith(APPROXIMATE)
+        else m
+        for m in corrected
+    ]

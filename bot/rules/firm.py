@@ -52,6 +52,8 @@ class FirmProfile:
     retention_days: int
     # Answers only from knowledge entries an attorney signed off (actions/attorney_review.py).
     require_attorney_review: bool = False
+    # The language a conversation opens in when its channel gives no hint (firm.yml's `language`).
+    language: str = DEFAULT_LANGUAGE
     # The texts applicants read in other languages: {"es": {"referral_text": ..., ...}} (firm.yml's `es:`).
     translations: dict[str, dict[str, str]] = dataclass_field(default_factory=dict)
 
@@ -149,6 +151,10 @@ def load_firm(environ: Mapping[str, str] = os.environ) -> FirmProfile:
     review = environ.get("FIRM_REQUIRE_ATTORNEY_REVIEW") or data.get("require_attorney_review")
     values["require_attorney_review"] = review is not None and _yes_or_no(path, "require_attorney_review", review)
     values["translations"] = _translations(path, data, environ)
+    language = str(environ.get("FIRM_LANGUAGE") or data.get("language") or DEFAULT_LANGUAGE).strip().lower()
+    if language not in LANGUAGES:
+        raise DataFileError(f"{path}: field 'language' must be one of {', '.join(LANGUAGES)} (or set FIRM_LANGUAGE)")
+    values["language"] = language
     return FirmProfile(**values)
 
 

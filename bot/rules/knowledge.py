@@ -124,6 +124,34 @@ class Entry:
         canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, indent=2)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
+    def shown_language(self, language: str) -> str:
+        """The language of the text a conversation in `language` is shown: the translation's where
+        the entry has one, else English (as render does)."""
+        return language if language != "en" and self.translation(language) else "en"
+
+    def content_hash_in(self, language: str) -> str:
+        """SHA-256 (hex) of what an attorney signs off in `language`. English: content_hash, as
+        before. Another language: the id, the language, its text and short version, the source
+        ids and `translated_from`, as canonical JSON (bot.backoffice.signoffs.signed_text), so a
+        sign-off is of that translation of that English version: a changed translation, or one
+        renewed from a changed English, needs a new sign-off. ValueError where the entry has no
+        text in `language`."""
+        if language == "en":
+            return self.content_hash
+        found = self.translation(language)
+        if found is None:
+            raise ValueError(f"knowledge entry '{self.id}' has no text in '{language}'")
+        content = {
+            "id": self.id,
+            "language": language,
+            "text": found.text,
+            "short": found.short,
+            "sources": [s.id for s in self.sources],
+            "translated_from": found.translated_from,
+        }
+        canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, indent=2)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
 
 def _fail(path: Path, where: str, message: str) -> None:
     raise KnowledgeBaseError(f"{path.name}: {where}: {message}")

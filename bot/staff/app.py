@@ -37,9 +37,9 @@ from bot.backoffice.db import database_url, make_engine, migrate
 from bot.backoffice.erasure import erase
 from bot.backoffice.intake import IntakeStore, StatusChanged
 from bot.backoffice.models import LEAD_STATUSES, Lead, as_utc, utcnow
-from bot.backoffice.signoffs import history, latest_signoffs, record_signoff
+from bot.backoffice.signoffs import counts_as_current, history, latest_signoffs, record_signoff
 from bot.backoffice.transcripts import tracker_database_url, tracker_schema
-from bot.language import LANGUAGES, english_name
+from bot.language import DEFAULT_LANGUAGE, LANGUAGES, english_name
 from bot.rules import clock
 from bot.rules.deadline import URGENT
 from bot.rules.firm import FirmProfile, load_firm
@@ -585,9 +585,16 @@ def review_file_page(request: Request, dashboard: Dashboard, user: SignedIn) -> 
 
 def knowledge_page(request: Request, dashboard: Dashboard, user: SignedIn) -> HTTPResponse:
     # The files as they are now (as a restarted action server would load them).
-    rows = knowledge_review.review_rows(clock.today(), signoffs=latest_signoffs(dashboard.store))
-    signed = sum(row.signoff_state == knowledge_review.SIGNED_OFF for row in rows)
-    return dashboard.render("knowledge.html", user, rows=rows, signed=signed, today=clock.today())
+    signoffs = {language: latest_signoffs(dashboard.store, language=language) for language in LANGUAGES}
+    rows = knowledge_review.review_rows(clock.today(), signoffs=signoffs)
+    return dashboard.render(
+        "knowledge.html",
+        user,
+        rows=rows,
+        counts=knowledge_review.signed_counts(rows),
+        languages=LANGUAGES,
+        today=clock.today(),
+    )
 
 
 def _no_such_entry(dashboard: Dashboard, user: SignedIn, entry_id: str) -> HTTPResponse:
@@ -599,30 +606,57 @@ def knowledge_entry_page(request: Request, dashboard: Dashboard, user: SignedIn,
     entry = KnowledgeBase.load().entries.get(entry_id)
     if entry is None:
         return _no_such_entry(dashboard, user, entry_id)
-    signoffs = history(dashboard.store, entry_id)
+    signoffs = history(dashboard.store, entry_id, language=None)  # every language's, newest first
+    texts = knowledge_review.entry_texts(entry, signoffs)
+    saved = request.args.get("saved", "")
     return dashboard.render(
         "knowledge_entry.html",
         user,
         entry=entry,
+        texts=texts,
         signoffs=signoffs,
-        state=knowledge_review.signoff_state(entry, signoffs[0] if signoffs else None),
-        saved=request.args.get("saved", ""),
+        current={text.language: text.content_hash for text in texts},
+        saved=saved if saved in LANGUAGES else "",
     )
 
 
 def sign_off_page(request: Request, dashboard: Dashboard, user: SignedIn, entry_id: str) -> HTTPResponse:
-    """An attorney signs off the entry as the page showed it: the form carries the content hash
-    read, and a sign-off of a text changed since is refused (it would vouch for unread words)."""
+    """An attorney signs off the entry's text in one language as the page showed it: the form
+    carries the language and the content hash read, and a sign-off of a text changed since is
+    refused (it would vouch for unread words), as is one of a language the assistant does not
+    speak, of a text the entry lacks, or of a translation out of date."""
     if not user.is_attorney:
         return _forbidden(dashboard, user, "Only attorneys can sign off knowledge-base entries.")
     entry = KnowledgeBase.load().entries.get(entry_id)
     if entry is None:
         return _no_such_entry(dashboard, user, entry_id)
-    if (request.form or {}).get("content_hash") != entry.content_hash:
-        message = "This entry changed after the page was shown; nothing was signed. Read it again, then sign off."
+    form = request.form or {}
+    language = form.get("language") or DEFAULT_LANGUAGE  # a form from before languages: the English
+    if language not in LANGUAGES:
+        speaks = ", ".join(f"{english_name(code)} ({code})" for code in LANGUAGES)
+        message = f"The assistant does not speak {language[:20]!r}: nothing was signed. It speaks {speaks}."
+        return dashboard.render("error.html", user, status=400, title="No such language", message=message)
+    name = english_name(language)
+    if language != DEFAULT_LANGUAGE and entry.translation(language) is None:
+        message = (
+            f"This entry has no {name} text: nothing was signed. {name} conversations are shown its English, "
+            "which its English sign-off covers."
+        )
+        return dashboard.render("error.html", user, status=404, title="No such text", message=message)
+    if form.get("content_hash") != entry.content_hash_in(language):
+        message = (
+            f"This entry's {name} text changed after the page was shown; nothing was signed. "
+            "Read it again, then sign off."
+        )
         return dashboard.render("error.html", user, status=409, title="Changed meanwhile", message=message)
-    record_signoff(dashboard.store, entry, user.email)
-    return redirect(f"/knowledge/{entry_id}?saved=1")
+    if not counts_as_current(entry, language):
+        message = (
+            f"This entry's {name} text is out of date: its English changed after it was translated. "
+            "Nothing was signed; the translation needs renewing first."
+        )
+        return dashboard.render("error.html", user, status=409, title="Translation out of date", message=message)
+    record_signoff(dashboard.store, entry, user.email, language)
+    return redirect(f"/knowledge/{entry_id}?saved={language}")
 
 
 def analytics_page(request: Request, dashboard: Dashboard, user: SignedIn) -> HTTPResponse:

@@ -46,6 +46,7 @@ from socketio import AsyncServer
 
 from bot.language.channel import all_channel_strings
 from bot.language.words import words
+from bot.rules.firm import load_firm
 from components.channels.common import (
     AddressLimits,
     client_address,
@@ -70,13 +71,15 @@ STATIC_FILES = {
 }
 # Where widget.js receives every language's words (its own, its cards', the months).
 STRINGS_PLACEHOLDER = "/*CHANNEL_STRINGS*/null"
+FIRM_LANGUAGE_PLACEHOLDER = '/*FIRM_LANGUAGE*/"en"'
 WIDGET_SECTIONS = ("language_name", "cards.", "widget.")  # not the emails' and pages' texts
 
 
 @lru_cache(maxsize=1)
 def widget_script() -> bytes:
     """widget.js with the languages' tables in place (read once: the files do not change while
-    the server runs). JSON is a JavaScript expression; "</" is escaped anyway."""
+    the server runs). JSON is a JavaScript expression; "</" is escaped anyway, and every character
+    outside ASCII too: a firm's page in another encoding would otherwise garble "Español"."""
     tables = {
         language: {
             "strings": {key: text for key, text in strings.items() if key.startswith(WIDGET_SECTIONS)},
@@ -88,7 +91,10 @@ def widget_script() -> bytes:
     source = STATIC_FILES["widget.js"][0].read_text(encoding="utf-8")
     if source.count(STRINGS_PLACEHOLDER) != 1:
         raise RuntimeError(f"widget.js must hold {STRINGS_PLACEHOLDER} exactly once")
-    data = json.dumps(tables, ensure_ascii=False).replace("</", "<\\/")
+    if source.count(FIRM_LANGUAGE_PLACEHOLDER) != 1:
+        raise RuntimeError(f"widget.js must hold {FIRM_LANGUAGE_PLACEHOLDER} exactly once")
+    data = json.dumps(tables, ensure_ascii=True).replace("</", "<\\/")
+    source = source.replace(FIRM_LANGUAGE_PLACEHOLDER, json.dumps(load_firm().language))
     return source.replace(STRINGS_PLACEHOLDER, data).encode("utf-8")
 
 
@@ -219,7 +225,11 @@ class WidgetInput(InputChannel):
                 return response.json({"error": "not found"}, status=404)
             path, content_type = STATIC_FILES[filename]
             if filename == "widget.js":
-                return response.raw(widget_script(), content_type=content_type, headers={"Cache-Control": "no-cache"})
+                return response.raw(
+                    widget_script(),
+                    content_type=f"{content_type}; charset=utf-8",
+                    headers={"Cache-Control": "no-cache"},
+                )
             return await response.file(path, mime_type=content_type, headers={"Cache-Control": "no-cache"})
 
         @blueprint.route("/demo", methods=["GET"])

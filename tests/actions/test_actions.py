@@ -9,6 +9,7 @@ from rasa_sdk.events import ActionExecuted, FollowupAction, SessionStarted, Slot
 
 from actions import answers
 from actions.answers import ActionAnswerQuestion, ActionContinue
+from actions.case_facts import facts_from_tracker
 from actions.case_facts import slot_facts as facts_of
 from actions.conversation import ActionFallback, ActionFirmResponse, ActionSessionStart
 from actions.resources import ADVICE, FIRM, firm_values
@@ -182,13 +183,13 @@ async def test_a_spanish_conversation_is_told_why_a_date_is_refused_in_spanish(t
 )
 async def test_an_estimated_date_is_asked_for_not_counted(text, slot):
     conversation = understood_tracker(text, intent="ask_deadline")
-    assert conversation.get_slot(slot) is None or conversation.get_slot(slot).startswith("~")
+    assert conversation.get_slot(slot) is None  # no slot takes an estimate (its role is its own)
     events, messages = await run(ActionAnswerQuestion(), conversation)
     assert date_problem(messages) == (
         'a date like "a few days ago" is only approximate, and a deadline counted from it could be later '
         "than the real one"
     )
-    assert events[-2:] == [SlotSet(slot, None), SlotSet("pending_topic", "deadline")]  # the estimate is forgotten
+    assert events == [SlotSet("pending_topic", "deadline")]
 
 
 @pytest.mark.parametrize(
@@ -207,7 +208,35 @@ async def test_an_estimated_date_in_spanish_is_asked_for_not_counted(text, slot)
         "una fecha como «hace unos días» es solo aproximada, y una fecha límite calculada a partir de ella "
         "podría ser posterior a la real"
     )
-    assert events[-2:] == [SlotSet(slot, None), SlotSet("pending_topic", "deadline")]
+    assert spanish.get_slot(slot) is None and events[-1:] == [SlotSet("pending_topic", "deadline")]
+
+
+async def test_an_estimate_after_an_exact_date_refuses_both_and_keeps_the_exact_one():
+    """Review of d9be908, finding 2: an estimate used to clear the exact notice date given before, and
+    the next answer ("15 March 2026") then counted from a later day than the applicant first gave."""
+    first, second = (
+        "my 221g notice is dated 1 March 2026",
+        "when is my deadline? the 221g notice was about 3 months ago",
+    )
+    conversation = understood_tracker(first, second, intent="ask_deadline")
+    events, messages = await run(ActionAnswerQuestion(), conversation)
+    assert "only approximate" in date_problem(messages)
+    assert not [m for m in messages if (m.get("custom") or {}).get("type") == "deadline"]  # nothing counted
+    assert SlotSet("notice_date", None) not in events and conversation.get_slot("notice_date") == "2026-03-01"
+    answered = understood_tracker(first, second, "15 March 2026", intent="inform")
+    facts, _, problem = facts_from_tracker(answered, answering_date_question=True)
+    assert problem is None and facts.notice_date == dt.date(2026, 3, 1)  # the earlier day still counts
+
+
+async def test_an_estimate_given_as_information_is_refused_and_never_fills_a_slot():
+    """Review of d9be908, finding 1: "my interview was about 3 weeks ago" as plain information
+    filled interview_date with "~2026-05-25", which the reminders and the lead then skipped,
+    counting from a later notice date; no form asked for it again."""
+    conversation = understood_tracker("my interview was about 3 weeks ago", intent="inform")
+    assert conversation.get_slot("interview_date") is None
+    events, messages = await run(ActionContinue(), conversation)
+    assert "only approximate" in date_problem(messages)
+    assert responses(messages)[-1] == "utter_ask_notice_date" and SlotSet("pending_topic", "deadline") in events
 
 
 async def test_an_exact_relative_date_is_still_counted():
@@ -324,6 +353,16 @@ async def test_a_conversation_opens_in_the_channels_language(metadata, before, l
     # The slot is set after the disclaimer is said: the response names its language itself.
     assert messages[0]["language"] == language
     assert messages[0]["disclaimer"] == FIRM.text("disclaimer", language)
+
+
+async def test_with_no_hint_a_conversation_opens_in_the_firms_language(monkeypatch):
+    import dataclasses
+
+    from actions import conversation
+
+    monkeypatch.setattr(conversation, "FIRM", dataclasses.replace(FIRM, language="es"))
+    events, messages = await run(ActionSessionStart(), tracker())
+    assert SlotSet("language", "es") in events and messages[0]["language"] == "es"
 
 
 async def test_a_conversation_that_changes_language_reads_the_disclaimer_again_once():

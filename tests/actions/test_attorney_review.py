@@ -1,6 +1,6 @@
 """The firm's `require_attorney_review`: how firm.yml and FIRM_REQUIRE_ATTORNEY_REVIEW set it,
-and what the assistant answers with it on (tracker fixtures in, exact events and messages out,
-sign-offs in a real SQLite database of the test's own)."""
+and what the assistant answers with it on, in English and in Spanish (tracker fixtures in, exact
+events and messages out, sign-offs in a real SQLite database of the test's own)."""
 
 import dataclasses
 
@@ -11,11 +11,12 @@ from rasa_sdk.events import SlotSet
 
 from actions import attorney_review, storage
 from actions.answers import ActionAnswerQuestion
+from actions.case_facts import slot_facts
 from actions.resources import ADVICE, FIRM
 from bot.backoffice.signoffs import record_signoff
 from bot.rules.firm import load_firm
 from bot.rules.yamlfile import DataFileError
-from tests.common import DEADLINE_TRACKER, ROOT, refusing_port, responses, run, tracker
+from tests.common import DEADLINE_TRACKER, ROOT, refusing_port, responses, run, tracker, understood_tracker
 
 # --- the setting -----------------------------------------------------------------------------
 
@@ -58,9 +59,9 @@ def review_required(monkeypatch):
     monkeypatch.setattr(attorney_review, "FIRM", dataclasses.replace(FIRM, require_attorney_review=True))
 
 
-def sign_off_everything():
+def sign_off_everything(language="en"):
     for entry in ADVICE.kb.entries.values():
-        record_signoff(storage.intake_store(), entry, "attorney@firm.example")
+        record_signoff(storage.intake_store(), entry, "attorney@firm.example", language)
 
 
 def deadline_question():
@@ -123,3 +124,57 @@ async def test_with_the_setting_off_the_sign_offs_are_not_read(monkeypatch):
     monkeypatch.setattr(attorney_review, "signed_off", unexpected)  # would end in "something went wrong"
     _, messages = await run(ActionAnswerQuestion(), deadline_question())
     assert "3 March 2027" in messages[0]["text"]
+
+
+# --- in Spanish (issue 25): the Spanish text shown is what must be signed off ------------------
+
+
+def spanish_deadline_question():
+    conversation = understood_tracker(
+        "me dieron la 221g el 10 de marzo, hasta cuándo tengo para mandar los papeles?",
+        intent="ask_deadline",
+        disclaimer_language="es",  # the disclaimer was shown in Spanish already
+    )
+    assert conversation.get_slot("language") == "es"
+    return conversation
+
+
+async def test_a_spanish_conversation_gets_the_referral_until_the_spanish_is_signed_off(review_required):
+    referral = ["utter_answer_awaiting_review", "utter_referral_recommended", None]
+    _, messages = await run(ActionAnswerQuestion(), spanish_deadline_question())
+    assert responses(messages) == referral
+    sign_off_everything("en")  # the English does not vouch for the Spanish words
+    events, messages = await run(ActionAnswerQuestion(), spanish_deadline_question())
+    assert responses(messages) == referral and SlotSet("referral_shown", True) in events
+    assert messages[1]["referral_text"] == FIRM.text("referral_text", "es")  # the referral itself in Spanish
+    assert messages[2]["custom"]["language"] == "es" and not any(message.get("text") for message in messages)
+    sign_off_everything("es")
+    _, messages = await run(ActionAnswerQuestion(), spanish_deadline_question())
+    answer = ADVICE.answer("deadline", slot_facts(spanish_deadline_question()), "es")
+    assert "utter_answer_awaiting_review" not in responses(messages)
+    assert messages[0]["text"] == answer.lead and "de marzo de 2027" in " ".join(answer.explanation)
+
+
+async def test_the_spanish_signed_off_alone_leaves_english_conversations_with_the_referral(review_required):
+    sign_off_everything("es")
+    _, messages = await run(ActionAnswerQuestion(), deadline_question())
+    assert responses(messages) == ["utter_answer_awaiting_review", "utter_referral_recommended", None]
+    _, messages = await run(ActionAnswerQuestion(), spanish_deadline_question())
+    assert "utter_answer_awaiting_review" not in responses(messages)
+
+
+async def test_a_spanish_text_changed_since_its_sign_off_stops_the_spanish_answer_only(review_required):
+    sign_off_everything("en")
+    sign_off_everything("es")
+    answer = ADVICE.answer("deadline", slot_facts(spanish_deadline_question()), "es")
+    entry = ADVICE.kb.entry(answer.entries[-1])  # one of the entries this answer uses
+    spanish = entry.translation("es")
+    # The latest Spanish sign-off is of another Spanish wording than the one the assistant would say.
+    older = dataclasses.replace(
+        entry, translations=(("es", dataclasses.replace(spanish, text=spanish.text + " Viejo.")),)
+    )
+    record_signoff(storage.intake_store(), older, "bo@firm.example", "es")
+    _, messages = await run(ActionAnswerQuestion(), spanish_deadline_question())
+    assert responses(messages)[0] == "utter_answer_awaiting_review"
+    _, messages = await run(ActionAnswerQuestion(), deadline_question())
+    assert "utter_answer_awaiting_review" not in responses(messages)

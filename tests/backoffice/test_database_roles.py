@@ -15,11 +15,12 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from actions import storage
 from actions.answers import ActionContinue
 from actions.forms import ActionSubmitIntake, ActionSubmitReminder
-from actions.resources import FIRM
+from actions.resources import ADVICE, FIRM
 from bot.backoffice.db import make_engine
 from bot.backoffice.db_roles import SERVICES, role_name
 from bot.backoffice.intake import IntakeStore
 from bot.backoffice.notify import MailSettings, deliver_notifications, send_confirmations
+from bot.backoffice.signoffs import signed_off
 from bot.backoffice.summary import case_summary
 from bot.backoffice.transcripts import erase_transcript
 from components.tracker_store import ErasableSQLTrackerStore, prepare_tracker_database
@@ -28,7 +29,7 @@ from tests.actions.test_forms import INTAKE
 from tests.backoffice.test_cli import cli as run_cli
 from tests.common import add_staff_account, lead, responses, run, throwaway_postgres, tracker, unused_port
 from tests.staff.test_dashboard_http import PASSWORD, Browser
-from tests.staff.test_knowledge_signoff_http import FIRST, form_field
+from tests.staff.test_knowledge_signoff_http import FIRST, form_field, sign_off_form
 
 PASSWORDS = {service: f"{service}-password-0123456789" for service in SERVICES}
 
@@ -116,6 +117,8 @@ async def test_the_action_servers_role_takes_an_intake_a_reminder_and_an_erasure
                 "SELECT language FROM address_confirmations WHERE email = 'a@example.com'"
             ).scalars()
             assert sorted(languages) == ["es", "es"]
+        # require_attorney_review reads the sign-offs of the answer's language (issue 25) as this role.
+        assert signed_off(store, ADVICE.kb.entries.values(), "es") == set()
         events, messages = await run(ActionContinue(), tracker("affirm", pending_topic="delete_data"))
         assert responses(messages) == ["utter_deleted", None], messages
         assert storage.intake_store().pending_erasures() == []
@@ -203,6 +206,11 @@ def test_the_staff_role_runs_the_dashboard_and_the_command_line(server, tmp_path
         page = browser.request(f"/knowledge/{FIRST}")[2]
         form = {"csrf": form_field(page, "csrf"), "content_hash": form_field(page, "content_hash")}
         assert browser.request(f"/knowledge/{FIRST}/sign-off", form)[0] == 302
+        spanish = sign_off_form(page, "es")  # each language's text on its own (issue 25)
+        assert browser.request(f"/knowledge/{FIRST}/sign-off", spanish)[0] == 302
+        with make_engine(owner).connect() as connection:
+            query = "SELECT language FROM knowledge_signoffs WHERE entry_id = %(entry)s ORDER BY id"
+            assert connection.exec_driver_sql(query, {"entry": FIRST}).scalars().all() == ["en", "es"]
         erased = browser.request(f"/leads/{lead_id}/erase", {"csrf": token, "confirm": "yes"})
         assert erased[0] == 200 and "everything of its conversation are erased" in erased[2]
         assert browser.request("/logout", {"csrf": token})[0] in (302, 303)

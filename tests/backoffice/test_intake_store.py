@@ -69,10 +69,10 @@ def test_migrations_create_the_schema_from_empty(engine):
         "alembic_version",
     } <= tables
     with engine.connect() as connection:
-        assert connection.execute(text("select version_num from alembic_version")).scalar() == "0009"
+        assert connection.execute(text("select version_num from alembic_version")).scalar() == "0010"
     assert "claimed_at" in {column["name"] for column in inspect(engine).get_columns("notifications")}
     assert "client_key" in {column["name"] for column in inspect(engine).get_columns("leads")}
-    for table in ("leads", "reminders", "address_confirmations"):
+    for table in ("leads", "reminders", "address_confirmations", "knowledge_signoffs"):
         assert "language" in {column["name"] for column in inspect(engine).get_columns(table)}
 
 

@@ -454,6 +454,8 @@ def test_a_spanish_page_gets_a_spanish_widget_and_the_language_button_switches(p
         route.fulfill(body=html, content_type="text/html")
 
     page.route(DEMO, spanish_page)
+    served = page.request.get(f"http://localhost:{RASA_PORT}/webhooks/widget/static/widget.js")
+    assert served.headers["content-type"] == "application/javascript; charset=utf-8"
     page.goto(DEMO)
     assert page.get_attribute(".va-input", "placeholder") == "Escriba su pregunta"
     assert page.get_attribute(".va-launcher", "aria-label").startswith("Abrir el chat con")

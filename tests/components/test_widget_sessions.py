@@ -98,6 +98,8 @@ def test_widget_js_is_served_with_every_languages_words():
 
     script = widget_script().decode("utf-8")
     assert STRINGS_PLACEHOLDER not in script
+    # ASCII only: a firm's page in windows-1252 must not garble "Español" (review of d9be908, finding 4).
+    assert script.isascii() and "Espa\\u00f1ol" in script
     tables = json.loads(re.search(r"var LANGUAGES = (\{.*?\});\n", script).group(1))
     assert set(tables) == {"en", "es"}
     widget_keys = {key for key in channel_strings("es") if key.split(".")[0] in ("language_name", "cards", "widget")}
@@ -110,3 +112,14 @@ def test_widget_js_is_served_with_every_languages_words():
     for text in channel_strings("en").values():
         if len(text) > 3 and "{" not in text:
             assert f'"{text}"' not in code, text
+
+
+def test_widget_js_names_the_firms_language_for_a_page_that_names_none(monkeypatch):
+    from components.channels.widget import widget_script
+
+    monkeypatch.setenv("FIRM_LANGUAGE", "es")
+    widget_script.cache_clear()
+    try:
+        assert 'var FIRM_LANGUAGE = "es";' in widget_script().decode()
+    finally:
+        widget_script.cache_clear()

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from bot.rules.dates import find_dates
+from bot.rules.dates import ESTIMATE, find_dates
 from bot.rules.entities import EntityExtractor
 
 TODAY = dt.date(2026, 12, 2)  # a Wednesday
@@ -138,7 +138,8 @@ def test_the_rules_year_is_not_a_wait(extractor, text):
     ],
 )
 def test_a_vague_count_gives_a_date_marked_as_an_estimate(text, value, role):
-    assert values(text) == [(value, role)]
+    # `role`: what its words say; an estimate's role is its own, so that no slot takes it.
+    assert values(text) == [(value, ESTIMATE)] and role
 
 
 @pytest.mark.parametrize(
@@ -183,7 +184,7 @@ def test_an_exact_count_is_no_estimate(text, value):
     ],
 )
 def test_a_hedged_count_gives_a_date_marked_as_an_estimate(text, value, role):
-    assert values(text) == [(value, role)]
+    assert values(text) == [(value, ESTIMATE)] and role
 
 
 @pytest.mark.parametrize(
@@ -207,3 +208,114 @@ def test_a_hedged_wait_is_still_a_duration_not_a_date(extractor, text, days):
     found = extractor.extract(text, TODAY)
     assert [e.value for e in found if e.entity == "duration"] == [days]
     assert not [e for e in found if e.entity == "date"]
+
+
+# Compound counts (bot.rules.dates.COMPOUND), on the day of the review that found them read as
+# much later days: "three and a half weeks ago" as "a half weeks ago", "1 year and 2 months ago" as
+# "2 months ago". The parts are counted back one after the other; a half is a clear quantity, so a
+# fractional count is exact, its days rounded up to the EARLIER day (24.5 days back is 25).
+JUNE_15 = dt.date(2026, 6, 15)
+
+
+def on_june_15(text):
+    return [(m.value, m.role, text[m.start : m.end]) for m in find_dates(text, JUNE_15)]
+
+
+@pytest.mark.parametrize(
+    "text, value, span",
+    [
+        ("got the 221g three and a half weeks ago", "2026-05-21", "three and a half weeks ago"),  # not 22 May
+        ("got the 221g two and a half years ago", "2023-12-15", "two and a half years ago"),
+        ("got the 221g 1 year and 2 months ago", "2025-04-15", "1 year and 2 months ago"),
+        ("got the 221g 2 months 3 weeks ago", "2026-03-25", "2 months 3 weeks ago"),
+        ("got the 221g 2 months and 3 weeks ago", "2026-03-25", "2 months and 3 weeks ago"),
+        ("got the 221g 1 year, 2 months ago", "2025-04-15", "1 year, 2 months ago"),  # the earlier reading
+        ("got the 221g a week and 2 days ago", "2026-06-06", "a week and 2 days ago"),
+        ("got the 221g 2 and a half months ago", "2026-03-30", "2 and a half months ago"),  # 15.5 days: 16
+        ("got the 221g two and half months ago", "2026-03-30", "two and half months ago"),
+        ("got the 221g 2½ months ago", "2026-03-30", "2½ months ago"),
+        ("got the 221g 2 1/2 months ago", "2026-03-30", "2 1/2 months ago"),
+        ("got the 221g 3 weeks and a half ago", "2026-05-21", "3 weeks and a half ago"),
+        ("got the 221g a year and a half ago", "2024-12-15", "a year and a half ago"),
+        ("got the 221g year and a half ago", "2024-12-15", "year and a half ago"),
+        ("got the 221g a day and a half ago", "2026-06-13", "a day and a half ago"),
+        ("got the 221g half a year ago", "2025-12-15", "half a year ago"),
+    ],
+)
+def test_a_compound_count_is_summed_to_an_exact_earlier_day(text, value, span):
+    assert on_june_15(text) == [(value, "notice", span)]
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("got the 221g three weeks ago, maybe more", "~2026-05-25"),
+        ("I think my 221g was half a year ago, maybe little more", "~2025-12-15"),  # tests/nlu/dev_set
+        ("got the 221g ~3 weeks ago", "~2026-05-25"),
+        ("got the 221g ≈ 3 weeks ago", "~2026-05-25"),
+        ("got the 221g a good 3 weeks ago", "~2026-05-25"),
+        ("got the 221g a good month ago", "~2026-05-15"),
+        ("got the 221g 3+ weeks ago", "~2026-05-25"),
+        ("got the 221g 20-odd days ago", "~2026-05-26"),
+        ("got the 221g a month and a bit ago", "~2026-05-15"),
+        ("got the 221g a month and something ago", "~2026-05-15"),
+        ("got the 221g three weeks and a few days ago", "~2026-05-22"),  # a part whose count is no number
+        ("got the 221g about 1 year and 2 months ago", "~2025-04-15"),
+        ("got the 221g about three and a half weeks ago", "~2026-05-21"),
+        ("got the 221g three and a half weeks ago or so", "~2026-05-21"),
+    ],
+)
+def test_an_open_ended_or_hedged_compound_or_count_is_an_estimate(text, value):
+    assert [(v, role) for v, role, _ in on_june_15(text)] == [(value, ESTIMATE)]
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("got the 221g 3 weeks ago", "2026-05-25"),
+        ("got the 221g three weeks ago", "2026-05-25"),
+        ("got the 221g a month ago", "2026-05-15"),
+        ("got the 221g 2 years ago", "2024-06-15"),
+        ("got the 221g 10 days ago", "2026-06-05"),
+        ("got the 221g 1.5 years ago", "2024-12-15"),
+    ],
+)
+def test_an_exact_single_count_is_unchanged(text, value):
+    assert on_june_15(text) == [(value, "notice", text.removeprefix("got the 221g "))]
+
+
+def test_two_dates_each_compound_or_not():
+    assert on_june_15("got the 221g 1 year and 2 months ago, interview was 3 weeks ago") == [
+        ("2025-04-15", "notice", "1 year and 2 months ago"),
+        ("2026-05-25", "interview", "3 weeks ago"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text, span",
+    [
+        ("stuck in AP 4 months, 2 weeks ago I emailed them", "2 weeks ago"),  # a wait, then a date
+        ("stuck in AP 4 months 2 weeks ago I emailed them", "2 weeks ago"),
+        ("stuck in AP 1 year 4 months, 2 weeks ago I emailed them", "2 weeks ago"),
+        ("I applied last year, 2 months ago I got the 221g", "2 months ago"),
+        ("got the 221g 2 days 3 weeks ago", "3 weeks ago"),  # smaller unit first: no compound
+    ],
+)
+def test_counts_that_are_no_compound_leave_the_date_alone(text, span):
+    assert [found for _, _, found in on_june_15(text)] == [span]
+
+
+@pytest.mark.parametrize(
+    "text, days",
+    [
+        ("two and a half months in AP", 77),
+        ("stuck in AP 4 months, 2 weeks ago I emailed them", 120),
+        ("stuck in AP 1 year 4 months, 2 weeks ago I emailed them", 485),
+        ("it has been 1 year and 2 months", 426),
+        ("stuck in AP 2 and a half months", 77),
+    ],
+)
+def test_a_compound_wait_is_still_a_duration_not_a_date(extractor, text, days):
+    found = extractor.extract(text, JUNE_15)
+    assert [e.value for e in found if e.entity == "duration"] == [days]
+    assert [e.value for e in found if e.entity == "date"] == (["2026-06-01"] if "ago" in text else [])

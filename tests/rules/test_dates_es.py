@@ -5,9 +5,15 @@ import datetime as dt
 
 import pytest
 
-from bot.rules.dates import find_dates
+from bot.rules.dates import ESTIMATE, find_dates
+from bot.rules.entities import EntityExtractor
 
 TODAY = dt.date(2026, 12, 2)
+
+
+@pytest.fixture(scope="module")
+def extractor():
+    return EntityExtractor()
 
 
 def found(text):
@@ -79,7 +85,7 @@ def test_a_spanish_correction_replaces_the_date_it_corrects():
     ],
 )
 def test_a_vague_spanish_count_gives_a_date_marked_as_an_estimate(text, expected):
-    assert found(text) == expected
+    assert found(text) == [(value, ESTIMATE) for value, _role_of_its_words in expected]
 
 
 @pytest.mark.parametrize(
@@ -117,7 +123,7 @@ def test_an_exact_spanish_count_is_no_estimate(text, expected):
     ],
 )
 def test_a_hedged_spanish_count_gives_a_date_marked_as_an_estimate(text, expected):
-    assert found(text) == expected
+    assert found(text) == [(value, ESTIMATE) for value, _role_of_its_words in expected]
 
 
 @pytest.mark.parametrize(
@@ -131,3 +137,91 @@ def test_a_hedged_spanish_count_gives_a_date_marked_as_an_estimate(text, expecte
 )
 def test_an_unhedged_spanish_count_stays_exact_and_a_wait_is_no_date(text, expected):
     assert found(text) == expected
+
+
+# Compound counts (bot.rules.dates.COMPOUND), on the day of the review that found "hace un año y dos
+# meses" read as "hace un año": the parts are counted back one after the other; a half is a clear
+# quantity, so a fractional count is exact, its days rounded up to the EARLIER day.
+JUNE_15 = dt.date(2026, 6, 15)
+
+
+def on_june_15(text):
+    return [(m.value, m.role, text[m.start : m.end]) for m in find_dates(text, JUNE_15)]
+
+
+@pytest.mark.parametrize(
+    "text, value, span",
+    [
+        ("me dieron la carta hace un año y dos meses", "2025-04-15", "hace un año y dos meses"),
+        ("me dieron la carta hace 1 año 2 meses", "2025-04-15", "hace 1 año 2 meses"),
+        ("me dieron la carta hace un año, dos meses y tres días", "2025-04-12", "hace un año, dos meses y tres días"),
+        ("me dieron la carta hace dos meses y tres semanas", "2026-03-25", "hace dos meses y tres semanas"),
+        ("me dieron la carta hace 2 meses 3 semanas", "2026-03-25", "hace 2 meses 3 semanas"),
+        ("me dieron la carta hace tres semanas y media", "2026-05-21", "hace tres semanas y media"),  # not 22 May
+        ("me dieron la carta hace dos años y medio", "2023-12-15", "hace dos años y medio"),
+        ("me dieron la carta hace un mes y medio", "2026-04-29", "hace un mes y medio"),  # 15.5 days: 16
+        ("me dieron la carta hace una semana y media", "2026-06-04", "hace una semana y media"),
+        ("me dieron la carta hace año y medio", "2024-12-15", "hace año y medio"),
+        ("me dieron la carta hace mes y medio", "2026-04-29", "hace mes y medio"),
+        ("me dieron la carta hace medio año", "2025-12-15", "hace medio año"),
+    ],
+)
+def test_a_spanish_compound_count_is_summed_to_an_exact_earlier_day(text, value, span):
+    assert on_june_15(text) == [(value, "notice", span)]
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("me dieron la carta hace un mes y pico", "~2026-05-15"),
+        ("me dieron la carta hace un mes y algo", "~2026-05-15"),
+        ("me dieron la carta hace un año y tantos", "~2025-06-15"),
+        ("me dieron la carta hace tres semanas y unos días", "~2026-05-22"),  # a part whose count is no number
+        ("me dieron la carta hace tres semanas, tal vez más", "~2026-05-25"),
+        ("me dieron la carta hace ~3 semanas", "~2026-05-25"),
+        ("me dieron la carta hace unas buenas 3 semanas", "~2026-05-25"),
+        ("me dieron la carta hace un buen mes", "~2026-05-15"),
+        ("me dieron la carta hace como un año y dos meses", "~2025-04-15"),
+        ("me dieron la carta hace como tres semanas y media", "~2026-05-21"),
+    ],
+)
+def test_an_open_ended_or_hedged_spanish_compound_or_count_is_an_estimate(text, value):
+    assert [(v, role) for v, role, _ in on_june_15(text)] == [(value, ESTIMATE)]
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("me dieron la carta hace tres semanas", "2026-05-25"),
+        ("me dieron la carta hace 3 semanas", "2026-05-25"),
+        ("me dieron la carta hace un mes", "2026-05-15"),
+        ("me dieron la carta hace 2 años", "2024-06-15"),
+        ("me dieron la carta hace 10 días", "2026-06-05"),
+    ],
+)
+def test_an_exact_single_spanish_count_is_unchanged(text, value):
+    assert on_june_15(text) == [(value, "notice", text.removeprefix("me dieron la carta "))]
+
+
+def test_a_greeting_before_hace_is_no_hedge():
+    # "buenas" is a hedge after "hace" only ("hace unas buenas 3 semanas").
+    assert on_june_15("Buenas hace 3 semanas me dieron la carta") == [("2026-05-25", "notice", "hace 3 semanas")]
+
+
+@pytest.mark.parametrize(
+    "text, days",
+    [
+        ("llevo un mes y medio esperando", 47),
+        ("hace un mes y medio que espero", 47),  # how long: before, "hace un mes y medio" was a date
+        ("hace 2 meses y medio que estoy en AP", 77),
+    ],
+)
+def test_a_spanish_compound_wait_is_still_a_duration_not_a_date(extractor, text, days):
+    found = extractor.extract(text, JUNE_15)
+    assert [e.value for e in found if e.entity == "duration"] == [days]
+    assert not [e for e in found if e.entity == "date"]
+
+
+@pytest.mark.parametrize("text", ["hace un año y dos meses que espero", "hace un mes y pico que espero la visa"])
+def test_a_spanish_compound_with_que_is_how_long_not_a_date(text):
+    assert on_june_15(text) == []  # before, "hace un año" and "hace un mes" were dates

@@ -115,3 +115,10 @@ def test_when_the_office_opens_is_said_in_the_conversations_language():
     opening = dt.datetime(2026, 12, 7, 9, 0, tzinfo=ZoneInfo("America/New_York"))
     assert load_firm().describe_opening(opening) == "Monday at 09:00 (America/New_York)"
     assert load_firm().describe_opening(opening, "es") == "el lunes a las 09:00 (America/New_York)"
+
+
+def test_the_firms_opening_language_is_english_unless_it_says():
+    assert load_firm({}).language == "en"
+    assert load_firm({"FIRM_LANGUAGE": "ES"}).language == "es"
+    with pytest.raises(DataFileError, match="'language' must be one of en, es"):
+        load_firm({"FIRM_LANGUAGE": "fr"})

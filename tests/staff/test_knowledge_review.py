@@ -1,20 +1,23 @@
 """The knowledge base's review list: what is overdue, what is due soon, in which order, and
-which entries an attorney signed off as they read now."""
+which entries an attorney signed off as they read now, in each language."""
 
 import dataclasses
 import datetime as dt
 
 from bot.backoffice.signoffs import SignOff, signed_text
-from bot.rules.knowledge import KnowledgeBase
+from bot.rules.knowledge import KnowledgeBase, Translation
 from bot.staff.knowledge_review import (
     CHANGED,
     DUE_SOON,
+    NO_TRANSLATION,
     NOT_REVIEWED,
     OK,
+    OUT_OF_DATE,
     OVERDUE,
     REVIEW_EVERY_DAYS,
     SIGNED_OFF,
     review_rows,
+    signed_counts,
 )
 
 TODAY = dt.date(2026, 6, 15)
@@ -124,7 +127,7 @@ def test_an_entry_is_signed_off_only_while_its_latest_sign_off_is_for_its_curren
 
     earlier = dataclasses.replace(knowledge.entry("due_today"), text="An earlier wording.")
     signoffs = {"fresh": sign_off("fresh"), "due_today": sign_off("due_today", earlier)}
-    rows = {row.entry_id: row for row in review_rows(TODAY, REVIEW_EVERY_DAYS, knowledge, signoffs)}
+    rows = {row.entry_id: row for row in review_rows(TODAY, REVIEW_EVERY_DAYS, knowledge, {"en": signoffs})}
     assert {entry_id: row.signoff_state for entry_id, row in rows.items()} == {
         "fresh": SIGNED_OFF,
         "due_today": CHANGED,
@@ -136,3 +139,48 @@ def test_an_entry_is_signed_off_only_while_its_latest_sign_off_is_for_its_curren
     assert rows["due_today"].last_signoff == signoffs["due_today"]  # who signed which version, for the page
     assert rows["overdue_by_1_day"].last_signoff is None
     assert {row.signoff_state for row in review_rows(TODAY, REVIEW_EVERY_DAYS, knowledge)} == {NOT_REVIEWED}
+
+
+def test_each_language_has_its_own_sign_off_state_and_count(tmp_path):
+    knowledge = knowledge_base(tmp_path)
+    at = dt.datetime(2026, 6, 1, 14, 0, tzinfo=dt.timezone.utc)
+
+    def translated(entry_id, text="Una negativa 221(g) suele ser temporal.", translated_from=None):
+        entry = knowledge.entry(entry_id)
+        spanish = Translation(text, None, translated_from or entry.english_hash)
+        knowledge.entries[entry_id] = dataclasses.replace(entry, translations=(("es", spanish),))
+        return knowledge.entries[entry_id]
+
+    def sign_off(entry, language):
+        return SignOff(
+            entry.id, entry.content_hash_in(language), signed_text(entry, language), "ana@firm.example", at, language
+        )
+
+    both = translated("fresh")
+    spanish_changed = translated("due_today")
+    out_of_date = translated("due_in_30_days", translated_from="0" * 12)  # the English changed since
+    translated("due_in_31_days")
+    signoffs = {
+        "en": {"fresh": sign_off(both, "en"), "overdue_by_1_day": sign_off(knowledge.entry("overdue_by_1_day"), "en")},
+        "es": {
+            "fresh": sign_off(both, "es"),
+            "due_today": sign_off(translated("due_today", "Una redacción anterior."), "es"),
+            "due_in_30_days": sign_off(out_of_date, "es"),  # of the very text shown, but out of date
+        },
+    }
+    knowledge.entries["due_today"] = spanish_changed  # what the files say now
+    rows = review_rows(TODAY, REVIEW_EVERY_DAYS, knowledge, signoffs)
+    states = {row.entry_id: (row.signoff_in("en").state, row.signoff_in("es").state) for row in rows}
+    assert states == {
+        "fresh": (SIGNED_OFF, SIGNED_OFF),
+        "due_today": (NOT_REVIEWED, CHANGED),
+        "due_in_30_days": (NOT_REVIEWED, OUT_OF_DATE),
+        "due_in_31_days": (NOT_REVIEWED, NOT_REVIEWED),
+        "overdue_by_1_day": (SIGNED_OFF, NO_TRANSLATION),  # its English is what Spanish conversations read
+        "overdue_by_40_days": (NOT_REVIEWED, NO_TRANSLATION),
+    }
+    fresh = next(row for row in rows if row.entry_id == "fresh")
+    assert [found.language for found in fresh.signoffs] == ["en", "es"]
+    assert fresh.signoff_in("es").last == signoffs["es"]["fresh"] and fresh.last_signoff == signoffs["en"]["fresh"]
+    # English: 2 of the 6 entries; Spanish: 1 of the 4 translations.
+    assert signed_counts(rows) == {"en": (2, 6), "es": (1, 4)}

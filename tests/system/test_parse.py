@@ -96,3 +96,14 @@ def test_a_missing_model_is_a_one_line_error_and_exit_code_2(tmp_path):
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr.strip() == f"error: no trained model at {missing}: run make train"
+
+
+def test_a_typed_slash_is_text_as_in_the_channels_and_an_estimate_is_marked():
+    """Review of d9be908, finding 5: "/..." went to Rasa as an intent with arguments."""
+    result = parse(["/what is 221g", "/greet{not json}", "I got the 221g about 3 weeks ago"])
+    assert result.returncode == 0, result.stderr[-3000:]
+    typed, broken, estimate = (json.loads(line) for line in result.stdout.splitlines())
+    assert typed["text"] == "/what is 221g" and typed["intent"]["name"] == "explain_221g"
+    # Not a button's payload (its JSON is broken): understood as words, not taken as the intent greet.
+    assert broken["intent"] != {"name": "greet", "confidence": 1.0}
+    assert entities(estimate)["date"] == ("~2026-05-25", "estimate")

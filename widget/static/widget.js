@@ -6,7 +6,7 @@
  *           data-primary-color="#1f4e79" data-accent-color="#f2a900"
  *           data-language="es" defer></script>
  *
- * Language: data-language, else the page's <html lang>, else English; the language button in
+ * Language: data-language, else the page's <html lang>, else the firm's; the language button in
  * the header switches (and asks the assistant to switch too), and the widget follows the
  * language the assistant's cards come in. Its words come from the server's tables
  * (bot/language/<code>/channel.yml), put in place of CHANNEL_STRINGS when widget.js is served.
@@ -58,6 +58,8 @@
   // by the server (components/channels/widget.py) from bot/language/<code>/channel.yml.
   var LANGUAGES = /*CHANNEL_STRINGS*/null;
   if (!LANGUAGES || !LANGUAGES.en) return; // not served by the assistant's server
+  // The firm's language (firm.yml `language`), for a page that names none.
+  var FIRM_LANGUAGE = /*FIRM_LANGUAGE*/"en";
 
   // Static files (css, socket.io) live next to widget.js, wherever it is served from.
   var scriptUrl = script.src || window.location.href;
@@ -76,7 +78,7 @@
 
   function chosenLanguage() {
     return known(load(KEY_LANGUAGE)) || known(script.getAttribute("data-language")) ||
-      known(document.documentElement.lang) || "en";
+      known(document.documentElement.lang) || known(FIRM_LANGUAGE) || "en";
   }
 
   // One text of the language's table, its {placeholders} filled.
@@ -194,7 +196,7 @@
 
     var header = el("div", "va-header");
     var title = el("h2", "va-title", firmName());
-    // One button per other language, named in that language ("Español", "English").
+    // One button per other language, named in that language (its own name for itself).
     var switches = Object.keys(LANGUAGES).map(function (code) {
       var b = el("button", "va-language", LANGUAGES[code].strings["widget.switch_button"]);
       b.type = "button";
@@ -690,7 +692,7 @@
   }
 
   // The language button: the widget switches, and asks the assistant to switch, in words
-  // the assistant understands in any language ("En español, por favor").
+  // the assistant understands in any language (the table's switch_message).
   function switchLanguage(code) {
     setLanguage(code);
     var message = t("widget.switch_message", null, code);
