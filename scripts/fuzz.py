@@ -39,6 +39,7 @@ from typing import Any
 import yaml
 
 from actions.questions import QUESTIONS
+from bot.language import LANGUAGES, translated_responses
 from scripts.serve import rest_reply, running_servers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -129,11 +130,13 @@ def _pattern(text: str) -> re.Pattern[str]:
 
 
 # Each form question as the bot words it: slot -> patterns (the full question and the "again" one).
+# In every language: a message in another language may change the conversation's (bot/language).
 FORM_QUESTIONS: dict[str, list[re.Pattern[str]]] = {}
-for _name, _variants in DOMAIN["responses"].items():
-    _match = re.fullmatch(r"utter_ask_([a-z_]+?)(_again)?", _name)
-    if _match and _match.group(1) in ANSWERS:
-        FORM_QUESTIONS.setdefault(_match.group(1), []).extend(_pattern(v["text"]) for v in _variants)
+for _responses in [DOMAIN["responses"], *(translated_responses(code) for code in LANGUAGES)]:
+    for _name, _variants in _responses.items():
+        _match = re.fullmatch(r"utter_ask_([a-z_]+?)(_again)?", _name)
+        if _match and _match.group(1) in ANSWERS:
+            FORM_QUESTIONS.setdefault(_match.group(1), []).extend(_pattern(v["text"]) for v in _variants)
 
 
 def first_text(name: str) -> str:

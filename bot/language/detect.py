@@ -103,7 +103,11 @@ def detect(text: str, identifier: Any = None) -> Detection:
     language, confidence = (identifier or _identifier()).classify(" ".join(words))
     # Function words are counted over every word, one-letter ones too ("a", "y", "i", "q").
     every_word = re.findall(r"[^\W\d_]+", text)
-    if confidence < MIN_CONFIDENCE or _function_words_disagree(every_word, str(language)):
+    if (
+        confidence < MIN_CONFIDENCE
+        or _function_words_disagree(every_word, str(language))
+        or not _has_function_word(every_word, str(language))
+    ):
         return Detection(None, float(confidence))
     return Detection(str(language), float(confidence))
 
@@ -112,6 +116,14 @@ def detect(text: str, identifier: Any = None) -> Detection:
 def _function_words() -> dict[str, frozenset[str]]:
     table = load_mapping(FOLDER / "detect.yml", "function_words")
     return {language: frozenset(plain(words).split()) for language, words in table.items()}
+
+
+def _has_function_word(words: list[str], language: str) -> bool:
+    """Whether one of the message's words is a function word or greeting of `language`. Without
+    one, the detector's guess rests on names and codes ("hello bot" came out Spanish, and so did
+    Nepali and Vietnamese written in Latin letters): the conversation keeps its language."""
+    table = _function_words().get(language, frozenset())
+    return any(plain(word) in table for word in words)
 
 
 def _function_words_disagree(words: list[str], language: str) -> bool:

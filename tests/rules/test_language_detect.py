@@ -63,3 +63,18 @@ def test_only_the_first_characters_of_a_huge_message_are_read():
     # A channel asks about a message too long for the assistant, to refuse it in its language.
     huge = "me dieron la hoja 221g en la entrevista y no sé qué hacer " * 40 + "x" * 1_000_000
     assert detect(huge) == detect(huge[:READ_CHARS]) and detect(huge).language == "es"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hello bot",
+        "xin chao, hello bot",
+        "sir ap kati din lagcha? 2 month bhayo ktm",
+        "5 mos AP Dhaka IR1, any1 else??",
+    ],
+)
+def test_a_message_without_a_word_of_the_guessed_language_tells_nothing(text):
+    # The fuzzing found "xin chao, hello bot" turning an English intake Spanish: the guess rested on
+    # names and codes. Such a message keeps the conversation's language.
+    assert detect(text).language is None
