@@ -4,17 +4,19 @@ import re
 from typing import Any, cast
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
+from rasa_sdk.events import ActionExecuted, EventType, FollowupAction, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.base import SafeAction, latest_intent
+from actions.leads import channel_of
 from actions.questions import QUESTIONS
 from actions.resources import FIRM, firm_values
 from actions.storage import intake_store, transcripts
 from actions.turns import asked_for_language, conversation_language
 from bot.backoffice.erasure import erase
+from bot.backoffice.handoffs import request_handoff, staff_available
 from bot.backoffice.models import utcnow
 from bot.backoffice.transcripts import tracker_schema
 from bot.language import LANGUAGES
@@ -163,10 +165,31 @@ def offer_callback(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         )
 
 
+def person_on_the_way(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """During office hours, with a staff member available on the dashboard: the conversation
+    joins the live queue and the applicant is told someone is coming (issue 26; the dashboard's
+    live page takes it from there, docs/handoff-plan.md). Otherwise False: the callback request."""
+    now = utcnow()
+    if FIRM.next_opening(now) is not None:  # None: the office is open now
+        return False
+    language = conversation_language(tracker)
+    try:
+        store = intake_store()
+        if not staff_available(store, now):
+            return False
+        request_handoff(store, tracker.sender_id, channel_of(tracker.sender_id), language, now)
+    except SQLAlchemyError:
+        return False  # the callback request, as before: never nothing
+    dispatcher.utter_message(response="utter_handoff_waiting", **firm_values(language))
+    return True
+
+
 class ActionOfferCallback(SafeAction):
     def name(self) -> str:
         return "action_offer_callback"
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if person_on_the_way(dispatcher, tracker):
+            return [FollowupAction("action_listen")]  # no callback form while someone is coming
         offer_callback(dispatcher, tracker)
         return []

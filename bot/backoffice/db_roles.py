@@ -6,8 +6,8 @@ service's role (or sets its password again) and grants it exactly what is listed
 taking back anything else. The services connect as their roles and cannot change the
 schema; a leaked password of one reads nothing of another's: Rasa sees transcripts and a
 confirmation link's state, never a lead; the action servers write leads but cannot read
-staff accounts; nothing but the dashboard reads password hashes, and no service can edit or
-delete the audit trail.
+staff accounts (only whether someone is available for a live handoff); nothing but the
+dashboard reads password hashes, and no service can edit or delete the audit trail.
 
 Rasa's own tables (`events`) are made by `python -m components.tracker_store`, which runs
 first. The embedded SQLite setup (make run) has no roles: this is for PostgreSQL only.
@@ -39,6 +39,10 @@ FIRM_PRIVILEGES: Mapping[str, Mapping[str, str]] = {
         "erasure_requests": "SELECT, INSERT, UPDATE",
         "unanswered_reviews": "SELECT, INSERT, DELETE",
         "knowledge_signoffs": "SELECT",
+        # Live handoff (issue 26): whether someone can answer now (never an account's email or
+        # password), and the applicant's request; taking, ending and expiring are the staff's.
+        "staff_users": "SELECT (id, available, last_seen_at, disabled_at)",
+        "handoffs": "SELECT, INSERT, DELETE",
     },
     # send-due (notifications, reminders, confirmations, erasures) and the retention purge.
     "jobs": {
@@ -49,6 +53,7 @@ FIRM_PRIVILEGES: Mapping[str, Mapping[str, str]] = {
         "address_confirmations": "SELECT, UPDATE, DELETE",
         "erasure_requests": "SELECT, UPDATE, DELETE",
         "unanswered_reviews": "SELECT, DELETE",
+        "handoffs": "SELECT, DELETE",  # erasure
     },
     # The dashboard and the command line's `leads` and `users`: everything staff see and do.
     "staff": {
@@ -66,6 +71,7 @@ FIRM_PRIVILEGES: Mapping[str, Mapping[str, str]] = {
         "audit_events": "SELECT, INSERT",
         "unanswered_reviews": "SELECT, INSERT, UPDATE, DELETE",
         "knowledge_signoffs": "SELECT, INSERT",
+        "handoffs": "SELECT, UPDATE, DELETE",  # take, speak, end, expire; DELETE for erasure
     },
 }
 

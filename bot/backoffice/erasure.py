@@ -11,6 +11,7 @@ import logging
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.backoffice.handoffs import erase_conversation_handoffs
 from bot.backoffice.intake import IntakeStore
 from bot.backoffice.transcripts import erase_transcript
 
@@ -23,6 +24,7 @@ def erase(
     """What was deleted, or None when a database failed (the request stays pending)."""
     try:
         removed = store.erase_conversation(conversation_id)
+        erase_conversation_handoffs(store, conversation_id)  # live handoffs (issue 26): ids and times only
         removed["events"] = erase_transcript(transcripts, conversation_id, schema)
         store.erasure_done(request_id)
     except SQLAlchemyError as error:

@@ -3,7 +3,20 @@
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import declarative_base, relationship
 
 from bot.language import DEFAULT_LANGUAGE
@@ -29,6 +42,10 @@ MAX_LENGTHS = {
 # Where the firm's staff are with a lead (the dashboard sets it).
 LEAD_STATUSES = ("new", "contacted", "booked", "closed")
 STAFF_ROLES = ("attorney", "staff")
+# A live handoff's states (issue 26): waiting for a person, held by one, handed back to the
+# assistant, closed by staff, or given up when nobody took it in time. The first two are open.
+HANDOFF_STATES = ("waiting", "held", "returned", "closed", "expired")
+OPEN_HANDOFF_STATES = ("waiting", "held")
 
 
 def utcnow() -> dt.datetime:
@@ -188,6 +205,12 @@ class StaffUser(Base):
     password_hash = Column(String(200), nullable=False)  # argon2id, with its salt and parameters
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     disabled_at = Column(DateTime(timezone=True))
+    # Live handoff (issue 26): whether they take conversations now, when the dashboard last saw
+    # them, and how the applicant is told who they talk to ("Ana (paralegal)").
+    available = Column(Boolean, nullable=False, default=False, server_default=false())
+    last_seen_at = Column(DateTime(timezone=True))
+    display_name = Column(String(100))
+    role_title = Column(String(100))
 
 
 class StaffSession(Base):
@@ -279,3 +302,31 @@ class KnowledgeSignoff(Base):
     signed_text = Column(Text, nullable=False)  # exactly what the hash is of
     signed_by = Column(String(254), nullable=False)  # the attorney's account email
     signed_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class Handoff(Base):
+    """A conversation handed to a person of the firm (issue 26; bot/backoffice/handoffs.py). At most
+    one open (waiting or held) per conversation, which the database enforces: two requests make
+    one, and a take-over is an UPDATE ... WHERE state = 'waiting' that one staff member wins."""
+
+    __tablename__ = "handoffs"
+    __table_args__ = (
+        Index(
+            "uq_handoffs_open_conversation",
+            "conversation_id",
+            unique=True,
+            sqlite_where=text("state IN ('waiting', 'held')"),
+            postgresql_where=text("state IN ('waiting', 'held')"),
+        ),
+    )
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(100), nullable=False)
+    channel = Column(String(20))
+    language = Column(String(8), nullable=False, default=DEFAULT_LANGUAGE, server_default=DEFAULT_LANGUAGE)
+    state = Column(String(12), nullable=False)  # HANDOFF_STATES
+    requested_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    taken_by = Column(Integer, ForeignKey("staff_users.id", ondelete="SET NULL"))
+    taken_at = Column(DateTime(timezone=True))
+    last_staff_message_at = Column(DateTime(timezone=True))
+    ended_at = Column(DateTime(timezone=True))

@@ -220,10 +220,46 @@ def test_the_staff_role_runs_the_dashboard_and_the_command_line(server, tmp_path
         assert done.returncode == 0, (args, done.stderr)
 
 
+def test_the_actions_role_requests_a_handoff_and_the_staff_role_takes_it(server):
+    """Live handoff (issue 26): the action servers see whether someone is available and ask; the
+    dashboard marks availability, takes, speaks and ends. The action servers cannot take one."""
+    import datetime as dt
+
+    from bot.backoffice import handoffs
+
+    owner, as_role = server
+    now = dt.datetime.now(dt.timezone.utc)
+    staff = IntakeStore(make_engine(as_role("staff")))
+    actions = IntakeStore(make_engine(as_role("actions")))
+    with make_engine(owner).begin() as connection:
+        user_id = connection.exec_driver_sql(
+            "INSERT INTO staff_users (email, role, password_hash, created_at) "
+            "VALUES ('handoff@firm.example', 'staff', 'x', now()) RETURNING id"
+        ).scalar()
+    assert handoffs.set_available(staff, user_id, True, now)
+    assert handoffs.staff_available(actions, now)
+    asked = handoffs.request_handoff(actions, "handoff-role", "widget", "es", now)
+    assert handoffs.request_handoff(actions, "handoff-role", "widget", "es", now) == asked
+    with pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
+        handoffs.take(actions, asked.id, user_id, now)
+    with pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
+        handoffs.expire_waiting(actions, now + dt.timedelta(hours=1), dt.timedelta(minutes=3))
+    held = handoffs.take(staff, asked.id, user_id, now)
+    assert held is not None and held.taken_by == user_id
+    assert handoffs.staff_message_sent(staff, held.id, user_id, now)
+    assert handoffs.end(staff, held.id, user_id, "returned", now).state == "returned"
+    assert handoffs.expire_waiting(staff, now, dt.timedelta(minutes=3)) == []
+    assert handoffs.abandoned(staff, now, dt.timedelta(minutes=10), set()) == []
+
+
 @pytest.mark.parametrize(
     "service, statement",
     [
         ("actions", "SELECT password_hash FROM staff_users"),
+        ("actions", "SELECT email FROM staff_users"),
+        ("actions", "UPDATE handoffs SET state = 'held'"),
+        ("actions", "UPDATE staff_users SET available = true"),
+        ("rasa", "SELECT * FROM handoffs"),
         ("actions", "SELECT * FROM audit_events"),
         ("rasa", "SELECT person_name FROM leads"),
         ("rasa", "SELECT email FROM address_confirmations"),

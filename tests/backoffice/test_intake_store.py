@@ -66,10 +66,11 @@ def test_migrations_create_the_schema_from_empty(engine):
         "audit_events",
         "unanswered_reviews",
         "knowledge_signoffs",
+        "handoffs",
         "alembic_version",
     } <= tables
     with engine.connect() as connection:
-        assert connection.execute(text("select version_num from alembic_version")).scalar() == "0010"
+        assert connection.execute(text("select version_num from alembic_version")).scalar() == "0011"
     assert "claimed_at" in {column["name"] for column in inspect(engine).get_columns("notifications")}
     assert "client_key" in {column["name"] for column in inspect(engine).get_columns("leads")}
     for table in ("leads", "reminders", "address_confirmations", "knowledge_signoffs"):

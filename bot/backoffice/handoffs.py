@@ -1,0 +1,301 @@
+"""Live handoff (issue 26): the state of a conversation handed to a person of the firm, in the
+firm's database.
+
+A handoff is `waiting` from the applicant's request until a staff member takes it (`held`);
+it ends `returned` (handed back to the assistant), `closed`, or `expired` when nobody took it
+in time (the callback request then stands in for it). At most one is open (waiting or held)
+per conversation, which the database enforces with a partial unique index: asking twice, even
+at the same moment, makes one. A take-over is one UPDATE ... WHERE state = 'waiting': of two
+staff taking the same handoff, one wins and the other is told. Only the holder speaks in it
+and ends it. Take-overs and ends are audited with ids only (the applicant's words live in the
+transcript, erased with it). Every function takes `now` (UTC) from its caller.
+"""
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.backoffice.intake import IntakeStore
+from bot.backoffice.models import OPEN_HANDOFF_STATES, AuditEvent, StaffUser, as_utc
+from bot.backoffice.models import Handoff as HandoffRow
+from bot.language import LANGUAGES
+
+# The audit trail's actor when the assistant or a timer, not a person, changes a handoff.
+SYSTEM_ACTOR = "system"
+ENDED_BY_STAFF = ("returned", "closed")
+
+
+@dataclass(frozen=True)
+class Handoff:
+    id: int
+    conversation_id: str
+    channel: str | None
+    language: str
+    state: str  # bot.backoffice.models.HANDOFF_STATES
+    requested_at: dt.datetime  # UTC, as every time here
+    taken_by: int | None = None  # the staff user's id
+    taken_at: dt.datetime | None = None
+    last_staff_message_at: dt.datetime | None = None
+    ended_at: dt.datetime | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_HANDOFF_STATES
+
+
+def _utc(moment: dt.datetime | None) -> dt.datetime | None:
+    return None if moment is None else as_utc(moment)
+
+
+def _handoff(row: HandoffRow) -> Handoff:
+    return Handoff(
+        id=row.id,
+        conversation_id=row.conversation_id,
+        channel=row.channel,
+        language=row.language,
+        state=row.state,
+        requested_at=as_utc(row.requested_at),
+        taken_by=row.taken_by,
+        taken_at=_utc(row.taken_at),
+        last_staff_message_at=_utc(row.last_staff_message_at),
+        ended_at=_utc(row.ended_at),
+    )
+
+
+def _now(now: dt.datetime) -> dt.datetime:
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    return now.astimezone(dt.timezone.utc)
+
+
+def _actor(session: Session, staff_user_id: int | None) -> str:
+    """How the audit trail names who did it: the staff account's email, as its other lines do."""
+    if staff_user_id is None:
+        return SYSTEM_ACTOR
+    email = session.execute(select(StaffUser.email).where(StaffUser.id == staff_user_id)).scalar()
+    return str(email) if email is not None else f"staff user {staff_user_id}"
+
+
+def _audit(session: Session, staff_user_id: int | None, action: str, handoff_id: int, detail: str = "") -> None:
+    text = f"handoff {handoff_id}" + (f": {detail}" if detail else "")
+    session.add(AuditEvent(actor=_actor(session, staff_user_id), action=action, detail=text))
+
+
+def _get(session: Session, handoff_id: int) -> Handoff | None:
+    row = session.get(HandoffRow, handoff_id, populate_existing=True)
+    return None if row is None else _handoff(row)
+
+
+# --- staff availability ----------------------------------------------------------------------
+
+
+def staff_available(store: IntakeStore, now: dt.datetime, seen_within: dt.timedelta = dt.timedelta(minutes=5)) -> bool:
+    """Whether an active staff account is marked available and was seen by the dashboard within
+    `seen_within`: then a person can answer within minutes, and a handoff is worth offering."""
+    since = _now(now) - seen_within
+    query = (
+        select(StaffUser.id)
+        .where(
+            StaffUser.available.is_(True),
+            StaffUser.disabled_at.is_(None),
+            StaffUser.last_seen_at.is_not(None),
+            StaffUser.last_seen_at >= since,
+        )
+        .limit(1)
+    )
+    with store.session() as session:
+        return session.execute(query).first() is not None
+
+
+def set_available(store: IntakeStore, user_id: int, available: bool, now: dt.datetime) -> bool:
+    """Marks the staff member available (or not), which also counts as being seen; False when
+    there is no such account."""
+    with store.session.begin() as session:
+        changed = session.execute(
+            update(StaffUser).where(StaffUser.id == user_id).values(available=available, last_seen_at=_now(now))
+        ).rowcount
+    return bool(changed)
+
+
+def mark_seen(store: IntakeStore, user_id: int, now: dt.datetime) -> bool:
+    """The dashboard saw the staff member now (a page or its live updates); False when there is no such account."""
+    with store.session.begin() as session:
+        changed = session.execute(
+            update(StaffUser).where(StaffUser.id == user_id).values(last_seen_at=_now(now))
+        ).rowcount
+    return bool(changed)
+
+
+# --- the handoff's life ----------------------------------------------------------------------
+
+
+def open_handoff(store: IntakeStore, conversation_id: str) -> Handoff | None:
+    """The conversation's waiting or held handoff, if it has one."""
+    query = select(HandoffRow).where(
+        HandoffRow.conversation_id == conversation_id, HandoffRow.state.in_(OPEN_HANDOFF_STATES)
+    )
+    with store.session() as session:
+        row = session.execute(query).scalars().first()
+        return None if row is None else _handoff(row)
+
+
+def request_handoff(
+    store: IntakeStore, conversation_id: str, channel: str | None, language: str, now: dt.datetime
+) -> Handoff:
+    """A waiting handoff for the conversation, or the open one it already has (asking twice, or
+    twice at once from two replicas, changes nothing). ValueError for a language the assistant
+    does not speak."""
+    if language not in LANGUAGES:
+        raise ValueError(f"the assistant does not speak '{language}'")
+    found = open_handoff(store, conversation_id)
+    if found is not None:
+        return found
+    try:
+        with store.session.begin() as session:
+            row = HandoffRow(
+                conversation_id=conversation_id,
+                channel=channel,
+                language=language,
+                state="waiting",
+                requested_at=_now(now),
+            )
+            session.add(row)
+            session.flush()  # assigns row.id; the unique index refuses a second open one here
+            made = _handoff(row)
+    except IntegrityError:
+        found = open_handoff(store, conversation_id)  # another request won the race
+        if found is None:
+            raise
+        return found
+    return made
+
+
+def take(store: IntakeStore, handoff_id: int, staff_user_id: int, now: dt.datetime) -> Handoff | None:
+    """The staff member takes the waiting handoff, with its audit line; None when someone else
+    took it first, or it is no longer waiting (expired, closed) or does not exist."""
+    at = _now(now)
+    with store.session.begin() as session:
+        changed = session.execute(
+            update(HandoffRow)
+            .where(HandoffRow.id == handoff_id, HandoffRow.state == "waiting")
+            .values(state="held", taken_by=staff_user_id, taken_at=at)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not changed:
+            return None
+        _audit(session, staff_user_id, "took handoff", handoff_id)
+        return _get(session, handoff_id)
+
+
+def staff_message_sent(store: IntakeStore, handoff_id: int, staff_user_id: int, now: dt.datetime) -> bool:
+    """Records that the holder wrote to the applicant now (for `abandoned`); False, and nothing
+    changed, when the handoff is not held by them."""
+    with store.session.begin() as session:
+        changed = session.execute(
+            update(HandoffRow)
+            .where(HandoffRow.id == handoff_id, HandoffRow.state == "held", HandoffRow.taken_by == staff_user_id)
+            .values(last_staff_message_at=_now(now))
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    return bool(changed)
+
+
+def end(store: IntakeStore, handoff_id: int, staff_user_id: int | None, state: str, now: dt.datetime) -> Handoff | None:
+    """Ends the handoff `returned` (to the assistant) or `closed`, with its audit line: by its
+    holder (a held one), or by the system (staff_user_id None: any open one, e.g. the applicant
+    restarted). None, and nothing changed, when it is not theirs to end or not open."""
+    if state not in ENDED_BY_STAFF:
+        raise ValueError(f"a handoff ends {' or '.join(ENDED_BY_STAFF)}, not '{state}'")
+    if staff_user_id is None:
+        allowed = [HandoffRow.state.in_(OPEN_HANDOFF_STATES)]
+    else:
+        allowed = [HandoffRow.state == "held", HandoffRow.taken_by == staff_user_id]
+    with store.session.begin() as session:
+        changed = session.execute(
+            update(HandoffRow)
+            .where(HandoffRow.id == handoff_id, *allowed)
+            .values(state=state, ended_at=_now(now))
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not changed:
+            return None
+        _audit(session, staff_user_id, f"{state} handoff", handoff_id)
+        return _get(session, handoff_id)
+
+
+def _finish(
+    session: Session, candidates: Sequence[HandoffRow], expected: str, state: str, at: dt.datetime, why: str
+) -> list[Handoff]:
+    """Moves each candidate from `expected` to `state` unless it changed meanwhile (taken, ended),
+    with an audit line by the system; returns those moved."""
+    moved = []
+    for row in candidates:
+        holder = HandoffRow.taken_by.is_(None) if row.taken_by is None else HandoffRow.taken_by == row.taken_by
+        changed = session.execute(
+            update(HandoffRow)
+            .where(HandoffRow.id == row.id, HandoffRow.state == expected, holder)
+            .values(state=state, ended_at=at)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if changed:
+            _audit(session, None, f"{state} handoff", row.id, why)
+            found = _get(session, row.id)
+            if found is not None:
+                moved.append(found)
+    return moved
+
+
+def expire_waiting(store: IntakeStore, now: dt.datetime, wait: dt.timedelta) -> list[Handoff]:
+    """Waiting handoffs requested more than `wait` ago become `expired` (nobody took them: the
+    assistant offers the callback instead); returns them."""
+    at = _now(now)
+    with store.session.begin() as session:
+        candidates = (
+            session.execute(
+                select(HandoffRow)
+                .where(HandoffRow.state == "waiting", HandoffRow.requested_at < at - wait)
+                .order_by(HandoffRow.id)
+            )
+            .scalars()
+            .all()
+        )
+        return _finish(session, candidates, "waiting", "expired", at, "nobody took it")
+
+
+def abandoned(store: IntakeStore, now: dt.datetime, idle: dt.timedelta, signed_in_user_ids: set[int]) -> list[Handoff]:
+    """Held handoffs whose holder is no longer signed in, or has written nothing for `idle`
+    (since taking it or their last message), are `returned` to the assistant; returns them."""
+    at = _now(now)
+    last_word = func.coalesce(HandoffRow.last_staff_message_at, HandoffRow.taken_at)
+    gone = HandoffRow.taken_by.is_(None)
+    if signed_in_user_ids:
+        gone = or_(gone, HandoffRow.taken_by.not_in(sorted(signed_in_user_ids)))
+    else:
+        gone = or_(gone, HandoffRow.taken_by.is_not(None))
+    with store.session.begin() as session:
+        candidates = (
+            session.execute(
+                select(HandoffRow)
+                .where(HandoffRow.state == "held", or_(gone, last_word.is_(None), last_word < at - idle))
+                .order_by(HandoffRow.id)
+            )
+            .scalars()
+            .all()
+        )
+        return _finish(session, candidates, "held", "returned", at, "its holder left or went silent")
+
+
+def erase_conversation_handoffs(store: IntakeStore, conversation_id: str) -> int:
+    """Deletes the conversation's handoffs (an applicant's erasure); returns how many. Their audit
+    lines hold ids only and stay."""
+    with store.session.begin() as session:
+        removed = session.execute(
+            delete(HandoffRow)
+            .where(HandoffRow.conversation_id == conversation_id)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    return int(removed)
