@@ -13,21 +13,9 @@ from bot.backoffice.erasure import erase
 from bot.backoffice.intake import IntakeStore
 from bot.backoffice.models import StaffUser
 from tests.backoffice.test_intake_store import migrate_down
-from tests.common import fresh_database
 
 NOW = dt.datetime(2026, 6, 15, 14, 0, tzinfo=dt.timezone.utc)
 MINUTE = dt.timedelta(minutes=1)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request, tmp_path):
-    with fresh_database(request.param, tmp_path) as engine:
-        yield engine
-
-
-@pytest.fixture
-def store(engine):
-    return IntakeStore(engine)
 
 
 def staff(store, email, disabled=False):

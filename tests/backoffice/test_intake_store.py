@@ -39,17 +39,6 @@ def migrate_down(engine, revision):
         command.downgrade(config, revision)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request, tmp_path):
-    with fresh_database(request.param, tmp_path) as engine:
-        yield engine
-
-
-@pytest.fixture
-def store(engine):
-    return IntakeStore(engine)
-
-
 def test_migrations_create_the_schema_from_empty(engine):
     tables = set(inspect(engine).get_table_names())
     assert {

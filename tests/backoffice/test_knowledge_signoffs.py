@@ -44,12 +44,6 @@ def in_spanish(entry, **changes):
 OTHER = Entry("tip_keep_copies", "Keep a copy of everything you send.", (FAM,), dt.date(2026, 6, 1), "general.yml")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request, tmp_path):
-    with fresh_database(request.param, tmp_path) as engine:
-        yield IntakeStore(engine)
-
-
 def test_a_sign_off_records_exactly_what_was_read_and_is_audited(store):
     recorded = record_signoff(store, ENTRY, "ana@firm.example")
     assert signed_off(store, [ENTRY, OTHER]) == {ENTRY.id}
