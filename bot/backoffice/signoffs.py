@@ -13,7 +13,6 @@ of what its attorneys stood behind and when.
 """
 
 import datetime as dt
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -39,22 +38,7 @@ def signed_text(entry: Entry, language: str = DEFAULT_LANGUAGE) -> str:
     """What an attorney signs in `language`: exactly the JSON that Entry.content_hash_in hashes (a
     test holds the two together), so a stored sign-off can be checked against its hash at any
     time. ValueError where the entry has no text in `language`."""
-    sources = [s.id for s in entry.sources]
-    if language == DEFAULT_LANGUAGE:
-        content: dict[str, object] = {"id": entry.id, "text": entry.text, "short": entry.short, "sources": sources}
-    else:
-        found = entry.translation(language)
-        if found is None:
-            raise ValueError(f"knowledge entry '{entry.id}' has no text in '{language}'")
-        content = {
-            "id": entry.id,
-            "language": language,
-            "text": found.text,
-            "short": found.short,
-            "sources": sources,
-            "translated_from": found.translated_from,
-        }
-    return json.dumps(content, ensure_ascii=False, sort_keys=True, indent=2)
+    return entry.signed_json(language)
 
 
 def counts_as_current(entry: Entry, language: str) -> bool:

@@ -120,37 +120,41 @@ class Entry:
         as canonical JSON (the same serialisation as bot.backoffice.signoffs.signed_text). Any change
         to them changes the hash, so an old sign-off no longer covers the entry; re-wrapping lines
         in the YAML does not (the text is stored with its spaces normalised)."""
-        content = {"id": self.id, "text": self.text, "short": self.short, "sources": [s.id for s in self.sources]}
-        canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, indent=2)
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        return self.content_hash_in("en")
 
     def shown_language(self, language: str) -> str:
         """The language of the text a conversation in `language` is shown: the translation's where
         the entry has one, else English (as render does)."""
         return language if language != "en" and self.translation(language) else "en"
 
-    def content_hash_in(self, language: str) -> str:
-        """SHA-256 (hex) of what an attorney signs off in `language`. English: content_hash, as
-        before. Another language: the id, the language, its text and short version, the source
-        ids and `translated_from`, as canonical JSON (bot.backoffice.signoffs.signed_text), so a
-        sign-off is of that translation of that English version: a changed translation, or one
-        renewed from a changed English, needs a new sign-off. ValueError where the entry has no
-        text in `language`."""
+    def signed_json(self, language: str = "en") -> str:
+        """What an attorney signs off in `language`, as canonical JSON (what the hash is of, and what
+        bot.backoffice.signoffs stores with a sign-off). English: the id, text, short version and
+        source ids. Another language: the id, the language, its text and short version, the source
+        ids and `translated_from`, so a sign-off is of that translation of that English version: a
+        changed translation, or one renewed from a changed English, needs a new sign-off.
+        ValueError where the entry has no text in `language`."""
+        sources = [s.id for s in self.sources]
+        content: dict[str, object]
         if language == "en":
-            return self.content_hash
-        found = self.translation(language)
-        if found is None:
-            raise ValueError(f"knowledge entry '{self.id}' has no text in '{language}'")
-        content = {
-            "id": self.id,
-            "language": language,
-            "text": found.text,
-            "short": found.short,
-            "sources": [s.id for s in self.sources],
-            "translated_from": found.translated_from,
-        }
-        canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, indent=2)
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+            content = {"id": self.id, "text": self.text, "short": self.short, "sources": sources}
+        else:
+            found = self.translation(language)
+            if found is None:
+                raise ValueError(f"knowledge entry '{self.id}' has no text in '{language}'")
+            content = {
+                "id": self.id,
+                "language": language,
+                "text": found.text,
+                "short": found.short,
+                "sources": sources,
+                "translated_from": found.translated_from,
+            }
+        return json.dumps(content, ensure_ascii=False, sort_keys=True, indent=2)
+
+    def content_hash_in(self, language: str) -> str:
+        """SHA-256 (hex) of signed_json(language)."""
+        return hashlib.sha256(self.signed_json(language).encode("utf-8")).hexdigest()
 
 
 def _fail(path: Path, where: str, message: str) -> None:
