@@ -12,6 +12,7 @@ transcript, erased with it). Every function takes `now` (UTC) from its caller.
 """
 
 import datetime as dt
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.backoffice.intake import IntakeStore
+from bot.backoffice.kept_secret import VAR, kept_secret
 from bot.backoffice.models import OPEN_HANDOFF_STATES, AuditEvent, StaffUser, as_utc
 from bot.backoffice.models import Handoff as HandoffRow
 from bot.language import LANGUAGES
@@ -27,6 +29,20 @@ from bot.language import LANGUAGES
 # The audit trail's actor when the assistant or a timer, not a person, changes a handoff.
 SYSTEM_ACTOR = "system"
 ENDED_BY_STAFF = ("returned", "closed")
+HANDOFF_SECRET_FILE = VAR / "handoff-secret"
+MIN_SECRET_CHARS = 32
+
+
+def handoff_secret() -> str:
+    """The secret the dashboard shows the Rasa server's handoff route (docs/handoff-plan.md):
+    HANDOFF_SECRET, which every replica and the dashboard share, or one made once in var/
+    (make run: both processes on one machine read it)."""
+    configured = os.environ.get("HANDOFF_SECRET", "")
+    secret = configured or kept_secret(HANDOFF_SECRET_FILE).decode()
+    if len(secret) < MIN_SECRET_CHARS:
+        where = "HANDOFF_SECRET" if configured else str(HANDOFF_SECRET_FILE)
+        raise ValueError(f"{where} must hold a secret of at least {MIN_SECRET_CHARS} characters")
+    return secret
 
 
 @dataclass(frozen=True)

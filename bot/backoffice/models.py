@@ -22,6 +22,7 @@ from sqlalchemy.orm import declarative_base, relationship
 from bot.language import DEFAULT_LANGUAGE
 from bot.rules import clock
 from bot.rules.deadline import URGENT, urgency_for
+from bot.rules.firm import STAFF_ROLES  # noqa: F401  (re-exported: one list of the dashboard's roles)
 
 # SQLAlchemy 1.4 ships without type hints: its declarative base is Any to mypy.
 Base: Any = declarative_base()
@@ -41,7 +42,6 @@ MAX_LENGTHS = {
 
 # Where the firm's staff are with a lead (the dashboard sets it).
 LEAD_STATUSES = ("new", "contacted", "booked", "closed")
-STAFF_ROLES = ("attorney", "staff")
 # A live handoff's states (issue 26): waiting for a person, held by one, handed back to the
 # assistant, closed by staff, or given up when nobody took it in time. The first two are open.
 HANDOFF_STATES = ("waiting", "held", "returned", "closed", "expired")

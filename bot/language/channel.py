@@ -10,7 +10,7 @@ from typing import Any
 from bot.language import DEFAULT_LANGUAGE, FOLDER, LANGUAGES
 from bot.rules.yamlfile import DataFileError, load_yaml
 
-SECTIONS = ("cards", "messages", "widget", "email", "confirmation_page")
+SECTIONS = ("cards", "messages", "handoff", "widget", "email", "confirmation_page")
 
 
 def _flat(path: Any, data: Any) -> dict[str, str]:
@@ -25,7 +25,7 @@ def _flat(path: Any, data: Any) -> dict[str, str]:
         for key, text in texts.items():
             if not isinstance(text, str):
                 raise DataFileError(f"{path}: {section}.{key}: expected a text")
-            table[f"{section}.{key}"] = " ".join(text.split()) if section == "messages" else text
+            table[f"{section}.{key}"] = " ".join(text.split()) if section in ("messages", "handoff") else text
     return table
 
 

@@ -32,6 +32,8 @@ FIELDS = (
 )
 # The fields an applicant reads as text, which firm.yml may give in other languages (`es:`).
 TRANSLATED_FIELDS = ("referral_text", "office_hours", "disclaimer")
+# The dashboard's roles (bot.backoffice.models.STAFF_ROLES takes them from here: the back office builds on the rules).
+STAFF_ROLES = ("attorney", "staff")
 WEEKDAYS = tuple(name[:3].lower() for name in WEEKDAY_NAMES)  # "mon" ... "sun", as firm.yml writes them
 
 
@@ -56,6 +58,11 @@ class FirmProfile:
     language: str = DEFAULT_LANGUAGE
     # The texts applicants read in other languages: {"es": {"referral_text": ..., ...}} (firm.yml's `es:`).
     translations: dict[str, dict[str, str]] = dataclass_field(default_factory=dict)
+    # Live chat (issue 26): how long a request for a person waits before the callback is offered
+    # instead, how long a silent holder keeps a conversation, and which dashboard roles take over.
+    handoff_wait_minutes: int = 3
+    handoff_idle_minutes: int = 10
+    handoff_roles: tuple[str, ...] = ("attorney", "staff")
 
     def text(self, name: str, language: str = DEFAULT_LANGUAGE) -> str:
         """One of TRANSLATED_FIELDS in `language`, or in English where the firm gave none."""
@@ -155,6 +162,13 @@ def load_firm(environ: Mapping[str, str] = os.environ) -> FirmProfile:
     if language not in LANGUAGES:
         raise DataFileError(f"{path}: field 'language' must be one of {', '.join(LANGUAGES)} (or set FIRM_LANGUAGE)")
     values["language"] = language
+    for field, default in (("handoff_wait_minutes", 3), ("handoff_idle_minutes", 10)):
+        given = environ.get(f"FIRM_{field.upper()}") or data.get(field)
+        values[field] = default if given is None else _positive(path, field, " ".join(str(given).split()))
+    roles = str(environ.get("FIRM_HANDOFF_ROLES") or data.get("handoff_roles") or "attorney staff").lower().split()
+    if not roles or set(roles) - set(STAFF_ROLES):
+        raise DataFileError(f"{path}: field 'handoff_roles' must list roles among {' '.join(STAFF_ROLES)}")
+    values["handoff_roles"] = tuple(roles)
     return FirmProfile(**values)
 
 

@@ -9,11 +9,9 @@ import json
 import logging
 import os
 import re
-import secrets
 import time
 from collections import OrderedDict, defaultdict, deque
 from collections.abc import Awaitable, Callable, Coroutine
-from pathlib import Path
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -23,6 +21,7 @@ from sanic.response import HTTPResponse
 
 from bot.backoffice import log_privacy
 from bot.backoffice.addresses import client_group
+from bot.backoffice.kept_secret import VAR, kept_secret
 from bot.language import LANGUAGES
 from bot.language.channel import channel_text
 from bot.language.detect import detect
@@ -209,7 +208,7 @@ def client_key(secret: bytes, address: str) -> str:
     return hmac.new(secret, f"client:{client_group(address)}".encode(), hashlib.sha256).hexdigest()[:24]
 
 
-SECRET_FILE = Path(__file__).resolve().parents[2] / "var" / "widget-session-secret"
+SECRET_FILE = VAR / "widget-session-secret"
 MIN_SECRET_CHARS = 32
 
 
@@ -222,24 +221,6 @@ def server_secret() -> bytes:
         where = "WIDGET_SESSION_SECRET" if configured else str(SECRET_FILE)
         raise ValueError(f"{where} must hold a secret of at least {MIN_SECRET_CHARS} characters")
     return secret
-
-
-def kept_secret(path: Path) -> bytes:
-    """The secret in `path`, made (readable by this user only) if there is none yet. Made
-    atomically, so replicas started together on one machine end up with the same one."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        draft = path.with_name(f".{path.name}.{os.getpid()}")
-        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w") as file:
-            file.write(secrets.token_hex(32))
-        try:
-            os.link(draft, path)  # fails if another process was first: then theirs is used
-        except FileExistsError:
-            pass
-        finally:
-            draft.unlink()
-    return path.read_text().strip().encode()
 
 
 EVENT_MEMORY_SECONDS = 3600  # platforms retry within minutes; keep ids for an hour

@@ -4,7 +4,7 @@ import stat
 
 import pytest
 
-from components.channels.common import kept_secret
+from bot.backoffice.kept_secret import kept_secret
 from components.channels.widget import WidgetSessions, history_entries
 from tests.common import ROOT
 

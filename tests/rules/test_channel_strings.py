@@ -34,7 +34,7 @@ def test_a_table_without_a_section_is_refused(tmp_path, monkeypatch):
     from bot.language import channel
 
     (tmp_path / "xx").mkdir()
-    (tmp_path / "xx" / "channel.yml").write_text("language_name: X\ncards: {}\nmessages: {}\n")
+    (tmp_path / "xx" / "channel.yml").write_text("language_name: X\ncards: {}\nmessages: {}\nhandoff: {}\n")
     monkeypatch.setattr(channel, "FOLDER", tmp_path)
     monkeypatch.setattr(channel, "LANGUAGES", ("en", "xx"))
     channel.channel_strings.cache_clear()

@@ -122,3 +122,15 @@ def test_the_firms_opening_language_is_english_unless_it_says():
     assert load_firm({"FIRM_LANGUAGE": "ES"}).language == "es"
     with pytest.raises(DataFileError, match="'language' must be one of en, es"):
         load_firm({"FIRM_LANGUAGE": "fr"})
+
+
+def test_live_chat_settings_default_and_refuse_what_they_cannot_mean(tmp_path):
+    firm = load_firm({})
+    assert (firm.handoff_wait_minutes, firm.handoff_idle_minutes, firm.handoff_roles) == (3, 10, ("attorney", "staff"))
+    assert load_firm({"FIRM_HANDOFF_ROLES": "attorney", "FIRM_HANDOFF_WAIT_MINUTES": "5"}).handoff_roles == (
+        "attorney",
+    )
+    with pytest.raises(DataFileError, match="handoff_roles"):
+        load_firm({"FIRM_HANDOFF_ROLES": "attorney receptionist"})
+    with pytest.raises(DataFileError, match="handoff_wait_minutes"):
+        load_firm({"FIRM_HANDOFF_WAIT_MINUTES": "0"})
