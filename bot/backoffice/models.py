@@ -22,7 +22,7 @@ from sqlalchemy.orm import declarative_base, relationship
 from bot.language import DEFAULT_LANGUAGE
 from bot.rules import clock
 from bot.rules.deadline import URGENT, urgency_for
-from bot.rules.firm import STAFF_ROLES  # noqa: F401  (re-exported: one list of the dashboard's roles)
+from bot.rules.firm import STAFF_ROLES as STAFF_ROLES  # re-exported: one list of the dashboard's roles
 
 # SQLAlchemy 1.4 ships without type hints: its declarative base is Any to mypy.
 Base: Any = declarative_base()
