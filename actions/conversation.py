@@ -154,14 +154,19 @@ def cancel_erasure(dispatcher: CollectingDispatcher) -> list[dict[str, Any]]:
 def offer_callback(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     """No one pretends to type: the applicant is told it's a bot and when someone can call."""
     dispatcher.utter_message(response="utter_human", **firm_values(conversation_language(tracker)))
+    when_someone_calls(dispatcher, conversation_language(tracker))
+
+
+def when_someone_calls(dispatcher: CollectingDispatcher, language: str) -> None:
+    """Within the promised hours while the office is open; otherwise after it next opens."""
     opening = FIRM.next_opening(utcnow())
     if opening is None:
-        dispatcher.utter_message(response="utter_callback_open", **firm_values(conversation_language(tracker)))
+        dispatcher.utter_message(response="utter_callback_open", **firm_values(language))
     else:
         dispatcher.utter_message(
             response="utter_callback_closed",
-            next_opening=FIRM.describe_opening(opening, conversation_language(tracker)),
-            **firm_values(conversation_language(tracker)),
+            next_opening=FIRM.describe_opening(opening, language),
+            **firm_values(language),
         )
 
 
@@ -192,4 +197,22 @@ class ActionOfferCallback(SafeAction):
         if person_on_the_way(dispatcher, tracker):
             return [FollowupAction("action_listen")]  # no callback form while someone is coming
         offer_callback(dispatcher, tracker)
+        return []
+
+
+class ActionHandoffUnanswered(SafeAction):
+    """Nobody took the applicant's request for a person within the firm's time (the dashboard's
+    timer, through components/channels/handoff.py): said honestly, and the callback request
+    instead, now or, in the middle of a form, once it is done (the rules bring the form back)."""
+
+    def name(self) -> str:
+        return "action_handoff_unanswered"
+
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        language = conversation_language(tracker)
+        if tracker.active_loop_name:
+            dispatcher.utter_message(response="utter_handoff_unanswered_in_form", **firm_values(language))
+            return []
+        dispatcher.utter_message(response="utter_handoff_unanswered", **firm_values(language))
+        when_someone_calls(dispatcher, language)
         return []

@@ -74,7 +74,7 @@ def conversation_id(channel: str, raw_id: str) -> str:
     return f"{channel}-{raw_id}"
 
 
-class _RepliesTo(OutputChannel):
+class RepliesTo(OutputChannel):
     """An output channel as its platform knows it: Rasa addresses replies to the
     conversation id, the platform wants its own id (a Slack channel, a Telegram chat)."""
 
@@ -97,7 +97,7 @@ def in_channel_conversations(
     platform's id."""
 
     async def handle(message: UserMessage) -> None:
-        message.output_channel = _RepliesTo(message.output_channel, conversation_id(channel, ""))
+        message.output_channel = RepliesTo(message.output_channel, conversation_id(channel, ""))
         message.sender_id = conversation_id(channel, message.sender_id)
         await on_new_message(message)
 
@@ -106,7 +106,8 @@ def in_channel_conversations(
 
 def is_button_payload(text: str) -> bool:
     match = PAYLOAD.fullmatch(text.strip())
-    if not match or match["intent"] not in domain_intents():
+    # EXTERNAL_ intents are given by the server itself (components/channels/handoff.py), never typed.
+    if not match or match["intent"] not in domain_intents() or match["intent"].startswith("EXTERNAL_"):
         return False
     if match["entities"] is None:
         return True

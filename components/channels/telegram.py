@@ -126,6 +126,10 @@ class FirmTelegramInput(InputChannel):
         self.seen_updates = SeenEvents()
         self._tasks: set = set()
 
+    def get_output_channel(self) -> OutputChannel:
+        """Where messages to a chat go from outside a turn (a person of the firm, issue 26)."""
+        return TelegramReplies(self.api)
+
     async def register_webhook(self) -> None:
         if not self.webhook_url:
             logger.warning("TELEGRAM_WEBHOOK_URL is not set: the Telegram webhook was not registered")

@@ -58,6 +58,7 @@ from components.channels.common import (
     slow_down,
     wanted_language,
 )
+from components.channels.fanout import WidgetFanout
 
 logger = logging.getLogger(__name__)
 WIDGET_DIR = Path(__file__).resolve().parent.parent.parent / "widget"
@@ -145,14 +146,19 @@ def history_entries(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
             data = event.get("data") or {}
             buttons = [b for b in data.get("buttons") or [] if isinstance(b, dict)]
             if event.get("text"):
-                entries.append(
-                    {
-                        "from": "bot",
-                        "text": event["text"],
-                        "used": True,
-                        "replies": [{"title": b.get("title"), "payload": b.get("payload")} for b in buttons],
-                    }
-                )
+                entry = {
+                    "from": "bot",
+                    "text": event["text"],
+                    "used": True,
+                    "replies": [{"title": b.get("title"), "payload": b.get("payload")} for b in buttons],
+                }
+                metadata = event.get("metadata") or {}
+                staff = metadata.get("staff")
+                if isinstance(staff, dict) and isinstance(staff.get("label"), str):
+                    entry["staff"] = {"label": staff["label"]}  # written by a person of the firm
+                if isinstance(metadata.get("handoff"), str):
+                    entry["handoff"] = metadata["handoff"]  # a person took over, or handed back
+                entries.append(entry)
                 titles = {b.get("payload"): b.get("title") for b in buttons}
             custom = data.get("custom")
             if isinstance(custom, dict) and custom.get("type") in ("deadline", "details", "sources", "contact"):
@@ -192,6 +198,7 @@ class WidgetInput(InputChannel):
         self.addresses: dict[str, str] = {}  # socket id -> client address
         self.address_limits = AddressLimits.from_environment()
         self.recent: dict[str, deque[float]] = defaultdict(deque)
+        self.fanout = WidgetFanout("bot_uttered")
 
     def get_output_channel(self) -> WidgetOutput | None:
         return WidgetOutput(self.sio, "bot_uttered") if self.sio else None
@@ -214,6 +221,11 @@ class WidgetInput(InputChannel):
         async def keep_tracker_store(app: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
             agent = getattr(app.ctx, "agent", None)
             self.tracker_store = agent.tracker_store if agent else None
+            self.fanout.start(sio, getattr(agent, "lock_store", None))
+
+        @blueprint.listener("before_server_stop")
+        async def stop_fanout(_app: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
+            await self.fanout.stop()
 
         @blueprint.route("/", methods=["GET"])
         async def health(_request: Request) -> HTTPResponse:
@@ -306,6 +318,12 @@ class WidgetInput(InputChannel):
             )
 
         return blueprint
+
+    async def send_to_conversation(self, conversation: str, payload: dict[str, Any]) -> bool:
+        """A message from outside the conversation's turns (a person of the firm, issue 26) to
+        every browser of the conversation, on whichever replica it is connected."""
+        await self.fanout.emit(conversation, payload)
+        return True
 
     async def history(self, conversation: str) -> list[dict[str, Any]]:
         """The conversation so far, for a browser that comes back; [] if it cannot be read."""

@@ -32,3 +32,8 @@ def test_anything_else_starting_with_a_slash_is_text(typed, text):
 def test_ordinary_messages_are_left_alone():
     assert as_typed("is 221(g) a refusal? 50/50 chance?") == "is 221(g) a refusal? 50/50 chance?"
     assert as_typed(None) is None and as_typed("") == ""
+
+
+def test_an_intent_only_the_server_gives_cannot_be_typed():
+    # The live-chat route gives it when nobody took a request for a person; typed, it is text.
+    assert as_typed("/EXTERNAL_handoff_unanswered") == "EXTERNAL_handoff_unanswered"

@@ -167,6 +167,7 @@
   var sessionReady = false; // true once session_confirm arrived on this connection
   var outbox = [];          // user messages waiting for a confirmed session
   var typingTimer = null;
+  var personHolds = false;   // a person of the firm holds the conversation (live chat)
   var ui = {};
 
   // Scrolling (see the top of the file).
@@ -434,6 +435,7 @@
   // Renders one history entry and returns its node. Entries are plain data:
   //   {from: "user", text}
   //   {from: "bot", text, replies: [{title, payload}], used}
+  //   {from: "bot", text, staff: "Ana (Paralegal), Firm"}  (a person of the firm wrote it)
   //   {from: "bot", custom: {type: "deadline" | "details" | "sources" | "contact", ...}}
   // before: a node to insert in front of (the history arrives after the page has started).
   function renderMessage(msg, before) {
@@ -447,6 +449,11 @@
     } else if (msg.custom && msg.custom.type === "contact") {
       node.appendChild(contactCard(msg.custom));
     } else {
+      // Written by a person of the firm during a live chat: who, above it.
+      if (msg.staff) {
+        node.className += " va-staff";
+        node.appendChild(el("div", "va-staff-label", msg.staff));
+      }
       // white-space: pre-line in the CSS turns "\n" into line breaks.
       node.appendChild(el("div", "va-text", msg.text));
       if (msg.replies && msg.replies.length) node.appendChild(quickReplies(msg));
@@ -621,6 +628,7 @@
     var restored = [];
     entries.slice(-MAX_HISTORY).forEach(function (entry) {
       if (!entry || typeof entry !== "object") return;
+      if (typeof entry.handoff === "string") personHolds = entry.handoff === "taken";
       if (entry.custom && entry.custom.type === "details" && !detailTexts(entry.custom).length) return;
       var msg = {
         from: entry.from === "user" ? "user" : "bot",
@@ -629,7 +637,8 @@
         replies: (Array.isArray(entry.replies) ? entry.replies : []).filter(function (r) {
           return r && typeof r.title === "string" && typeof r.payload === "string";
         }),
-        used: entry.used !== false
+        used: entry.used !== false,
+        staff: staffLabel(entry.staff)
       };
       restored.push(msg);
       renderMessage(msg, first);
@@ -704,7 +713,7 @@
     addMessage({ from: "user", text: shown });
     outbox.push(String(payload));
     flushOutbox();
-    showTyping(true);
+    if (!personHolds) showTyping(true);
   }
 
   // Messages wait here until the server has confirmed the session on the current
@@ -718,9 +727,21 @@
     }
   }
 
+  // The label of a message a person of the firm wrote ({label: "..."}), or null.
+  function staffLabel(staff) {
+    return staff && typeof staff === "object" && typeof staff.label === "string" ? staff.label : null;
+  }
+
   function onBotMessage(data) {
     if (!data || typeof data !== "object") return;
     showTyping(false);
+    // While a person holds the conversation, no "assistant is typing" (they answer when they can).
+    if (data.handoff === "taken") personHolds = true;
+    else if (typeof data.handoff === "string") personHolds = false;
+    if (staffLabel(data.staff) && typeof data.text === "string" && data.text !== "") {
+      addMessage({ from: "bot", text: data.text, staff: staffLabel(data.staff), replies: [], used: true });
+      return;
+    }
     var custom = data.custom && typeof data.custom === "object" ? data.custom : null;
     if (typeof data.text === "string" && data.text !== "") {
       var raw = Array.isArray(data.quick_replies) ? data.quick_replies : [];

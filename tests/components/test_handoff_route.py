@@ -1,0 +1,251 @@
+"""The Rasa server's live-chat route (issue 26, components/channels/handoff.py) against the real
+servers: a person takes over a conversation, speaks in it in the applicant's channel (REST,
+Telegram through a stand-in of its API, the widget's socket) and hands it back; while they hold
+it the assistant answers nothing and loses nothing."""
+
+import asyncio
+import json
+import sqlite3
+import threading
+import urllib.error
+import urllib.request
+
+import pytest
+import socketio
+
+from bot.language.channel import channel_text
+from bot.rules.firm import load_firm
+from scripts.serve import rest_reply, running_servers
+from tests.common import recording_api, wait_until, wait_until_async
+
+pytestmark = pytest.mark.slow
+RASA_PORT, ACTIONS_PORT = 5145, 5195
+SECRET = "handoff-secret-for-the-route-tests-0123456789"
+TELEGRAM_SECRET, TELEGRAM_TOKEN = "telegram-secret-token", "123:ABC"
+ANA = {"id": 7, "name": "Ana", "role": "Paralegal"}
+FIRM = load_firm().name
+TAKEN = channel_text("en", "handoff.taken", name="Ana", role="Paralegal", firm=FIRM)
+RETURNED = channel_text("en", "handoff.returned", name="Ana", role="Paralegal", firm=FIRM)
+LABEL = channel_text("en", "widget.staff_label", name="Ana", role="Paralegal", firm=FIRM)
+ANSWERED = "This is general information, not legal advice"
+
+
+@pytest.fixture(scope="module")
+def telegram_api():
+    with recording_api({"ok": True, "result": True}) as api:
+        yield api
+
+
+@pytest.fixture(scope="module")
+def servers(telegram_api, tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("handoff")
+    env = {
+        "BOT_TODAY": "2026-06-15",
+        "DATABASE_URL": f"sqlite:///{workdir / 'intake.db'}",
+        "HANDOFF_SECRET": SECRET,
+        "TELEGRAM_TOKEN": TELEGRAM_TOKEN,
+        "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
+        "TELEGRAM_API_URL": telegram_api[0],
+    }
+    with open(workdir / "servers.log", "w") as log:
+        with running_servers(RASA_PORT, ACTIONS_PORT, tracker_db=workdir / "conversations.db", env=env, log=log):
+            yield workdir
+
+
+def post(path, body, headers):
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    request = urllib.request.Request(
+        f"http://localhost:{RASA_PORT}/webhooks/{path}",
+        data=data,
+        headers={"Content-Type": "application/json", **headers},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def handoff(verb, body, secret=SECRET):
+    return post(f"handoff/{verb}", body, {"X-Handoff-Secret": secret})
+
+
+def events(workdir, conversation):
+    """The conversation's stored events (type, data), oldest first."""
+    with sqlite3.connect(workdir / "conversations.db") as db:
+        rows = db.execute(
+            "SELECT type_name, data FROM events WHERE sender_id = ? ORDER BY id", (conversation,)
+        ).fetchall()
+    return [(kind, json.loads(data)) for kind, data in rows]
+
+
+def telegram(chat, update_id, text):
+    update = {"update_id": update_id, "message": {"chat": {"id": chat}, "text": text}}
+    status, _ = post("telegram/webhook", update, {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET})
+    assert status == 200
+
+
+def sent_to(calls, chat):
+    return [body for path, body in list(calls) if path.endswith("/sendMessage") and body["chat_id"] == str(chat)]
+
+
+def test_only_the_dashboard_with_the_secret_and_a_sound_request_is_heard(servers):
+    rest_reply(RASA_PORT, "handoff-guard", "hello")
+    assert handoff("take", {"conversation_id": "rest-handoff-guard", "staff": ANA}, secret="wrong")[0] == 403
+    assert handoff("take", {"conversation_id": "rest-handoff-guard", "staff": ANA}, secret="")[0] == 403
+    assert handoff("take", {"conversation_id": "rest-handoff-guard"})[0] == 400  # who takes it?
+    assert handoff("take", {"conversation_id": "rest-handoff-guard", "staff": {**ANA, "name": "x" * 101}})[0] == 400
+    assert handoff("end", {"conversation_id": "rest-handoff-guard", "how": "whenever"})[0] == 400
+    assert post("handoff/take", b"not json", {"X-Handoff-Secret": SECRET})[0] == 400
+    assert handoff("take", {"conversation_id": "rest-nobody-ever", "staff": ANA})[0] == 404
+    assert handoff("explode", {"conversation_id": "rest-handoff-guard"})[0] == 404
+    # Nobody holds it: a staff message is refused, not slipped into the assistant's conversation.
+    assert handoff("say", {"conversation_id": "rest-handoff-guard", "staff": ANA, "text": "hi"})[0] == 409
+    assert not any(kind == "pause" for kind, _ in events(servers, "rest-handoff-guard"))
+
+
+def test_while_a_person_holds_a_conversation_the_assistant_keeps_every_message_and_answers_none(servers):
+    conversation = "rest-held"
+    assert any(ANSWERED in r.get("text", "") for r in rest_reply(RASA_PORT, "held", "what is a 221g?"))
+    assert handoff("take", {"conversation_id": conversation, "staff": ANA}) == (
+        200,
+        {"status": "ok", "delivered": False},  # REST cannot receive pushes: kept in the transcript
+    )
+    assert rest_reply(RASA_PORT, "held", "when is my deadline? letter dated 3 March 2026") == []
+    status, _ = handoff("say", {"conversation_id": conversation, "staff": ANA, "text": "Hi, I'm <b>Ana</b>."})
+    assert status == 200
+    assert handoff("say", {"conversation_id": conversation, "staff": ANA, "text": "x" * 2001})[0] == 400
+    assert handoff("say", {"conversation_id": conversation, "staff": ANA, "text": "   "})[0] == 400
+    assert handoff("end", {"conversation_id": conversation, "how": "returned", "staff": ANA})[0] == 200
+    # Ending twice (a retry) says nothing twice.
+    assert handoff("end", {"conversation_id": conversation, "how": "returned", "staff": ANA})[0] == 200
+    assert any(ANSWERED in r.get("text", "") for r in rest_reply(RASA_PORT, "held", "what is a 221g?"))
+
+    stored = events(servers, conversation)
+    kinds = [kind for kind, _ in stored]
+    paused, resumed = kinds.index("pause"), kinds.index("resume")
+    assert kinds.count("pause") == 1 and kinds.count("resume") == 1
+    during = stored[paused + 1 : resumed]
+    # The applicant's message is kept, unanswered; the staff message says who wrote it.
+    assert [data["text"] for kind, data in during if kind == "user"] == [
+        "when is my deadline? letter dated 3 March 2026"
+    ]
+    bot = [data for kind, data in during if kind == "bot"]
+    assert [b["text"] for b in bot] == [TAKEN, "Hi, I'm <b>Ana</b>.", RETURNED]
+    assert bot[1]["metadata"]["staff"] == {**ANA, "label": LABEL}
+    assert not any(kind == "action" and data["name"] == "action_answer_question" for kind, data in during)
+
+
+def test_telegram_round_trip_staff_text_is_plain_and_the_assistant_comes_back(servers, telegram_api):
+    _, calls = telegram_api
+    chat = 5151
+    telegram(chat, 9001, "what is a 221g?")
+    wait_until(lambda: any(ANSWERED in m["text"] for m in sent_to(calls, chat)), what="the first answer")
+    assert handoff("take", {"conversation_id": f"telegram-{chat}", "staff": ANA})[1]["delivered"] is True
+    wait_until(lambda: any(m["text"] == TAKEN for m in sent_to(calls, chat)), what="the take-over note")
+    before = len(sent_to(calls, chat))
+    telegram(chat, 9002, "thanks, my interview was on 3 March 2026")
+    assert (
+        handoff("say", {"conversation_id": f"telegram-{chat}", "staff": ANA, "text": "<b>Hello</b> & welcome"})[0]
+        == 200
+    )
+    staff = wait_until(lambda: [m for m in sent_to(calls, chat)[before:] if LABEL in m["text"]], what="Ana's message")
+    # Shown as written: no parse_mode, so Telegram renders no markup from staff text.
+    assert staff[0]["text"] == f"{LABEL}:\n<b>Hello</b> & welcome" and "parse_mode" not in staff[0]
+    assert handoff("end", {"conversation_id": f"telegram-{chat}", "how": "returned", "staff": ANA})[0] == 200
+    wait_until(lambda: any(m["text"] == RETURNED for m in sent_to(calls, chat)), what="the hand-back note")
+    # Between the take-over and the hand-back, the assistant sent nothing of its own.
+    during = sent_to(calls, chat)[before:]
+    assert [m["text"] for m in during] == [staff[0]["text"], RETURNED]
+    telegram(chat, 9003, "what is a 221g?")
+    wait_until(
+        lambda: any(ANSWERED in m["text"] for m in sent_to(calls, chat)[before + 2 :]), what="the assistant again"
+    )
+
+
+def test_nobody_in_time_the_assistant_says_so_and_offers_the_callback(servers, telegram_api):
+    _, calls = telegram_api
+    chat = 5252
+    telegram(chat, 9101, "hello")
+    wait_until(lambda: sent_to(calls, chat), what="the greeting")
+    before = len(sent_to(calls, chat))
+    assert handoff("end", {"conversation_id": f"telegram-{chat}", "how": "expired"})[0] == 200
+    texts = wait_until(
+        lambda: [m["text"] for m in sent_to(calls, chat)[before:]] if len(sent_to(calls, chat)) > before + 1 else None,
+        what="the callback offer",
+    )
+    assert "nobody from" in texts[0] and "I can arrange for someone to contact you" in texts[0]
+    kinds = [(kind, data.get("name")) for kind, data in events(servers, f"telegram-{chat}")]
+    assert ("active_loop", "callback_form") in kinds  # the callback request starts at once
+
+
+def test_widget_round_trip_and_the_history_shows_who_wrote(servers):
+    async def scenario():
+        received: list[dict] = []
+        client = socketio.AsyncClient(reconnection=False)
+        confirmed = asyncio.get_running_loop().create_future()
+        client.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
+        client.on("bot_uttered", lambda data: received.append(data))
+        history: list = []
+        client.on("history", lambda entries: history.extend(entries))
+        await client.connect(f"http://127.0.0.1:{RASA_PORT}", socketio_path="socket.io", transports=["polling"])
+        await client.emit("session_request", {"session_id": None})
+        session_id = await asyncio.wait_for(confirmed, 30)
+        await client.emit("user_uttered", {"message": "what is a 221g?", "session_id": session_id})
+        await wait_until_async(lambda: any(ANSWERED in (m.get("text") or "") for m in received), what="an answer")
+        conversation = wait_until(lambda: widget_conversation(servers), what="the widget conversation")
+        assert (await asyncio.to_thread(handoff, "take", {"conversation_id": conversation, "staff": ANA}))[0] == 200
+        await wait_until_async(lambda: any(m.get("handoff") == "taken" for m in received), what="the note")
+        said = {"conversation_id": conversation, "staff": ANA, "text": "<img src=x onerror=alert(1)>"}
+        assert (await asyncio.to_thread(handoff, "say", said))[0] == 200
+        await wait_until_async(lambda: any(m.get("staff") for m in received), what="Ana's message")
+        [staff] = [m for m in received if m.get("staff")]
+        assert staff == {"text": "<img src=x onerror=alert(1)>", "staff": {"label": LABEL}}
+        await client.disconnect()
+        # A browser that comes back sees who wrote it.
+        again = socketio.AsyncClient(reconnection=False)
+        back = asyncio.get_running_loop().create_future()
+        again.on("session_confirm", lambda sid: back.done() or back.set_result(sid))
+        again.on("history", lambda entries: history.extend(entries))
+        await again.connect(f"http://127.0.0.1:{RASA_PORT}", socketio_path="socket.io", transports=["polling"])
+        await again.emit("session_request", {"session_id": session_id})
+        await asyncio.wait_for(back, 30)
+        await again.disconnect()
+        return history
+
+    history = asyncio.run(scenario())
+    assert {"label": LABEL} in [entry.get("staff") for entry in history]
+    assert [entry.get("handoff") for entry in history if entry.get("handoff")] == ["taken"]
+
+
+def widget_conversation(workdir):
+    with sqlite3.connect(workdir / "conversations.db") as db:
+        row = db.execute("SELECT sender_id FROM events WHERE sender_id LIKE 'widget-%' LIMIT 1").fetchone()
+    return row[0] if row else None
+
+
+def ask(sender, replies):
+    replies.extend(rest_reply(RASA_PORT, sender, "what is a 221g?"))
+
+
+def test_a_message_while_the_take_over_starts_is_kept_once_and_answered_at_most_once(servers):
+    """The take-over and the applicant's message race; each pair, whatever the order, leaves the
+    message stored once, and answered only if it came before the pause."""
+    for attempt in range(4):
+        sender = f"race-{attempt}"
+        rest_reply(RASA_PORT, sender, "hello")
+        replies: list = []
+        message = threading.Thread(target=ask, args=(sender, replies))
+        message.start()
+        assert handoff("take", {"conversation_id": f"rest-{sender}", "staff": ANA})[0] == 200
+        message.join(60)
+        stored = events(servers, f"rest-{sender}")
+        kinds = [kind for kind, _ in stored]
+        asked = [i for i, (kind, data) in enumerate(stored) if kind == "user" and data["text"] == "what is a 221g?"]
+        assert len(asked) == 1 and kinds.count("pause") == 1
+        answered_before_pause = asked[0] < kinds.index("pause")
+        assert bool(replies) == answered_before_pause
+        after = stored[kinds.index("pause") + 1 :]
+        # After the pause, only the take-over note: never an answer of the assistant.
+        assert [data["text"] for kind, data in after if kind == "bot"] == [TAKEN]
