@@ -19,6 +19,7 @@ pytestmark = pytest.mark.slow
 LB, REPLICAS, ACTIONS, ACTIONS_LB = 5710, (5711, 5712), (5713, 5714), 5715
 TRACKER_DB, INTAKE_DB = "rasa_cluster_test", "intake_cluster_test"
 TELEGRAM_SECRET = "cluster-telegram-secret"
+HANDOFF_SECRET = "cluster-handoff-secret-0123456789abcdef"
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +53,7 @@ def cluster_context(telegram_url, postgres, redis):
             "TELEGRAM_TOKEN": "1:cluster",
             "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
             "TELEGRAM_API_URL": telegram_url,
+            "HANDOFF_SECRET": HANDOFF_SECRET,
         },
         postgres={"host": postgres.host, "port": postgres.port, "user": postgres.user},
         redis={"host": redis.host, "port": redis.port},
@@ -269,3 +271,65 @@ def test_a_restart_of_everything_loses_nothing(cluster, telegram_api, postgres, 
         replies = say(LB, sender, "/affirm")
         assert any("full name" in t for t in replies), replies  # still inside the form
         assert any("3 March 2027" in t for t in say(LB, sender, "when is my 221g deadline?"))
+
+
+def handoff(port, verb, body):
+    """The live-chat route (components/channels/handoff.py) on one replica, as the dashboard calls it."""
+    request = urllib.request.Request(
+        f"http://localhost:{port}/webhooks/handoff/{verb}",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", "X-Handoff-Secret": HANDOFF_SECRET},
+    )
+    with urllib.request.urlopen(request, timeout=60) as answer:
+        return json.loads(answer.read())
+
+
+def test_a_person_speaks_to_a_widget_connected_to_the_other_replica(cluster):
+    """The browser's socket lives on replica 0; the dashboard's calls land on replica 1 (the load
+    balancer may send them anywhere): the take-over note and the staff message reach the browser
+    through Redis, and the hand-back lets replica 0's assistant answer again."""
+    import asyncio
+
+    import socketio
+
+    from tests.common import wait_until_async
+
+    ana = {"id": 1, "name": "Ana", "role": "Paralegal"}
+
+    async def scenario():
+        received: list[dict] = []
+        client = socketio.AsyncClient(reconnection=False)
+        confirmed = asyncio.get_running_loop().create_future()
+        client.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
+        client.on("bot_uttered", received.append)
+        await client.connect(f"http://127.0.0.1:{REPLICAS[0]}", socketio_path="socket.io", transports=["polling"])
+        await client.emit("session_request", {"session_id": None})
+        session_id = await asyncio.wait_for(confirmed, 30)
+        await client.emit("user_uttered", {"message": "what is administrative processing?", "session_id": session_id})
+        await wait_until_async(lambda: received, timeout=60, what="the assistant's answer")
+        conversation = await asyncio.to_thread(widget_conversation_of, session_id)
+        take = await asyncio.to_thread(handoff, REPLICAS[1], "take", {"conversation_id": conversation, "staff": ana})
+        assert take["status"] == "ok"
+        await wait_until_async(lambda: any(m.get("handoff") == "taken" for m in received), what="the take-over note")
+        said = {"conversation_id": conversation, "staff": ana, "text": "Hello, this is Ana."}
+        await asyncio.to_thread(handoff, REPLICAS[1], "say", said)
+        await wait_until_async(
+            lambda: any(m.get("text") == "Hello, this is Ana." and m.get("staff") for m in received), what="Ana"
+        )
+        ended = {"conversation_id": conversation, "how": "returned", "staff": ana}
+        await asyncio.to_thread(handoff, REPLICAS[1], "end", ended)
+        await wait_until_async(lambda: any(m.get("handoff") == "returned" for m in received), what="the hand-back")
+        before = len(received)
+        await client.emit("user_uttered", {"message": "what is administrative processing?", "session_id": session_id})
+        await wait_until_async(lambda: len(received) > before, timeout=60, what="the assistant again")
+        await client.disconnect()
+
+    asyncio.run(scenario())
+
+
+def widget_conversation_of(session_id):
+    """The conversation a widget session opens, as the replicas compute it (their shared secret)."""
+    from components.channels.common import server_secret
+    from components.channels.widget import WidgetSessions
+
+    return WidgetSessions(server_secret()).conversation_of(session_id)
