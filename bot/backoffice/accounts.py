@@ -48,6 +48,7 @@ MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS = 5
 MAX_FAILURES_PER_ACCOUNT = 20
 MAX_FAILURES_PER_ADDRESS = 20
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_LABEL_LENGTH = 100  # a display name or role title (the columns' size)
 
 # Each argon2 check takes 64 MiB (argon2-cffi's default memory cost) and the dashboard answers
 # each request in a thread of its own (up to 32): 12 sign-ins at once took it from 108 MB to
@@ -71,10 +72,17 @@ class SignedIn:
     email: str
     role: str
     csrf_token: str
+    id: int  # the staff_users row
+    display_name: str  # what applicants are told in a live chat: "You are now talking with Ana"
+    role_title: str  # ... "(Paralegal)"
 
     @property
     def is_attorney(self) -> bool:
         return self.role == "attorney"
+
+    def as_speaker(self) -> dict[str, object]:
+        """Who speaks in a live chat, as the Rasa server's handoff route takes it."""
+        return {"id": self.id, "name": self.display_name, "role": self.role_title}
 
 
 @dataclass(frozen=True)
@@ -83,6 +91,15 @@ class SignInResult:
     locked_minutes: int = 0  # > 0: too many failures, try again after this
     busy: bool = False  # too many sign-ins at once: nothing was checked or counted, try again
     device_token: str | None = None  # a new device cookie's value, when signed in from a new browser
+
+
+def _clean_label(value: str, what: str) -> str:
+    value = " ".join(value.split())
+    if len(value) > MAX_LABEL_LENGTH:
+        raise AccountError(f"the {what} must have at most {MAX_LABEL_LENGTH} characters")
+    if not value.isprintable():
+        raise AccountError(f"the {what} must be plain text")
+    return value
 
 
 def _token_hash(token: str) -> str:
@@ -125,6 +142,22 @@ class Accounts:
             user.disabled_at = user.disabled_at or utcnow()
             session.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
         return True
+
+    def set_name(self, email: str, display_name: str | None = None, role_title: str | None = None) -> bool:
+        """Sets what applicants are told in a live chat ("Ana", "Paralegal"); None leaves a value
+        as it is, "" clears it (back to shown_name / shown_title). False when there is no such account."""
+        values = {}
+        if display_name is not None:
+            values["display_name"] = _clean_label(display_name, "name") or None
+        if role_title is not None:
+            values["role_title"] = _clean_label(role_title, "title") or None
+        if not values:
+            raise AccountError("nothing to set: give a name, a title or both")
+        with self.session.begin() as session:
+            changed = session.execute(
+                update(StaffUser).where(StaffUser.email == normalise_email(email)).values(**values)
+            ).rowcount
+        return bool(changed)
 
     # --- sign-in and sessions --------------------------------------------------------------
 
@@ -204,12 +237,31 @@ class Accounts:
         staff_session, user = row
         if as_utc(staff_session.expires_at) <= utcnow() or user.disabled_at is not None:
             return None
-        return SignedIn(email=user.email, role=user.role, csrf_token=staff_session.csrf_token)
+        return SignedIn(
+            email=user.email,
+            role=user.role,
+            csrf_token=staff_session.csrf_token,
+            id=user.id,
+            display_name=user.shown_name,
+            role_title=user.shown_title,
+        )
 
     def sign_out(self, token: str | None) -> None:
         if token:
             with self.session.begin() as session:
                 session.execute(delete(StaffSession).where(StaffSession.token_hash == _token_hash(token)))
+
+    def signed_in_user_ids(self, now: dt.datetime | None = None) -> set[int]:
+        """The active accounts with a session that has not expired (signing out ends it): a live
+        chat held by anyone else is handed back to the assistant (bot.backoffice.handoffs.abandoned)."""
+        query = (
+            select(StaffSession.user_id)
+            .join(StaffUser, StaffUser.id == StaffSession.user_id)
+            .where(StaffSession.expires_at > (now or utcnow()), StaffUser.disabled_at.is_(None))
+            .distinct()
+        )
+        with self.session() as session:
+            return {int(user_id) for user_id in session.execute(query).scalars()}
 
     # --- the audit log -----------------------------------------------------------------------
 

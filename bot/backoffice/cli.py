@@ -9,6 +9,7 @@
     python -m bot.backoffice.cli users add EMAIL --role attorney|staff   a dashboard account (asks for the password)
     python -m bot.backoffice.cli users list
     python -m bot.backoffice.cli users disable EMAIL    ends its sessions too
+    python -m bot.backoffice.cli users set-name EMAIL [--name Ana] [--title Paralegal]   what applicants are told in a live chat
     python -m bot.backoffice.cli db-init                 as the owner: schema, one role per service (PostgreSQL)
 
 DATABASE_URL chooses the database (default: var/intake.db), TRACKER_DATABASE_URL the
@@ -86,6 +87,14 @@ def parser() -> argparse.ArgumentParser:
     user_commands.add_parser("list", help="every account with its role and state")
     disable = user_commands.add_parser("disable", help="disable an account and end its sessions")
     disable.add_argument("email")
+    set_name = user_commands.add_parser(
+        "set-name",
+        help='the name and title applicants are told in a live chat ("" for the default: the email\'s '
+        "first part and the dashboard role)",
+    )
+    set_name.add_argument("email")
+    set_name.add_argument("--name", help="e.g. Ana")
+    set_name.add_argument("--title", help="e.g. Paralegal")
     commands.add_parser(
         "db-init",
         help="run once per deployment as the databases' owner: brings the schema up to date and gives each "
@@ -125,13 +134,27 @@ def run_users(args: argparse.Namespace, accounts: Accounts) -> int:
             print("No accounts.")
         for user in users:
             state = f"disabled {user.disabled_at:%Y-%m-%d}" if user.disabled_at else "active"
-            print(f"{user.email:<40} {user.role:<9} {state}")
+            named = ""  # shown only where set-name was used: the defaults follow from the email and role
+            if user.display_name or user.role_title:
+                named = f"  {user.shown_name} ({user.shown_title})"
+            print(f"{user.email:<40} {user.role:<9} {state}{named}")
     elif args.action == "disable":
         if not accounts.disable(args.email):
             print(f"error: there is no account {args.email}", file=sys.stderr)
             return 1
         accounts.record(actor, "disabled account", detail=args.email.strip().lower())
         print(f"Disabled {args.email}; its sessions are ended.")
+    elif args.action == "set-name":
+        if args.name is None and args.title is None:
+            print("error: give --name, --title or both", file=sys.stderr)
+            return 2
+        email = args.email.strip().lower()
+        if not accounts.set_name(email, args.name, args.title):
+            print(f"error: there is no account {args.email}", file=sys.stderr)
+            return 1
+        accounts.record(actor, "named account", detail=email)
+        user = next(user for user in accounts.users() if user.email == email)
+        print(f"In a live chat, applicants are told they talk with {user.shown_name} ({user.shown_title}).")
     return 0
 
 

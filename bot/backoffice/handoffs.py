@@ -8,7 +8,8 @@ per conversation, which the database enforces with a partial unique index: askin
 at the same moment, makes one. A take-over is one UPDATE ... WHERE state = 'waiting': of two
 staff taking the same handoff, one wins and the other is told. Only the holder speaks in it
 and ends it. Take-overs and ends are audited with ids only (the applicant's words live in the
-transcript, erased with it). Every function takes `now` (UTC) from its caller.
+transcript, erased with it). When a held one ends, the conversation's leads get a note saying
+who talked with the applicant and when. Every function takes `now` (UTC) from its caller.
 """
 
 import datetime as dt
@@ -22,13 +23,20 @@ from sqlalchemy.orm import Session
 
 from bot.backoffice.intake import IntakeStore
 from bot.backoffice.kept_secret import VAR, kept_secret
-from bot.backoffice.models import OPEN_HANDOFF_STATES, AuditEvent, StaffUser, as_utc
+from bot.backoffice.models import OPEN_HANDOFF_STATES, AuditEvent, Lead, StaffUser, as_utc
 from bot.backoffice.models import Handoff as HandoffRow
 from bot.language import LANGUAGES
 
 # The audit trail's actor when the assistant or a timer, not a person, changes a handoff.
 SYSTEM_ACTOR = "system"
 ENDED_BY_STAFF = ("returned", "closed")
+# How a live chat ended, for the note on the conversation's leads.
+ENDINGS = {
+    "returned": "handed back to the assistant.",
+    "closed": "closed the live chat.",
+    "abandoned": "handed back to the assistant automatically (they had signed out or written nothing for a while).",
+    "ended": "the assistant's side ended it (e.g. the applicant started over).",
+}
 HANDOFF_SECRET_FILE = VAR / "handoff-secret"
 MIN_SECRET_CHARS = 32
 
@@ -106,6 +114,34 @@ def _get(session: Session, handoff_id: int) -> Handoff | None:
     return None if row is None else _handoff(row)
 
 
+Notes = list[tuple[int, str]]  # (lead id, text) to add once the transaction is committed
+
+
+def _live_chat_notes(session: Session, handoff: Handoff, ending: str) -> Notes:
+    """The note each of the conversation's leads gets when a held handoff ends, e.g. "Live chat:
+    Ana (Paralegal) talked with the applicant from 14:03 to 14:10 UTC; handed back to the assistant."
+    Nothing for a handoff nobody held."""
+    if handoff.taken_at is None or handoff.ended_at is None:
+        return []
+    holder = None if handoff.taken_by is None else session.get(StaffUser, handoff.taken_by)
+    who = (
+        f"{holder.shown_name} ({holder.shown_title})"
+        if holder is not None
+        else "A member of staff"  # the account was deleted meanwhile
+    )
+    text = (
+        f"Live chat: {who} talked with the applicant from {handoff.taken_at:%H:%M} to "
+        f"{handoff.ended_at:%H:%M} UTC; {ENDINGS[ending]}"
+    )
+    leads = session.execute(select(Lead.id).where(Lead.conversation_id == handoff.conversation_id).order_by(Lead.id))
+    return [(int(lead_id), text) for lead_id in leads.scalars()]
+
+
+def _add_notes(store: IntakeStore, notes: Notes, author: str) -> None:
+    for lead_id, text in notes:
+        store.add_note(lead_id, author, text)  # the lead may have been erased meanwhile: then nothing
+
+
 # --- staff availability ----------------------------------------------------------------------
 
 
@@ -159,6 +195,28 @@ def open_handoff(store: IntakeStore, conversation_id: str) -> Handoff | None:
         return None if row is None else _handoff(row)
 
 
+def get(store: IntakeStore, handoff_id: int) -> Handoff | None:
+    with store.session() as session:
+        return _get(session, handoff_id)
+
+
+def open_handoffs(store: IntakeStore) -> list[Handoff]:
+    """Every waiting or held handoff, the longest waiting first."""
+    query = (
+        select(HandoffRow)
+        .where(HandoffRow.state.in_(OPEN_HANDOFF_STATES))
+        .order_by(HandoffRow.requested_at, HandoffRow.id)
+    )
+    with store.session() as session:
+        return [_handoff(row) for row in session.execute(query).scalars()]
+
+
+def is_available(store: IntakeStore, user_id: int) -> bool:
+    """Whether the staff member said they are available for live chats."""
+    with store.session() as session:
+        return bool(session.execute(select(StaffUser.available).where(StaffUser.id == user_id)).scalar())
+
+
 def request_handoff(
     store: IntakeStore, conversation_id: str, channel: str | None, language: str, now: dt.datetime
 ) -> Handoff:
@@ -207,6 +265,24 @@ def take(store: IntakeStore, handoff_id: int, staff_user_id: int, now: dt.dateti
         return _get(session, handoff_id)
 
 
+def release(store: IntakeStore, handoff_id: int, staff_user_id: int, now: dt.datetime) -> Handoff | None:
+    """Puts a handoff the staff member took back to waiting, with its audit line: the take-over
+    could not be told to the assistant (its route failed), so someone may try again. None, and
+    nothing changed, when it is not held by them."""
+    _now(now)
+    with store.session.begin() as session:
+        changed = session.execute(
+            update(HandoffRow)
+            .where(HandoffRow.id == handoff_id, HandoffRow.state == "held", HandoffRow.taken_by == staff_user_id)
+            .values(state="waiting", taken_by=None, taken_at=None, last_staff_message_at=None)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not changed:
+            return None
+        _audit(session, staff_user_id, "released handoff", handoff_id)
+        return _get(session, handoff_id)
+
+
 def staff_message_sent(store: IntakeStore, handoff_id: int, staff_user_id: int, now: dt.datetime) -> bool:
     """Records that the holder wrote to the applicant now (for `abandoned`); False, and nothing
     changed, when the handoff is not held by them."""
@@ -223,7 +299,8 @@ def staff_message_sent(store: IntakeStore, handoff_id: int, staff_user_id: int, 
 def end(store: IntakeStore, handoff_id: int, staff_user_id: int | None, state: str, now: dt.datetime) -> Handoff | None:
     """Ends the handoff `returned` (to the assistant) or `closed`, with its audit line: by its
     holder (a held one), or by the system (staff_user_id None: any open one, e.g. the applicant
-    restarted). None, and nothing changed, when it is not theirs to end or not open."""
+    restarted). A held one leaves a note on the conversation's leads. None, and nothing changed,
+    when it is not theirs to end or not open."""
     if state not in ENDED_BY_STAFF:
         raise ValueError(f"a handoff ends {' or '.join(ENDED_BY_STAFF)}, not '{state}'")
     if staff_user_id is None:
@@ -240,7 +317,12 @@ def end(store: IntakeStore, handoff_id: int, staff_user_id: int | None, state: s
         if not changed:
             return None
         _audit(session, staff_user_id, f"{state} handoff", handoff_id)
-        return _get(session, handoff_id)
+        ended = _get(session, handoff_id)
+        ending = state if staff_user_id is not None else "ended"
+        notes = [] if ended is None else _live_chat_notes(session, ended, ending)
+        author = _actor(session, staff_user_id)
+    _add_notes(store, notes, author)
+    return ended
 
 
 def _finish(
@@ -284,7 +366,8 @@ def expire_waiting(store: IntakeStore, now: dt.datetime, wait: dt.timedelta) -> 
 
 def abandoned(store: IntakeStore, now: dt.datetime, idle: dt.timedelta, signed_in_user_ids: set[int]) -> list[Handoff]:
     """Held handoffs whose holder is no longer signed in, or has written nothing for `idle`
-    (since taking it or their last message), are `returned` to the assistant; returns them."""
+    (since taking it or their last message), are `returned` to the assistant, with a note on the
+    conversation's leads; returns them."""
     at = _now(now)
     last_word = func.coalesce(HandoffRow.last_staff_message_at, HandoffRow.taken_at)
     gone = HandoffRow.taken_by.is_(None)
@@ -302,7 +385,10 @@ def abandoned(store: IntakeStore, now: dt.datetime, idle: dt.timedelta, signed_i
             .scalars()
             .all()
         )
-        return _finish(session, candidates, "held", "returned", at, "its holder left or went silent")
+        returned = _finish(session, candidates, "held", "returned", at, "its holder left or went silent")
+        notes = [note for handoff in returned for note in _live_chat_notes(session, handoff, "abandoned")]
+    _add_notes(store, notes, SYSTEM_ACTOR)
+    return returned
 
 
 def erase_conversation_handoffs(store: IntakeStore, conversation_id: str) -> int:

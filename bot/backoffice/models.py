@@ -212,6 +212,20 @@ class StaffUser(Base):
     display_name = Column(String(100))
     role_title = Column(String(100))
 
+    @property
+    def shown_name(self) -> str:
+        """The name applicants are told in a live chat: the display name, else the part of the
+        email before "@", capitalised ("ana.lopez@firm.example" -> "Ana.lopez")."""
+        if self.display_name:
+            return str(self.display_name)
+        local = str(self.email).partition("@")[0]
+        return local[:1].upper() + local[1:]
+
+    @property
+    def shown_title(self) -> str:
+        """The role applicants are told: the title, else the dashboard role ("Attorney", "Staff")."""
+        return str(self.role_title or str(self.role).capitalize())
+
 
 class StaffSession(Base):
     """A signed-in browser. The cookie holds a random token; only its SHA-256 is stored,

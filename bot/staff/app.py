@@ -31,7 +31,7 @@ from sanic.response import BaseHTTPResponse, HTTPResponse, html, raw, redirect, 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.backoffice import log_privacy
+from bot.backoffice import handoffs, log_privacy
 from bot.backoffice.accounts import SESSION_HOURS, Accounts, SignedIn, normalise_email
 from bot.backoffice.db import database_url, make_engine, migrate
 from bot.backoffice.erasure import erase
@@ -45,9 +45,10 @@ from bot.rules.deadline import URGENT
 from bot.rules.firm import FirmProfile, load_firm
 from bot.rules.intents import domain_intents
 from bot.rules.knowledge import KnowledgeBase
-from bot.staff import analytics, conversations, knowledge_review, unanswered
+from bot.staff import analytics, conversations, knowledge_review, live, unanswered
 from bot.staff.follow_ups import follow_ups
 from bot.staff.lead_list import URGENCY_CHOICES, LeadFilter, filtered
+from bot.staff.live import LiveState
 
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "staff_session"
@@ -92,6 +93,7 @@ class Dashboard:
     transcript_schema: str | None
     firm: FirmProfile
     proxies: Proxies = trusted_proxies(None)
+    live: LiveState = field(default_factory=LiveState)  # the live chat's rate limits and retries
     templates: Environment = field(
         default_factory=lambda: Environment(
             loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True)
@@ -189,13 +191,16 @@ def create_app(dashboard: Dashboard, name: str = "staff_dashboard") -> Sanic:
     app.config.REQUEST_MAX_SIZE = 1_000_000
     app.static("/static", str(HERE / "static"), name="static")
 
+    def signed_in(request: Request) -> SignedIn | None:
+        return dashboard.accounts.signed_in(_cookie(request, dashboard.proxies, SESSION_COOKIE))
+
     def page(path: str, methods: tuple[str, ...] = ("GET",), attorneys_only: bool = False) -> Callable[[View], View]:
         """Registers a view that needs a signed-in account; a POST needs the session's CSRF token.
         The view runs in a thread: it may use the databases directly."""
 
         def register(view: View) -> View:
             def serve(request: Request, params: dict[str, Any]) -> HTTPResponse:
-                user = dashboard.accounts.signed_in(_cookie(request, dashboard.proxies, SESSION_COOKIE))
+                user = signed_in(request)
                 if user is None:
                     if request.method == "GET":
                         asked = request.path + (f"?{request.query_string}" if request.query_string else "")
@@ -252,6 +257,18 @@ def create_app(dashboard: Dashboard, name: str = "staff_dashboard") -> Sanic:
     page("/knowledge/<entry_id>/sign-off", methods=("POST",))(sign_off_page)
     page("/analytics")(analytics_page)
     page("/audit", attorneys_only=True)(audit_page)
+    live.register(app, dashboard, page, signed_in, SECURITY_HEADERS["Content-Security-Policy"])
+    timers: list[asyncio.Task[None]] = []
+
+    async def start_timers(_app: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
+        timers.append(asyncio.create_task(live.keep_timers(dashboard)))  # live chats nobody answers end
+
+    async def stop_timers(_app: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
+        for task in timers:
+            task.cancel()
+
+    app.register_listener(start_timers, "after_server_start")
+    app.register_listener(stop_timers, "before_server_stop")
 
     async def failure(request: Request, error: Exception) -> HTTPResponse:
         status = getattr(error, "status_code", 500)
@@ -328,6 +345,7 @@ def logout_page(request: Request, dashboard: Dashboard) -> HTTPResponse:
         return _forbidden(dashboard, user, "This form has expired. Go back, reload the page and try again.")
     dashboard.accounts.sign_out(token)
     if user is not None:
+        handoffs.set_available(dashboard.store, user.id, False, utcnow())  # no live chats for someone gone
         dashboard.accounts.record(user.email, "signed out")
     response = redirect("/login")
     _set_cookie(response, request, dashboard.proxies, SESSION_COOKIE, "", 0)

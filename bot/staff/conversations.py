@@ -2,8 +2,8 @@
 
 Each row of the events table is one event of one conversation (`sender_id`), its
 `data` the JSON of the event. Only two kinds become messages: "user" (the applicant)
-and "bot" (the assistant). A database where Rasa has not created the table yet
-simply has no conversations.
+and "bot" (the assistant, or a member of staff during a live chat: metadata.staff). A
+database where Rasa has not created the table yet simply has no conversations.
 """
 
 import datetime as dt
@@ -44,6 +44,9 @@ class Message:
     # The conversation's language once the message was read (its `language` slot): an applicant
     # message that tells its language sets it, one that does not keeps it. None where not read.
     language: str | None = None
+    # A live chat's message written by a member of staff, not the assistant (issue 26): who, as
+    # the handoff route stores it in the bot event's metadata: {"id", "name", "role"}.
+    staff: dict[str, Any] | None = None
 
 
 class StoredEvent(NamedTuple):
@@ -99,7 +102,9 @@ def message_from(stored: StoredEvent) -> Message | None:
         custom = custom if isinstance(custom, dict) else None
         if not event.get("text") and custom is None:
             return None  # e.g. buttons only, or an empty utterance
-        return Message(conversation_id, at, ASSISTANT, event.get("text") or "", custom=custom)
+        staff = (event.get("metadata") or {}).get("staff")
+        staff = staff if isinstance(staff, dict) else None
+        return Message(conversation_id, at, ASSISTANT, event.get("text") or "", custom=custom, staff=staff)
     return None
 
 
@@ -123,6 +128,34 @@ def transcript(engine: Engine, conversation_id: str, schema: str | None = None) 
     """A conversation's messages in the order they were said."""
     events = _read(engine, schema, ("user", "bot"), "sender_id = :sender", sender=conversation_id)
     return [message for message in map(message_from, events) if message is not None]
+
+
+def messages_after(
+    engine: Engine, conversation_id: str, after_id: int, schema: str | None = None, table: str | None = None
+) -> tuple[list[tuple[int, Message]], int]:
+    """A conversation's messages stored after the event `after_id` (0: all), each with its event
+    id, and the id of the last event read (`after_id` when there is none): the live page reads
+    the transcript this way, then polls for what came after it. `table`: the events table's
+    name when the caller looked it up already (events_table), saving a query per poll."""
+    table = table or events_table(engine, schema)
+    if table is None:
+        return [], after_id
+    query = text(
+        f"SELECT id, sender_id, timestamp, data FROM {table} "
+        "WHERE sender_id = :sender AND id > :after AND type_name IN ('user', 'bot') ORDER BY id"
+    )
+    found: list[tuple[int, Message]] = []
+    last = after_id
+    with engine.connect() as connection:
+        for event_id, sender_id, timestamp, data in connection.execute(
+            query, {"sender": conversation_id, "after": after_id}
+        ):
+            last = int(event_id)
+            stored = StoredEvent(sender_id, dt.datetime.fromtimestamp(timestamp, tz=dt.timezone.utc), json.loads(data))
+            message = message_from(stored)
+            if message is not None:
+                found.append((last, message))
+    return found, last
 
 
 def applicant_messages(engine: Engine, since: dt.datetime, schema: str | None = None) -> list[Message]:

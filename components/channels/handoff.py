@@ -154,15 +154,19 @@ class Handoff:
         return channel_text(_language(tracker), f"handoff.{key}", firm=load_firm().name, **names)
 
     async def take(self, tracker: DialogueStateTracker, staff: dict[str, Any]) -> HTTPResponse:
-        if tracker.is_paused():  # taken already (the dashboard retried): say nothing twice
-            return response.json({"status": "ok", "delivered": True})
         note = self._firm_note(tracker, "taken", staff)
-        events = [ConversationPaused(), BotUttered(note, metadata={"handoff": "taken", "staff": staff})]
+        events: list[Event] = [BotUttered(note, metadata={"handoff": "taken", "staff": staff})]
+        if not tracker.is_paused():  # paused already: taken again after a release; who it is now still told
+            events.insert(0, ConversationPaused())
         return await self.record_and_send(tracker, events, note, None, "taken")
 
     async def end(self, tracker: DialogueStateTracker, how: str, staff: dict[str, Any] | None) -> HTTPResponse:
         if how == "expired":
             # Nobody took it: the assistant says so and offers the callback, as a turn of its own.
+            # Paused all the same (a take-over whose answer the dashboard never saw, then released):
+            # the assistant must not stay silent with nobody holding the conversation.
+            if tracker.is_paused():
+                tracker.update(ConversationResumed())
             output = self.output_channel(tracker)
             await self.agent.processor.trigger_external_user_uttered(
                 UNANSWERED_INTENT, None, tracker, output or _Nowhere()

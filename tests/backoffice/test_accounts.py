@@ -247,3 +247,44 @@ def test_old_attempts_are_pruned_on_every_attempt_not_only_a_successful_one(acco
     accounts.sign_in("a@firm.example", "wrong password!", "10.0.0.1")
     with accounts.session() as session:
         assert session.execute(text("select count(*) from login_attempts")).scalar() == 1
+
+
+def test_a_session_knows_who_applicants_are_told_they_talk_with(accounts):
+    accounts.add_user("ana.lopez@firm.example", "staff", PASSWORD)
+    accounts.add_user("ben@firm.example", "attorney", PASSWORD)
+    ana = accounts.signed_in(accounts.sign_in("ana.lopez@firm.example", PASSWORD, "10.0.0.1").token)
+    ben_token = accounts.sign_in("ben@firm.example", PASSWORD, "10.0.0.1").token
+    assert ana.id != accounts.signed_in(ben_token).id
+    assert (ana.display_name, ana.role_title) == ("Ana.lopez", "Staff")  # the defaults
+    assert ana.as_speaker() == {"id": ana.id, "name": "Ana.lopez", "role": "Staff"}
+    assert accounts.set_name("Ana.Lopez@firm.example", "  Ana  ", "Paralegal")
+    assert accounts.set_name("ben@firm.example", role_title="Senior attorney")
+    ben = accounts.signed_in(ben_token)
+    assert (ben.display_name, ben.role_title) == ("Ben", "Senior attorney")
+    token = accounts.sign_in("ana.lopez@firm.example", PASSWORD, "10.0.0.1").token
+    assert accounts.signed_in(token).as_speaker() == {"id": ana.id, "name": "Ana", "role": "Paralegal"}
+    assert accounts.set_name("ana.lopez@firm.example", display_name="")  # back to the default
+    assert accounts.signed_in(token).display_name == "Ana.lopez"
+    assert not accounts.set_name("nobody@firm.example", "X")
+    for bad in ("x" * 101, "Ana\x00"):
+        with pytest.raises(AccountError):
+            accounts.set_name("ben@firm.example", bad)
+    with pytest.raises(AccountError, match="nothing to set"):
+        accounts.set_name("ben@firm.example")
+
+
+def test_signed_in_users_are_those_with_a_live_session(accounts):
+    for email in ("a@firm.example", "b@firm.example", "c@firm.example", "d@firm.example"):
+        accounts.add_user(email, "staff", PASSWORD)
+    ids = {user.email: user.id for user in accounts.users()}
+    a_token = accounts.sign_in("a@firm.example", PASSWORD, "10.0.0.1").token
+    accounts.sign_in("a@firm.example", PASSWORD, "10.0.0.2")  # a second browser
+    b_token = accounts.sign_in("b@firm.example", PASSWORD, "10.0.0.1").token
+    accounts.sign_in("c@firm.example", PASSWORD, "10.0.0.1")
+    accounts.disable("c@firm.example")
+    assert accounts.signed_in_user_ids() == {ids["a@firm.example"], ids["b@firm.example"]}
+    accounts.sign_out(b_token)
+    accounts.sign_out(a_token)  # still signed in on the other browser
+    assert accounts.signed_in_user_ids() == {ids["a@firm.example"]}
+    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=9)  # past every session's end
+    assert accounts.signed_in_user_ids(later) == set()

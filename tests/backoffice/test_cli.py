@@ -171,6 +171,38 @@ def test_staff_accounts_are_made_listed_and_disabled(database):
     assert role.returncode == 2 and "invalid choice: 'admin'" in role.stderr
 
 
+def test_staff_set_the_name_and_title_applicants_are_told_in_a_live_chat(database):
+    from sqlalchemy import text
+
+    cli(database, "users", "add", "ana@firm.example", "--role", "staff", typed="a long enough password\n")
+    named = cli(database, "users", "set-name", "Ana@firm.example", "--name", "Ana", "--title", "Paralegal")
+    assert (named.returncode, named.stdout.strip()) == (
+        0,
+        "In a live chat, applicants are told they talk with Ana (Paralegal).",
+    )
+    assert cli(database, "users", "list").stdout.split() == [
+        "ana@firm.example",
+        "staff",
+        "active",
+        "Ana",
+        "(Paralegal)",
+    ]
+    cleared = cli(database, "users", "set-name", "ana@firm.example", "--name", "")
+    assert cleared.stdout.strip() == "In a live chat, applicants are told they talk with Ana (Paralegal)."
+    cleared = cli(database, "users", "set-name", "ana@firm.example", "--title", "")
+    assert cleared.stdout.strip() == "In a live chat, applicants are told they talk with Ana (Staff)."
+    assert cli(database, "users", "list").stdout.split() == ["ana@firm.example", "staff", "active"]
+    nothing = cli(database, "users", "set-name", "ana@firm.example")
+    assert (nothing.returncode, nothing.stderr.strip()) == (2, "error: give --name, --title or both")
+    missing = cli(database, "users", "set-name", "nobody@firm.example", "--name", "X")
+    assert (missing.returncode, missing.stderr.strip()) == (1, "error: there is no account nobody@firm.example")
+    long = cli(database, "users", "set-name", "ana@firm.example", "--name", "x" * 101)
+    assert (long.returncode, long.stderr.strip()) == (2, "error: the name must have at most 100 characters")
+    with make_engine(database).connect() as connection:
+        rows = connection.execute(text("select action, detail from audit_events where action = 'named account'")).all()
+    assert [tuple(row) for row in rows] == [("named account", "ana@firm.example")] * 3
+
+
 def test_every_command_line_action_on_leads_and_accounts_is_audited(database, tmp_path):
     """Issue 23, finding 9: `leads show/export/delete` and `users add/disable` left no audit line."""
     from sqlalchemy import text

@@ -210,3 +210,102 @@ def test_migration_0011_up_and_down(engine):
     with engine.connect() as connection:  # accounts from before are not available until they say so
         assert connection.execute(text("select available from staff_users")).scalar() in (False, 0)
     assert handoffs.request_handoff(store, "conv-1", "widget", "en", NOW).state == "waiting"
+
+
+def notes(store):
+    with store.session() as session:
+        return session.execute(text("select lead_id, author, text from lead_notes order by id")).all()
+
+
+def test_a_take_over_the_assistant_was_not_told_of_is_released_to_waiting(store):
+    ana, ben = staff(store, "ana@firm.example"), staff(store, "ben@firm.example")
+    waiting = handoffs.request_handoff(store, "conv-1", "widget", "en", NOW)
+    held = handoffs.take(store, waiting.id, ana, NOW + MINUTE)
+    handoffs.staff_message_sent(store, held.id, ana, NOW + MINUTE)
+    assert handoffs.release(store, held.id, ben, NOW) is None  # not theirs
+    released = handoffs.release(store, held.id, ana, NOW + 2 * MINUTE)
+    assert (released.state, released.taken_by, released.taken_at, released.last_staff_message_at) == (
+        "waiting",
+        None,
+        None,
+        None,
+    )
+    assert released.requested_at == NOW  # the wait still counts from the request
+    assert handoffs.release(store, held.id, ana, NOW) is None  # waiting: nothing to release
+    assert handoffs.take(store, held.id, ben, NOW + 3 * MINUTE).taken_by == ben  # someone may try again
+    assert [row[:2] for row in audit(store)] == [
+        ("ana@firm.example", "took handoff"),
+        ("ana@firm.example", "released handoff"),
+        ("ben@firm.example", "took handoff"),
+    ]
+    assert audit(store)[1][3] == f"handoff {held.id}"
+
+
+def test_the_queue_lists_waiting_and_held_handoffs_the_longest_waiting_first(store):
+    ana = staff(store, "ana@firm.example")
+    late = handoffs.request_handoff(store, "conv-late", "widget", "en", NOW)
+    early = handoffs.request_handoff(store, "conv-early", "telegram", "es", NOW - 2 * MINUTE)
+    held = handoffs.take(store, handoffs.request_handoff(store, "conv-held", "slack", "en", NOW - MINUTE).id, ana, NOW)
+    ended = handoffs.request_handoff(store, "conv-ended", "widget", "en", NOW - 5 * MINUTE)
+    handoffs.end(store, ended.id, None, "closed", NOW)
+    assert [h.id for h in handoffs.open_handoffs(store)] == [early.id, held.id, late.id]
+    assert handoffs.get(store, held.id) == held
+    assert handoffs.get(store, ended.id).state == "closed"
+    assert handoffs.get(store, 999) is None
+    assert not handoffs.is_available(store, ana)
+    handoffs.set_available(store, ana, True, NOW)
+    assert handoffs.is_available(store, ana) and not handoffs.is_available(store, 999)
+
+
+def test_a_held_live_chat_that_ends_leaves_a_note_on_the_conversations_leads(store):
+    from tests.common import lead
+
+    ana = staff(store, "ana@firm.example")  # shown as "Ana (paralegal)"
+    with store.session.begin() as session:
+        ben_row = StaffUser(email="ben.ortiz@firm.example", role="attorney", password_hash="x")
+        session.add(ben_row)
+        session.flush()
+        ben = ben_row.id
+    first = store.save_lead(lead(conversation_id="conv-1"), "Summary", [])
+    second = store.save_lead(lead(conversation_id="conv-1", kind="callback"), "Summary", [])
+    other = store.save_lead(lead(conversation_id="conv-other"), "Summary", [])
+    at = dt.datetime(2026, 6, 15, 14, 3, tzinfo=dt.timezone.utc)
+
+    held = handoffs.take(store, handoffs.request_handoff(store, "conv-1", "widget", "en", at).id, ana, at)
+    handoffs.end(store, held.id, ana, "returned", at + 7 * MINUTE)
+    told = "Live chat: Ana (paralegal) talked with the applicant from 14:03 to 14:10 UTC; handed back to the assistant."
+    assert notes(store) == [(first, "ana@firm.example", told), (second, "ana@firm.example", told)]
+
+    held = handoffs.take(store, handoffs.request_handoff(store, "conv-1", "widget", "en", at).id, ben, at)
+    handoffs.end(store, held.id, ben, "closed", at + MINUTE)
+    assert notes(store)[-1] == (
+        second,
+        "ben.ortiz@firm.example",
+        "Live chat: Ben.ortiz (Attorney) talked with the applicant from 14:03 to 14:04 UTC; closed the live chat.",
+    )
+
+    held = handoffs.take(store, handoffs.request_handoff(store, "conv-1", "widget", "en", at).id, ana, at)
+    handoffs.abandoned(store, at + 20 * MINUTE, 10 * MINUTE, {ana})
+    assert notes(store)[-1][1:] == (
+        "system",
+        "Live chat: Ana (paralegal) talked with the applicant from 14:03 to 14:23 UTC; handed back to the "
+        "assistant automatically (they had signed out or written nothing for a while).",
+    )
+    held = handoffs.take(store, handoffs.request_handoff(store, "conv-1", "widget", "en", at).id, ben, at)
+    handoffs.end(store, held.id, None, "closed", at + MINUTE)  # the assistant's side: the applicant started over
+    assert notes(store)[-1][1:] == (
+        "system",
+        "Live chat: Ben.ortiz (Attorney) talked with the applicant from 14:03 to 14:04 UTC; the assistant's side "
+        "ended it (e.g. the applicant started over).",
+    )
+    # Nobody held these: no note. Nor for a conversation without a lead.
+    count = len(notes(store))
+    waiting = handoffs.request_handoff(store, "conv-1", "widget", "en", at)
+    handoffs.end(store, waiting.id, None, "closed", at)
+    handoffs.request_handoff(store, "conv-1", "widget", "en", at - 10 * MINUTE)
+    handoffs.expire_waiting(store, at, 3 * MINUTE)
+    held = handoffs.take(store, handoffs.request_handoff(store, "conv-none", "widget", "en", at).id, ana, at)
+    handoffs.end(store, held.id, ana, "returned", at)
+    assert len(notes(store)) == count
+    assert other not in {lead_id for lead_id, _, _ in notes(store)}
+    assert ("system", "added note", second) in [row[:3] for row in audit(store)]  # add_note's own audit line

@@ -249,3 +249,14 @@ def test_a_message_while_the_take_over_starts_is_kept_once_and_answered_at_most_
         after = stored[kinds.index("pause") + 1 :]
         # After the pause, only the take-over note: never an answer of the assistant.
         assert [data["text"] for kind, data in after if kind == "bot"] == [TAKEN]
+
+
+def test_nobody_holding_a_paused_conversation_never_leaves_the_assistant_silent(servers):
+    """A take-over the dashboard never heard back about is released and, nobody taking it, expires:
+    the conversation is resumed, and the assistant answers again."""
+    rest_reply(RASA_PORT, "limbo", "hello")
+    assert handoff("take", {"conversation_id": "rest-limbo", "staff": ANA})[0] == 200
+    assert handoff("end", {"conversation_id": "rest-limbo", "how": "expired"})[0] == 200
+    kinds = [kind for kind, _ in events(servers, "rest-limbo")]
+    assert kinds.index("resume") > kinds.index("pause")
+    assert rest_reply(RASA_PORT, "limbo", "what is a 221g?") != []

@@ -385,7 +385,7 @@ def test_the_pages_work_by_keyboard_with_labels_on_every_field(browser, dashboar
     page.goto(f"{dashboard}/leads")
     for _ in range(3):  # the skip link, the firm's name is not a stop, then the first menu entry
         page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.textContent") in ("Leads", "Follow-ups")
+    assert page.evaluate("document.activeElement.textContent") in ("Leads", "Live")
     context.close()
 
 

@@ -249,7 +249,7 @@ def entry_page(entry, signoffs, role="attorney"):
 
     dashboard = Dashboard(None, None, None, None, load_firm({}))
     texts = entry_texts(entry, signoffs)
-    user = SignedIn("attorney@firm.example", role, "token")
+    user = SignedIn("attorney@firm.example", role, "token", 1, "Attorney", "Attorney")
     current = {text.language: text.content_hash for text in texts}
     page = dashboard.render("knowledge_entry.html", user, entry=entry, texts=texts, signoffs=signoffs, current=current)
     return html.unescape(page.body.decode())

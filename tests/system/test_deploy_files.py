@@ -79,6 +79,8 @@ def test_the_public_nginx_servers_have_no_route_to_the_action_servers_and_use_tl
     # is told the client's address for its own per-address limit.
     assert "limit_req zone=per_address" in secure[0]
     assert secure[0].count("proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;") == 2
+    # Live chat's route is the dashboard's, inside the network: not passed from outside.
+    assert "location /webhooks/handoff/ { return 404; }" in secure[0]
 
 
 def test_compose_publishes_only_the_public_port_and_requires_the_secret():
@@ -91,6 +93,11 @@ def test_compose_publishes_only_the_public_port_and_requires_the_secret():
     assert services["rasa"]["environment"]["SANIC_PROXIES_COUNT"] == "1"
     # Replicas must sign widget sessions alike, or a browser's session would hold on one replica only.
     assert services["rasa"]["environment"]["WIDGET_SESSION_SECRET"].startswith("${WIDGET_SESSION_SECRET:?")
+    # Live chat: the dashboard and the replicas share the handoff route's secret, and the
+    # dashboard calls Rasa inside the compose network.
+    for name in ("rasa", "staff"):
+        assert services[name]["environment"]["HANDOFF_SECRET"].startswith("${HANDOFF_SECRET:?")
+    assert services["staff"]["environment"]["RASA_URL"] == "http://rasa:5005"
 
 
 def test_kubernetes_lets_only_the_rasa_pods_reach_the_action_servers():
@@ -182,11 +189,13 @@ def test_kubernetes_routes_every_channel_but_rest_to_rasa():
     channels = [
         rasa.shared.utils.common.class_from_module_path(path) for path in yaml.safe_load(CREDENTIALS.read_text())
     ]
-    names = {channel.name() for channel in channels} - {"rest"}  # the REST channel is for tests only
+    # The REST channel is for tests only; live chat's route is the dashboard's, inside the cluster.
+    names = {channel.name() for channel in channels} - {"rest", "handoff"}
     assert "reminders" in names
     [ingress] = [d for d in kubernetes_documents() if d["kind"] == "Ingress" and d["metadata"]["name"] == "assistant"]
     routed = {path["path"] for path in ingress["spec"]["rules"][0]["http"]["paths"]}
     assert {f"/webhooks/{name}" for name in names} <= routed
+    assert not any(path.startswith("/webhooks/handoff") for path in routed)
 
 
 def test_kubernetes_answers_politely_when_no_action_server_does():
@@ -498,7 +507,8 @@ def test_each_kubernetes_workload_reads_only_its_own_secret_holding_only_what_it
         "staff": {"staff-secrets"},
     }
     assert set(secrets) == {"db-owner-secrets", "rasa-secrets", "actions-secrets", "jobs-secrets", "staff-secrets"}
-    assert secrets["staff-secrets"] == {"DATABASE_URL", "TRACKER_DATABASE_URL"}
+    assert secrets["staff-secrets"] == {"DATABASE_URL", "TRACKER_DATABASE_URL", "HANDOFF_SECRET", "SLACK_WEBHOOK_URL"}
+    assert "HANDOFF_SECRET" in secrets["rasa-secrets"]
     platform = {
         "WIDGET_SESSION_SECRET",
         "SLACK_TOKEN",

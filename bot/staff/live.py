@@ -1,0 +1,551 @@
+"""The staff dashboard's live chat (issue 26): the queue of applicants who asked for a person,
+one conversation taken over, and the timers that end live chats nobody answers.
+
+    GET  /live                   the queue, and the signed-in person's availability
+    POST /live/availability
+    GET  /live/<id>              one conversation: transcript, case facts, what may be done
+    POST /live/<id>/take, /say, /hand-back, /close
+    GET  /live/events, /live/<id>/events     server-sent events: the pages update themselves
+
+The database decides who wins (bot/backoffice/handoffs.py), then the assistant is told
+(bot/staff/assistant_link.py). The forms work without JavaScript (POST, then a redirect);
+static/live.js only appends new messages and reloads the page when something changed. These
+pages alone may run a script, /static/live.js: they send their own Content-Security-Policy.
+"""
+
+import asyncio
+import datetime as dt
+import functools
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sanic import Sanic
+from sanic.request import Request
+from sanic.response import HTTPResponse, redirect, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.backoffice import handoffs
+from bot.backoffice.accounts import SignedIn
+from bot.backoffice.handoffs import Handoff
+from bot.backoffice.models import Lead, utcnow
+from bot.backoffice.transcripts import events_table
+from bot.rules import clock
+from bot.rules.deadline import URGENT
+from bot.staff import assistant_link, conversations
+from bot.staff.conversations import Message
+
+if TYPE_CHECKING:
+    from bot.staff.app import Dashboard
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGE_LENGTH = 2000  # what the handoff route takes
+MESSAGES_PER_MINUTE = 20  # per staff member: a stuck key or a script must not flood an applicant
+LAST_SAID = 3  # applicant messages shown per conversation in the queue
+TIMER_SECONDS = 15
+RETRY_ENDS_FOR = dt.timedelta(minutes=5)  # then the failure is logged as an error and given up
+POLL_SECONDS = 1.0
+SEEN_EVERY_SECONDS = 30.0  # a page left open keeps its person "seen" (and checks they are still signed in)
+KEEPALIVE_SECONDS = 15.0  # a comment now and then: proxies keep the stream open, a closed tab is noticed
+STREAM_SECONDS = 600.0  # EventSource reconnects by itself; a stream never outlives a session by long
+RECONNECT_MILLISECONDS = 3000
+NOTICES = {
+    "taken-unconfirmed": "You hold this conversation, but the applicant's channel did not confirm the message "
+    "telling them so.",
+    "sent-unconfirmed": "Your message is in the conversation, but the applicant's channel did not confirm it arrived.",
+    "ended-unconfirmed": "The live chat ended, but the applicant's channel did not confirm the message telling them so.",
+    "ended-pending": "The live chat ended here, but the assistant could not be reached to tell the applicant: the "
+    "dashboard keeps trying for a few minutes.",
+}
+
+View = Callable[..., HTTPResponse]
+Page = Callable[..., Callable[[View], View]]  # app.py's page(): sign-in and CSRF checked, run in a thread
+SessionCheck = Callable[[Request], SignedIn | None]  # the person behind the request's session cookie
+
+
+# --- what the dashboard keeps in memory ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PendingEnd:
+    """An end the assistant could not be told yet: the database moved the handoff once, the
+    applicant's note (and the assistant's `resume`) must still arrive."""
+
+    handoff_id: int
+    conversation_id: str
+    how: str  # assistant_link.ENDINGS
+    staff: dict[str, object] | None  # who ended it; None: the timers
+    since: dt.datetime  # the first attempt
+
+
+@dataclass
+class LiveState:
+    """One dashboard process's memory for the live chat: the staff messages of the last minute
+    (the rate limit) and the ends still to tell the assistant. Views run in threads: locked."""
+
+    sent: dict[int, deque[float]] = field(default_factory=dict)
+    pending_ends: list[PendingEnd] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def may_send(self, user_id: int, at: float) -> bool:
+        """Counts a message of the staff member at `at` (time.monotonic()) unless they sent
+        MESSAGES_PER_MINUTE in the minute before it."""
+        with self.lock:
+            recent = self.sent.setdefault(user_id, deque())
+            while recent and recent[0] <= at - 60:
+                recent.popleft()
+            if len(recent) >= MESSAGES_PER_MINUTE:
+                return False
+            recent.append(at)
+            return True
+
+    def retry_later(self, pending: PendingEnd) -> None:
+        with self.lock:
+            self.pending_ends.append(pending)
+
+    def take_pending(self) -> list[PendingEnd]:
+        with self.lock:
+            taken, self.pending_ends = self.pending_ends, []
+            return taken
+
+
+# --- the timers ------------------------------------------------------------------------------------
+
+
+def run_timers(dashboard: "Dashboard", now: dt.datetime) -> None:
+    """One tick of the live chat's timers (every TIMER_SECONDS while the dashboard runs): ends
+    the assistant could not be told before are told again; waiting handoffs nobody took within
+    the firm's handoff_wait_minutes expire (the assistant offers the callback instead); held ones
+    whose holder signed out or wrote nothing for handoff_idle_minutes go back to the assistant."""
+    waiting_ends = dashboard.live.take_pending()
+    try:
+        while waiting_ends:
+            pending = waiting_ends[0]
+            # A newer live chat of the conversation: the old end would end that one instead.
+            if handoffs.open_handoff(dashboard.store, pending.conversation_id) is None:
+                tell_end(dashboard, pending, now)
+            waiting_ends.pop(0)
+    finally:  # the database failed: the others are kept for the next tick
+        for pending in waiting_ends:
+            dashboard.live.retry_later(pending)
+    wait = dt.timedelta(minutes=dashboard.firm.handoff_wait_minutes)
+    for handoff in handoffs.expire_waiting(dashboard.store, now, wait):
+        tell_end(dashboard, PendingEnd(handoff.id, handoff.conversation_id, "expired", None, now), now)
+    idle = dt.timedelta(minutes=dashboard.firm.handoff_idle_minutes)
+    signed_in = dashboard.accounts.signed_in_user_ids(now)
+    for handoff in handoffs.abandoned(dashboard.store, now, idle, signed_in):
+        tell_end(dashboard, PendingEnd(handoff.id, handoff.conversation_id, "abandoned", None, now), now)
+
+
+def tell_end(dashboard: "Dashboard", pending: PendingEnd, now: dt.datetime) -> assistant_link.Answer:
+    """Tells the assistant a live chat ended; kept for the next ticks when it could not be
+    reached, for RETRY_ENDS_FOR, then logged as an error (ids only, as every log line here)."""
+    answer = assistant_link.end(pending.conversation_id, pending.how, pending.staff)
+    if answer.worth_retrying and now - pending.since < RETRY_ENDS_FOR:
+        if pending.since == now:
+            logger.warning("The end of handoff %s could not be told to the assistant yet", pending.handoff_id)
+        dashboard.live.retry_later(pending)
+    elif not answer.stored and answer.status not in (404, 409):  # 404: erased; 409: not paused, nothing to end
+        logger.error(
+            "The end of handoff %s (%s) was not told to the assistant: HTTP %s",
+            pending.handoff_id,
+            pending.how,
+            answer.status or "unreachable",
+        )
+    return answer
+
+
+async def keep_timers(dashboard: "Dashboard") -> None:
+    """run_timers every TIMER_SECONDS, in a thread (it uses the databases), until cancelled."""
+    while True:
+        try:
+            await asyncio.to_thread(run_timers, dashboard, utcnow())
+        except Exception as error:  # the type only: log_privacy
+            logger.error("The live chat timers failed: %s", type(error).__name__)
+        await asyncio.sleep(TIMER_SECONDS)
+
+
+# --- the pages -------------------------------------------------------------------------------------
+
+
+def register(app: Sanic, dashboard: "Dashboard", page: Page, signed_in: SessionCheck, policy: str) -> None:
+    """Adds the live pages to the dashboard's app. `policy`: the dashboard's Content-Security-Policy,
+    which these pages extend by their one script and its event stream."""
+    live_policy = f"{policy}; script-src 'self'; connect-src 'self'"
+
+    def with_script(view: View) -> View:
+        @functools.wraps(view)
+        def allowing_script(request: Request, dashboard: "Dashboard", user: SignedIn, **params: Any) -> HTTPResponse:
+            handoffs.mark_seen(dashboard.store, user.id, utcnow())  # the page is open: its person is here
+            response = view(request, dashboard, user, **params)
+            response.headers["Content-Security-Policy"] = live_policy
+            return response
+
+        return allowing_script
+
+    page("/live")(with_script(queue_page))
+    page("/live/availability", methods=("POST",))(with_script(availability_page))
+    page("/live/<handoff_id:int>")(with_script(conversation_page))
+    page("/live/<handoff_id:int>/take", methods=("POST",))(with_script(take_page))
+    page("/live/<handoff_id:int>/say", methods=("POST",))(with_script(say_page))
+    page("/live/<handoff_id:int>/hand-back", methods=("POST",))(with_script(hand_back_page))
+    page("/live/<handoff_id:int>/close", methods=("POST",))(with_script(close_page))
+
+    async def queue_events(request: Request) -> HTTPResponse | None:
+        user = await asyncio.to_thread(signed_in, request)
+        if user is None:
+            return text("Sign in again.", status=401)
+        seen = request.args.get("seen", "")
+
+        async def poll() -> tuple[list[str], bool]:
+            nonlocal seen
+            current = queue_version(await asyncio.to_thread(handoffs.open_handoffs, dashboard.store))
+            if current == seen:
+                return [], False
+            seen = current
+            return [_event("queue", {})], True  # the page reloads: this stream is done
+
+        await _stream(request, dashboard, user, signed_in, poll)
+        return None
+
+    async def conversation_events(request: Request, handoff_id: int) -> HTTPResponse | None:
+        user = await asyncio.to_thread(signed_in, request)
+        if user is None:
+            return text("Sign in again.", status=401)
+        found = await asyncio.to_thread(handoffs.get, dashboard.store, handoff_id)
+        if found is None:
+            return text("There is no such live chat.", status=404)
+        conversation_id = found.conversation_id
+        # Where the page (or, reconnecting, this stream) left off.
+        after = _number(request.headers.get("last-event-id")) or _number(request.args.get("after"))
+        state = request.args.get("state", "")
+        table: str | None = None
+
+        def read() -> tuple[list[tuple[int, Message]], int, Handoff | None]:
+            """The messages after `after`, and the handoff as it is now: a query to each database."""
+            nonlocal table
+            table = table or events_table(dashboard.transcripts, dashboard.transcript_schema)
+            new: list[tuple[int, Message]] = []
+            last = after
+            if table is not None:  # else Rasa has not made its table yet
+                new, last = conversations.messages_after(
+                    dashboard.transcripts, conversation_id, after, dashboard.transcript_schema, table
+                )
+            return new, last, handoffs.get(dashboard.store, handoff_id)
+
+        async def poll() -> tuple[list[str], bool]:
+            nonlocal after
+            new, after, handoff = await asyncio.to_thread(read)
+            chunks = [_message_event(event_id, message) for event_id, message in new]
+            if handoff is None or state_version(handoff) != state:
+                return [*chunks, _event("state", {})], True  # the page reloads: this stream is done
+            return chunks, False
+
+        await _stream(request, dashboard, user, signed_in, poll)
+        return None
+
+    app.add_route(queue_events, "/live/events", methods=["GET"], name="live_queue_events")
+    app.add_route(conversation_events, "/live/<handoff_id:int>/events", methods=["GET"], name="live_events")
+
+
+async def _stream(
+    request: Request,
+    dashboard: "Dashboard",
+    user: SignedIn,
+    signed_in: SessionCheck,
+    poll: Callable[[], Awaitable[tuple[list[str], bool]]],
+) -> None:
+    """A server-sent event stream: `poll` every POLL_SECONDS gives the events to send (and whether
+    the stream is done). Ends after STREAM_SECONDS, when the session ends, or on a database error
+    (the browser reconnects); when the browser goes away, Sanic cancels this."""
+    response = await request.respond(
+        content_type="text/event-stream; charset=utf-8",
+        headers={"X-Accel-Buffering": "no"},  # nginx: no buffering
+    )
+    loop = asyncio.get_running_loop()
+    started = last_check = last_sent = loop.time()
+    await response.send(f"retry: {RECONNECT_MILLISECONDS}\n\n")
+    try:
+        while loop.time() - started < STREAM_SECONDS:
+            chunks, done = await poll()
+            for chunk in chunks:
+                await response.send(chunk)
+                last_sent = loop.time()
+            if done:
+                break
+            if loop.time() - last_check >= SEEN_EVERY_SECONDS:
+                if await asyncio.to_thread(signed_in, request) is None:
+                    break
+                await asyncio.to_thread(handoffs.mark_seen, dashboard.store, user.id, utcnow())
+                last_check = loop.time()
+            if loop.time() - last_sent >= KEEPALIVE_SECONDS:
+                await response.send(": still here\n\n")
+                last_sent = loop.time()
+            await asyncio.sleep(POLL_SECONDS)
+    except SQLAlchemyError as error:
+        logger.warning("A live page's event stream stopped: %s", type(error).__name__)
+    await response.eof()
+
+
+def _event(name: str, data: dict[str, object], event_id: int | None = None) -> str:
+    head = f"id: {event_id}\n" if event_id is not None else ""
+    return f"{head}event: {name}\ndata: {json.dumps(data)}\n\n"  # json.dumps: one line, whatever the text
+
+
+def _message_event(event_id: int, message: Message) -> str:
+    data: dict[str, object] = {
+        "from": "staff" if message.staff else message.sender,
+        "text": message.text or f"({(message.custom or {}).get('type') or 'a'} card)",
+        "at": message.at.isoformat(),
+    }
+    if message.staff:
+        data["name"] = str(message.staff.get("name") or "Staff")
+        data["role"] = str(message.staff.get("role") or "")
+    return _event("message", data, event_id)
+
+
+def _number(value: str | None) -> int:
+    return int(value) if value and value.isascii() and value.isdigit() and len(value) < 19 else 0
+
+
+def queue_version(open_ones: Sequence[Handoff]) -> str:
+    """Changes whenever a handoff joins or leaves the queue, or is taken or released."""
+    listed = ";".join(f"{h.id}:{h.state}:{h.taken_by or 0}" for h in open_ones)
+    return hashlib.sha256(listed.encode()).hexdigest()[:16]
+
+
+def state_version(handoff: Handoff) -> str:
+    return f"{handoff.state}-{handoff.taken_by or 0}"
+
+
+def may_chat(dashboard: "Dashboard", user: SignedIn) -> bool:
+    """Whether the person's role takes live chats (firm.yml's handoff_roles); everyone may watch."""
+    return user.role in dashboard.firm.handoff_roles
+
+
+def _not_allowed(dashboard: "Dashboard", user: SignedIn, request: Request) -> HTTPResponse:
+    dashboard.accounts.record(user.email, "refused", detail=f"live chat: {request.path[:100]}")
+    roles = " and ".join(f"{role}s" for role in dashboard.firm.handoff_roles)
+    message = f"Only {roles} take live chats at this firm (firm.yml's handoff_roles). You may still watch them."
+    return dashboard.render("error.html", user, status=403, title="Not allowed", message=message)
+
+
+def _newest_leads(dashboard: "Dashboard") -> dict[str, Lead]:
+    """Each conversation's newest lead."""
+    newest: dict[str, Lead] = {}
+    for lead in dashboard.store.leads():
+        known = newest.get(lead.conversation_id)
+        if known is None or (lead.created_at, lead.id) > (known.created_at, known.id):
+            newest[lead.conversation_id] = lead
+    return newest
+
+
+def _emails(dashboard: "Dashboard") -> dict[int, str]:
+    return {user.id: user.email for user in dashboard.accounts.users()}
+
+
+def _case(lead: Lead | None, today: dt.date) -> dict[str, Any]:
+    """The lead's urgency and deadline as the lead page shows them."""
+    if lead is None:
+        return {"lead": None}
+    return {
+        "lead": lead,
+        "urgency": lead.current_urgency(today),
+        "days_left": (lead.deadline - today).days if lead.deadline else None,
+    }
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    handoff: Handoff
+    holder: str | None  # the holder's email
+    case: dict[str, Any]
+    last_said: list[Message] | None  # None: the transcript could not be read
+
+
+def _last_said(dashboard: "Dashboard", conversation_id: str) -> list[Message] | None:
+    try:
+        messages = conversations.transcript(dashboard.transcripts, conversation_id, dashboard.transcript_schema)
+    except SQLAlchemyError as error:
+        logger.warning("A live chat's transcript is unavailable: %s", type(error).__name__)
+        return None
+    return [message for message in messages if message.sender == conversations.APPLICANT][-LAST_SAID:]
+
+
+def queue_page(request: Request, dashboard: "Dashboard", user: SignedIn) -> HTTPResponse:
+    open_ones = handoffs.open_handoffs(dashboard.store)
+    leads, emails, today = _newest_leads(dashboard), _emails(dashboard), clock.today()
+    rows = [
+        QueueRow(
+            handoff,
+            emails.get(handoff.taken_by) if handoff.taken_by else None,
+            _case(leads.get(handoff.conversation_id), today),
+            _last_said(dashboard, handoff.conversation_id),
+        )
+        for handoff in open_ones
+    ]
+    dashboard.accounts.record(user.email, "listed live chats", detail=f"{len(rows)} shown")
+    return dashboard.render(
+        "live.html",
+        user,
+        rows=rows,
+        urgent=URGENT,
+        may_chat=may_chat(dashboard, user),
+        available=handoffs.is_available(dashboard.store, user.id),
+        office_open=dashboard.firm.next_opening(utcnow()) is None,
+        events_url=f"/live/events?seen={queue_version(open_ones)}",
+    )
+
+
+def availability_page(request: Request, dashboard: "Dashboard", user: SignedIn) -> HTTPResponse:
+    if not may_chat(dashboard, user):
+        return _not_allowed(dashboard, user, request)
+    available = (request.form or {}).get("available") == "yes"
+    handoffs.set_available(dashboard.store, user.id, available, utcnow())
+    dashboard.accounts.record(user.email, "available for live chat" if available else "not available for live chat")
+    return redirect("/live", status=303)
+
+
+def conversation_page(request: Request, dashboard: "Dashboard", user: SignedIn, handoff_id: int) -> HTTPResponse:
+    notice = NOTICES.get(request.args.get("notice", ""), "")
+    return _conversation(dashboard, user, handoff_id, notice=notice)
+
+
+def _conversation(
+    dashboard: "Dashboard",
+    user: SignedIn,
+    handoff_id: int,
+    status: int = 200,
+    notice: str = "",
+    problem: str = "",
+    draft: str = "",
+) -> HTTPResponse:
+    """One live chat's page: `notice` says how something went, `problem` why it did not, and
+    `draft` is a message that was not sent (to send again)."""
+    handoff = handoffs.get(dashboard.store, handoff_id)
+    if handoff is None:
+        message = f"There is no live chat #{handoff_id}."
+        return dashboard.render("error.html", user, status=404, title="No such live chat", message=message)
+    try:
+        read, last_event = conversations.messages_after(
+            dashboard.transcripts, handoff.conversation_id, 0, dashboard.transcript_schema
+        )
+        messages: list[Message] | None = [message for _, message in read]
+    except SQLAlchemyError as error:  # the rest of the page is still of use
+        logger.warning("Transcript of handoff %s unavailable: %s", handoff.id, type(error).__name__)
+        messages, last_event = None, 0
+    dashboard.accounts.record(user.email, "viewed live chat", detail=f"handoff {handoff.id}")
+    lead = _newest_leads(dashboard).get(handoff.conversation_id)
+    holder = _emails(dashboard).get(handoff.taken_by) if handoff.taken_by else None
+    return dashboard.render(
+        "live_conversation.html",
+        user,
+        status=status,
+        handoff=handoff,
+        holder=holder,
+        held_by_me=handoff.state == "held" and handoff.taken_by == user.id,
+        may_chat=may_chat(dashboard, user),
+        messages=messages,
+        urgent=URGENT,
+        today=clock.today(),
+        notice=notice,
+        problem=problem,
+        draft=draft,
+        max_message_length=MAX_MESSAGE_LENGTH,
+        events_url=f"/live/{handoff.id}/events?after={last_event}&state={state_version(handoff)}",
+        **_case(lead, clock.today()),
+    )
+
+
+def _why_not_yours(dashboard: "Dashboard", handoff: Handoff, user: SignedIn) -> str:
+    """Why a staff member cannot act on a handoff as they tried to, from its state now."""
+    if handoff.state == "held":
+        if handoff.taken_by == user.id:
+            return "You hold this conversation already."
+        holder = _emails(dashboard).get(handoff.taken_by) if handoff.taken_by else None
+        return f"{holder or 'Someone else'} holds this conversation: only they write in it and end it."
+    if handoff.state == "waiting":
+        return "Nobody holds this conversation yet: take it over first."
+    if handoff.state == "expired":
+        return "Nobody took this conversation in time: the assistant offered the applicant a callback instead."
+    return "This live chat has ended."
+
+
+def _see(handoff_id: int, notice: str = "") -> HTTPResponse:
+    return redirect(f"/live/{handoff_id}" + (f"?notice={notice}" if notice else ""), status=303)
+
+
+def take_page(request: Request, dashboard: "Dashboard", user: SignedIn, handoff_id: int) -> HTTPResponse:
+    if not may_chat(dashboard, user):
+        return _not_allowed(dashboard, user, request)
+    taken = handoffs.take(dashboard.store, handoff_id, user.id, utcnow())
+    if taken is None:
+        current = handoffs.get(dashboard.store, handoff_id)
+        if current is None:
+            return _conversation(dashboard, user, handoff_id)  # the page for no such live chat
+        return _conversation(dashboard, user, handoff_id, 409, problem=_why_not_yours(dashboard, current, user))
+    answer = assistant_link.take(taken.conversation_id, user.as_speaker())
+    if not answer.stored:  # the applicant does not know: someone may try again
+        handoffs.release(dashboard.store, handoff_id, user.id, utcnow())
+        problem = f"Not taken over: {answer.reason}. The applicant is still waiting; try again in a moment."
+        return _conversation(dashboard, user, handoff_id, 502, problem=problem)
+    return _see(handoff_id, "" if answer.ok else "taken-unconfirmed")
+
+
+def say_page(request: Request, dashboard: "Dashboard", user: SignedIn, handoff_id: int) -> HTTPResponse:
+    if not may_chat(dashboard, user):
+        return _not_allowed(dashboard, user, request)
+    handoff = handoffs.get(dashboard.store, handoff_id)
+    if handoff is None:
+        return _conversation(dashboard, user, handoff_id)
+    said = (request.form or {}).get("text", "").strip()
+    if handoff.state != "held" or handoff.taken_by != user.id:
+        return _conversation(dashboard, user, handoff_id, 409, problem=_why_not_yours(dashboard, handoff, user))
+    if not 1 <= len(said) <= MAX_MESSAGE_LENGTH:
+        problem = f"Not sent: a message has 1 to {MAX_MESSAGE_LENGTH:,} characters (this one has {len(said):,})."
+        return _conversation(dashboard, user, handoff_id, 400, problem=problem, draft=said[: MAX_MESSAGE_LENGTH * 2])
+    if not dashboard.live.may_send(user.id, time.monotonic()):
+        problem = f"Not sent: at most {MESSAGES_PER_MINUTE} messages a minute. Wait a moment, then send it again."
+        return _conversation(dashboard, user, handoff_id, 429, problem=problem, draft=said)
+    answer = assistant_link.say(handoff.conversation_id, user.as_speaker(), said)
+    if not answer.stored:
+        problem = f"Not sent: {answer.reason}."
+        return _conversation(
+            dashboard, user, handoff_id, 409 if answer.status == 409 else 502, problem=problem, draft=said
+        )
+    handoffs.staff_message_sent(dashboard.store, handoff_id, user.id, utcnow())
+    return _see(handoff_id, "" if answer.ok else "sent-unconfirmed")
+
+
+def _end_page(request: Request, dashboard: "Dashboard", user: SignedIn, handoff_id: int, how: str) -> HTTPResponse:
+    if not may_chat(dashboard, user):
+        return _not_allowed(dashboard, user, request)
+    now = utcnow()
+    ended = handoffs.end(dashboard.store, handoff_id, user.id, how, now)
+    if ended is None:
+        current = handoffs.get(dashboard.store, handoff_id)
+        if current is None:
+            return _conversation(dashboard, user, handoff_id)
+        return _conversation(dashboard, user, handoff_id, 409, problem=_why_not_yours(dashboard, current, user))
+    answer = tell_end(dashboard, PendingEnd(ended.id, ended.conversation_id, how, user.as_speaker(), now), now)
+    if answer.worth_retrying:
+        return _see(handoff_id, "ended-pending")
+    if not answer.stored and answer.status not in (404, 409):  # 404: erased; 409: the assistant had resumed it
+        problem = f"The live chat ended here, but the applicant may not have been told: {answer.reason}."
+        return _conversation(dashboard, user, handoff_id, 502, problem=problem)
+    return _see(handoff_id, "ended-unconfirmed" if answer.status == 502 else "")
+
+
+def hand_back_page(request: Request, dashboard: "Dashboard", user: SignedIn, handoff_id: int) -> HTTPResponse:
+    return _end_page(request, dashboard, user, handoff_id, "returned")
+
+
+def close_page(request: Request, dashboard: "Dashboard", user: SignedIn, handoff_id: int) -> HTTPResponse:
+    return _end_page(request, dashboard, user, handoff_id, "closed")
