@@ -260,3 +260,29 @@ def test_nobody_holding_a_paused_conversation_never_leaves_the_assistant_silent(
     kinds = [kind for kind, _ in events(servers, "rest-limbo")]
     assert kinds.index("resume") > kinds.index("pause")
     assert rest_reply(RASA_PORT, "limbo", "what is a 221g?") != []
+
+
+def test_an_applicant_can_have_their_data_deleted_in_the_middle_of_a_live_chat(servers):
+    """The assistant is paused while Ana holds the conversation, but a request to delete one's
+    data resumes it: asked to confirm, confirmed, and the transcript and the live chat are gone."""
+    from bot.backoffice.db import make_engine, migrate
+    from bot.backoffice.handoffs import open_handoff, request_handoff
+    from bot.backoffice.intake import IntakeStore
+    from bot.backoffice.models import utcnow
+
+    engine = make_engine(f"sqlite:///{servers / 'intake.db'}")
+    migrate(engine)
+    store = IntakeStore(engine)
+    rest_reply(RASA_PORT, "erase-me", "what is a 221g?")
+    request_handoff(store, "rest-erase-me", "rest", "en", utcnow())
+    assert handoff("take", {"conversation_id": "rest-erase-me", "staff": ANA})[0] == 200
+    assert rest_reply(RASA_PORT, "erase-me", "my interview was on 3 March 2026") == []  # Ana answers that
+    asked = rest_reply(RASA_PORT, "erase-me", "please delete my data")
+    assert asked and any("delete" in reply.get("text", "").lower() for reply in asked), asked
+    done = rest_reply(RASA_PORT, "erase-me", "/affirm")
+    assert any("deleted" in reply.get("text", "").lower() for reply in done), done
+    assert open_handoff(store, "rest-erase-me") is None
+    stored = [data.get("text") for kind, data in events(servers, "rest-erase-me") if kind == "user"]
+    assert "my interview was on 3 March 2026" not in stored and "what is a 221g?" not in stored
+    # Ana's next message is refused: nobody holds the conversation any more.
+    assert handoff("say", {"conversation_id": "rest-erase-me", "staff": ANA, "text": "Hello?"})[0] in (404, 409)
