@@ -19,7 +19,7 @@ from scripts.serve import rest_reply, running_servers
 from tests.common import recording_api, wait_until, wait_until_async
 
 pytestmark = pytest.mark.slow
-RASA_PORT, ACTIONS_PORT = 5145, 5195
+RASA_PORT, ACTIONS_PORT = 5146, 5196
 SECRET = "handoff-secret-for-the-route-tests-0123456789"
 TELEGRAM_SECRET, TELEGRAM_TOKEN = "telegram-secret-token", "123:ABC"
 ANA = {"id": 7, "name": "Ana", "role": "Paralegal"}
