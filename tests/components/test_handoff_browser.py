@@ -12,7 +12,7 @@ import pytest
 from bot.language.channel import channel_text
 from bot.rules.firm import load_firm
 from scripts.serve import running_dashboard, running_servers
-from tests.common import ROOT, add_staff_account, chromium, unused_port
+from tests.common import ROOT, add_staff_account, chromium, recording_api, unused_port, wait_until
 
 pytestmark = pytest.mark.slow
 PASSWORD = "correct horse battery staple"
@@ -27,8 +27,17 @@ RETURNED = channel_text("en", "handoff.returned", name="Ana", role="Paralegal", 
 LABEL = channel_text("en", "widget.staff_label", name="Ana", role="Paralegal", firm=FIRM)
 
 
+TELEGRAM_SECRET = "telegram-secret-token"
+
+
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def telegram_api():
+    with recording_api({"ok": True, "result": True}) as api:
+        yield api
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, telegram_api):
     workdir = tmp_path_factory.mktemp("live-chat")
     rasa_port, actions_port, dashboard_port = unused_port(), unused_port(), unused_port()
     env = {
@@ -41,6 +50,9 @@ def site(tmp_path_factory):
         "FIRM_OFFICE_DAYS": "mon tue wed thu fri sat sun",
         "FIRM_OFFICE_OPEN": "00:00",
         "FIRM_OFFICE_CLOSE": "23:59",
+        "TELEGRAM_TOKEN": "123:ABC",
+        "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
+        "TELEGRAM_API_URL": telegram_api[0],
     }
     add_staff_account(env, STAFF, "attorney", PASSWORD)
     subprocess.run(
@@ -69,6 +81,7 @@ def site(tmp_path_factory):
             yield {
                 "demo": f"http://localhost:{rasa_port}/webhooks/widget/demo",
                 "dashboard": f"http://127.0.0.1:{dashboard_port}",
+                "telegram": f"http://127.0.0.1:{rasa_port}/webhooks/telegram/webhook",
             }
 
 
@@ -81,20 +94,27 @@ def send(page, text):
     page.press(".va-input", "Enter")
 
 
-def test_a_person_takes_over_from_the_dashboard_and_hands_back(site):
-    with chromium() as browser:
-        staff_context = browser.new_context(viewport={"width": 1280, "height": 800})
-        staff = staff_context.new_page()
-        refused: list[str] = []  # what the dashboard's Content-Security-Policy blocked
-        staff.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
-        staff.goto(f"{site['dashboard']}/login?next=/live")
-        staff.get_by_label("Email").fill(STAFF)
-        staff.get_by_label("Password").fill(PASSWORD)
-        with staff.expect_navigation():
-            staff.get_by_role("button", name="Sign in").click()
+def available_staff(browser, site, refused):
+    """Ana's dashboard page, signed in and available for live chats."""
+    staff = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    staff.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
+    staff.goto(f"{site['dashboard']}/login?next=/live")
+    staff.get_by_label("Email").fill(STAFF)
+    staff.get_by_label("Password").fill(PASSWORD)
+    with staff.expect_navigation():
+        staff.get_by_role("button", name="Sign in").click()
+    if staff.get_by_role("button", name="Make me available").count():
         with staff.expect_navigation():
             staff.get_by_role("button", name="Make me available").click()
-        staff.get_by_text("You are available for live chats").wait_for()
+    staff.get_by_text("You are available for live chats").wait_for()
+    return staff
+
+
+def test_a_person_takes_over_from_the_dashboard_and_hands_back(site):
+    with chromium() as browser:
+        refused: list[str] = []  # what the dashboard's Content-Security-Policy blocked
+        staff = available_staff(browser, site, refused)
+        staff_context = staff.context
 
         applicant_context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
         applicant = applicant_context.new_page()
@@ -155,3 +175,61 @@ def test_a_person_takes_over_from_the_dashboard_and_hands_back(site):
         assert refused == []
         applicant_context.close()
         staff_context.close()
+
+
+def telegram(site, update_id, text, chat=777):
+    import json
+    import urllib.request
+
+    update = {"update_id": update_id, "message": {"chat": {"id": chat}, "from": {"language_code": "en"}, "text": text}}
+    request = urllib.request.Request(
+        site["telegram"],
+        data=json.dumps(update).encode(),
+        headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET},
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        assert answer.status == 200
+
+
+def test_the_same_round_trip_on_telegram(site, telegram_api):
+    """An applicant on Telegram (the test's stand-in for its Bot API) asks for a person; Ana takes
+    over on the dashboard; her message reaches the chat as plain text under her name; the
+    applicant's reply reaches her page; she hands back and the assistant answers again."""
+    _, calls = telegram_api
+
+    def sent():
+        return [
+            body["text"] for path, body in list(calls) if path.endswith("/sendMessage") and body["chat_id"] == "777"
+        ]
+
+    with chromium() as browser:
+        refused: list[str] = []
+        staff = available_staff(browser, site, refused)
+        telegram(site, 1, "hi, can I speak to someone from the firm?")
+        wait_until(
+            lambda: any("a member of our team will join this chat" in t for t in sent()), what="the waiting note"
+        )
+        row = staff.locator("tr", has_text="telegram")
+        row.get_by_role("link").wait_for(timeout=30_000)  # the queue updates itself
+        row.get_by_role("link").click()
+        with staff.expect_navigation():
+            staff.get_by_role("button", name="Take over").click()
+        wait_until(lambda: TAKEN in sent(), what="the take-over note on Telegram")
+        staff.get_by_label("Your message to the applicant").fill("Hi, Ana here <b>not bold</b>")
+        with staff.expect_navigation():
+            staff.get_by_role("button", name="Send").click()
+        wait_until(lambda: f"{LABEL}:\nHi, Ana here <b>not bold</b>" in sent(), what="Ana's message on Telegram")
+        before = len(sent())
+        telegram(site, 2, "thanks Ana, my case number is in the letter")
+        staff.locator("#transcript li", has_text="my case number is in the letter").wait_for(timeout=30_000)
+        with staff.expect_navigation():
+            staff.get_by_role("button", name="Hand back to the assistant").click()
+        wait_until(lambda: RETURNED in sent(), what="the hand-back note on Telegram")
+        assert sent()[before:] == [RETURNED]  # the assistant said nothing while Ana held the chat
+        telegram(site, 3, "what is a 221g?")
+        wait_until(
+            lambda: any("This is general information, not legal advice" in t for t in sent()[before:]),
+            what="the assistant's answer",
+        )
+        assert refused == []
+        staff.context.close()
