@@ -273,30 +273,30 @@ def test_a_restart_of_everything_loses_nothing(cluster, telegram_api, postgres, 
         assert any("3 March 2027" in t for t in say(LB, sender, "when is my 221g deadline?"))
 
 
-def handoff(port, verb, body):
-    """The live-chat route (components/channels/handoff.py) on one replica, as the dashboard calls it."""
-    request = urllib.request.Request(
-        f"http://localhost:{port}/webhooks/handoff/{verb}",
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json", "X-Handoff-Secret": HANDOFF_SECRET},
-    )
-    with urllib.request.urlopen(request, timeout=60) as answer:
-        return json.loads(answer.read())
-
-
 def test_a_person_speaks_to_a_widget_connected_to_the_other_replica(cluster):
-    """The browser's socket lives on replica 0; the dashboard's calls land on replica 1 (the load
-    balancer may send them anywhere): the take-over note and the staff message reach the browser
-    through Redis, and the hand-back lets replica 0's assistant answer again."""
+    """The browser's socket lives on replica 0; the staff dashboard calls Rasa through the load
+    balancer, which sends each call to either replica: the take-over note and the staff message
+    reach the browser (through Redis when they land on replica 1), the applicant's reply reaches
+    the dashboard's live page, and after the hand-back the assistant answers again."""
     import asyncio
 
     import socketio
 
-    from tests.common import wait_until_async
+    from bot.backoffice.db import make_engine
+    from bot.backoffice.handoffs import request_handoff
+    from bot.backoffice.intake import IntakeStore
+    from bot.backoffice.models import utcnow
+    from scripts.serve import running_dashboard
+    from tests.common import add_staff_account, unused_port, wait_until_async
+    from tests.staff.test_dashboard_http import PASSWORD, Browser
 
-    ana = {"id": 1, "name": "Ana", "role": "Paralegal"}
+    dashboard_env = {name: cluster.env[name] for name in ("DATABASE_URL", "TRACKER_DATABASE_URL", "POSTGRESQL_SCHEMA")}
+    dashboard_env.update({"RASA_URL": f"http://127.0.0.1:{LB}", "HANDOFF_SECRET": HANDOFF_SECRET})
+    add_staff_account(dashboard_env, "ana@cluster.example", "staff", PASSWORD)
+    store = IntakeStore(make_engine(dashboard_env["DATABASE_URL"]))
+    port = unused_port()
 
-    async def scenario():
+    async def scenario(staff):
         received: list[dict] = []
         client = socketio.AsyncClient(reconnection=False)
         confirmed = asyncio.get_running_loop().create_future()
@@ -307,24 +307,38 @@ def test_a_person_speaks_to_a_widget_connected_to_the_other_replica(cluster):
         session_id = await asyncio.wait_for(confirmed, 30)
         await client.emit("user_uttered", {"message": "what is administrative processing?", "session_id": session_id})
         await wait_until_async(lambda: received, timeout=60, what="the assistant's answer")
-        conversation = await asyncio.to_thread(widget_conversation_of, session_id)
-        take = await asyncio.to_thread(handoff, REPLICAS[1], "take", {"conversation_id": conversation, "staff": ana})
-        assert take["status"] == "ok"
+        conversation = widget_conversation_of(session_id)
+        handoff = request_handoff(store, conversation, "widget", "en", utcnow())
+
+        def post(action, **form):
+            status, headers, _ = staff.request(f"/live/{handoff.id}/{action}", {"csrf": staff.csrf("/live"), **form})
+            assert status == 303, (action, status)
+
+        started = time.monotonic()
+        await asyncio.to_thread(post, "take")
         await wait_until_async(lambda: any(m.get("handoff") == "taken" for m in received), what="the take-over note")
-        said = {"conversation_id": conversation, "staff": ana, "text": "Hello, this is Ana."}
-        await asyncio.to_thread(handoff, REPLICAS[1], "say", said)
+        for number in range(4):  # several calls: the load balancer spreads them over both replicas
+            await asyncio.to_thread(post, "say", text=f"Hello, this is Ana ({number}).")
         await wait_until_async(
-            lambda: any(m.get("text") == "Hello, this is Ana." and m.get("staff") for m in received), what="Ana"
+            lambda: sum(1 for m in received if m.get("staff")) == 4, what="Ana's messages on the other replica"
         )
-        ended = {"conversation_id": conversation, "how": "returned", "staff": ana}
-        await asyncio.to_thread(handoff, REPLICAS[1], "end", ended)
+        print(f"\ntake-over and 4 staff messages reached the browser in {time.monotonic() - started:.2f} s")
+        await client.emit("user_uttered", {"message": "thank you Ana", "session_id": session_id})
+        await wait_until_async(
+            lambda: "thank you Ana" in staff.request(f"/live/{handoff.id}")[2], what="the reply on the live page"
+        )
+        await asyncio.to_thread(post, "hand-back")
         await wait_until_async(lambda: any(m.get("handoff") == "returned" for m in received), what="the hand-back")
         before = len(received)
         await client.emit("user_uttered", {"message": "what is administrative processing?", "session_id": session_id})
         await wait_until_async(lambda: len(received) > before, timeout=60, what="the assistant again")
         await client.disconnect()
+        assert [m["text"] for m in received if m.get("staff")] == [f"Hello, this is Ana ({n})." for n in range(4)]
 
-    asyncio.run(scenario())
+    with open(cluster.workdir / "dashboard.log", "a") as log, running_dashboard(port, env=dashboard_env, log=log):
+        staff = Browser(f"http://127.0.0.1:{port}")
+        assert staff.sign_in("ana@cluster.example")[0] == 302
+        asyncio.run(scenario(staff))
 
 
 def widget_conversation_of(session_id):
