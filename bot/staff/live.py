@@ -11,14 +11,21 @@ The database decides who wins (bot/backoffice/handoffs.py), then the assistant i
 (bot/staff/assistant_link.py). The forms work without JavaScript (POST, then a redirect);
 static/live.js only appends new messages and reloads the page when something changed. These
 pages alone may run a script, /static/live.js: they send their own Content-Security-Policy.
+
+Staff hear of a new request on the page, and in the firm's Slack channel when SLACK_WEBHOOK_URL
+is set (with a link when STAFF_PUBLIC_URL, the dashboard's public address, is set); that message
+carries no personal data.
 """
 
 import asyncio
 import datetime as dt
 import functools
 import hashlib
+import http.client
 import json
 import logging
+import math
+import os
 import threading
 import time
 from collections import deque
@@ -35,7 +42,9 @@ from bot.backoffice import handoffs
 from bot.backoffice.accounts import SignedIn
 from bot.backoffice.handoffs import Handoff
 from bot.backoffice.models import Lead, utcnow
+from bot.backoffice.notify import post_to_slack, slack_escaped
 from bot.backoffice.transcripts import events_table
+from bot.language import english_name
 from bot.rules import clock
 from bot.rules.deadline import URGENT
 from bot.staff import assistant_link, conversations
@@ -88,10 +97,12 @@ class PendingEnd:
 @dataclass
 class LiveState:
     """One dashboard process's memory for the live chat: the staff messages of the last minute
-    (the rate limit) and the ends still to tell the assistant. Views run in threads: locked."""
+    (the rate limit), the ends still to tell the assistant and the waiting handoffs announced in
+    Slack (a restarted dashboard announces those still waiting again). Views run in threads: locked."""
 
     sent: dict[int, deque[float]] = field(default_factory=dict)
     pending_ends: list[PendingEnd] = field(default_factory=list)
+    announced: set[int] = field(default_factory=set)  # handoff ids, while they wait
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def may_send(self, user_id: int, at: float) -> bool:
@@ -115,6 +126,16 @@ class LiveState:
             taken, self.pending_ends = self.pending_ends, []
             return taken
 
+    def not_announced(self, waiting: Sequence[Handoff]) -> list[Handoff]:
+        """The waiting handoffs not announced yet; forgets those no longer waiting."""
+        with self.lock:
+            self.announced &= {handoff.id for handoff in waiting}
+            return [handoff for handoff in waiting if handoff.id not in self.announced]
+
+    def mark_announced(self, handoff_id: int) -> None:
+        with self.lock:
+            self.announced.add(handoff_id)
+
 
 # --- the timers ------------------------------------------------------------------------------------
 
@@ -123,7 +144,8 @@ def run_timers(dashboard: "Dashboard", now: dt.datetime) -> None:
     """One tick of the live chat's timers (every TIMER_SECONDS while the dashboard runs): ends
     the assistant could not be told before are told again; waiting handoffs nobody took within
     the firm's handoff_wait_minutes expire (the assistant offers the callback instead); held ones
-    whose holder signed out or wrote nothing for handoff_idle_minutes go back to the assistant."""
+    whose holder signed out or wrote nothing for handoff_idle_minutes go back to the assistant;
+    then those still waiting are announced in the firm's Slack channel (once each)."""
     waiting_ends = dashboard.live.take_pending()
     try:
         while waiting_ends:
@@ -142,6 +164,51 @@ def run_timers(dashboard: "Dashboard", now: dt.datetime) -> None:
     signed_in = dashboard.accounts.signed_in_user_ids(now)
     for handoff in handoffs.abandoned(dashboard.store, now, idle, signed_in):
         tell_end(dashboard, PendingEnd(handoff.id, handoff.conversation_id, "abandoned", None, now), now)
+    announce_waiting(dashboard, now)
+
+
+def announce_waiting(dashboard: "Dashboard", now: dt.datetime) -> None:
+    """Posts each waiting handoff not announced yet to SLACK_WEBHOOK_URL, when it is set. Slack
+    unreachable or refusing: logged (the error's type) and tried again on the next tick while the
+    handoff waits; the others of this tick wait for it too (a timeout each would hold the timers)."""
+    webhook_url = os.environ.get("SLACK_WEBHOOK_URL") or None
+    if webhook_url is None:
+        return
+    waiting = [handoff for handoff in handoffs.open_handoffs(dashboard.store) if handoff.state == "waiting"]
+    fresh = dashboard.live.not_announced(waiting)
+    if not fresh:
+        return
+    leads, today = _newest_leads(dashboard), clock.today()
+    for handoff in fresh:
+        days_left = _case(leads.get(handoff.conversation_id), today).get("days_left")
+        try:
+            post_to_slack(webhook_url, slack_escaped(announcement(dashboard, handoff, days_left, now)))
+        except (OSError, ValueError, http.client.HTTPException) as error:  # urllib's errors are OSErrors
+            logger.warning("Handoff %s could not be announced in Slack yet: %s", handoff.id, type(error).__name__)
+            return
+        dashboard.live.mark_announced(handoff.id)
+
+
+def announcement(dashboard: "Dashboard", handoff: Handoff, days_left: int | None, now: dt.datetime) -> str:
+    """The Slack message for a waiting handoff: its channel, language, the days to the deadline
+    and how long it may still wait; never the applicant's words or name (the channel is not the
+    firm's database: nothing there is erased with a conversation)."""
+    facts = ", ".join(part for part in (handoff.channel, english_name(handoff.language)) if part)
+    if days_left is not None:
+        if days_left > 0:
+            facts += f"; deadline in {days_left} day{'s' if days_left != 1 else ''}"
+        elif days_left == 0:
+            facts += "; deadline today"
+        else:
+            facts += f"; deadline passed {-days_left} day{'s' if days_left != -1 else ''} ago"
+    wait = dt.timedelta(minutes=dashboard.firm.handoff_wait_minutes)
+    minutes = max(1, math.ceil((handoff.requested_at + wait - now).total_seconds() / 60))
+    public_url = (os.environ.get("STAFF_PUBLIC_URL") or "").rstrip("/")
+    where = f"{public_url}/live/{handoff.id}" if public_url else "open the dashboard's Live page"
+    return (
+        f"An applicant asks for a person in live chat ({facts}). "
+        f"Take it within {minutes} minute{'s' if minutes != 1 else ''}: {where}"
+    )
 
 
 def tell_end(dashboard: "Dashboard", pending: PendingEnd, now: dt.datetime) -> assistant_link.Answer:

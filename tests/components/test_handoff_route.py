@@ -22,6 +22,7 @@ pytestmark = pytest.mark.slow
 RASA_PORT, ACTIONS_PORT = 5146, 5196
 SECRET = "handoff-secret-for-the-route-tests-0123456789"
 TELEGRAM_SECRET, TELEGRAM_TOKEN = "telegram-secret-token", "123:ABC"
+SLACK_SECRET = "slack-signing-secret"
 ANA = {"id": 7, "name": "Ana", "role": "Paralegal"}
 FIRM = load_firm().name
 TAKEN = channel_text("en", "handoff.taken", name="Ana", role="Paralegal", firm=FIRM)
@@ -37,7 +38,13 @@ def telegram_api():
 
 
 @pytest.fixture(scope="module")
-def servers(telegram_api, tmp_path_factory):
+def slack_api():
+    with recording_api({"ok": True, "ts": "1.0", "channel": "D1"}) as api:
+        yield api
+
+
+@pytest.fixture(scope="module")
+def servers(telegram_api, slack_api, tmp_path_factory):
     workdir = tmp_path_factory.mktemp("handoff")
     env = {
         "BOT_TODAY": "2026-06-15",
@@ -46,6 +53,9 @@ def servers(telegram_api, tmp_path_factory):
         "TELEGRAM_TOKEN": TELEGRAM_TOKEN,
         "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
         "TELEGRAM_API_URL": telegram_api[0],
+        "SLACK_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": SLACK_SECRET,
+        "SLACK_API_URL": slack_api[0] + "/api/",
     }
     with open(workdir / "servers.log", "w") as log:
         with running_servers(RASA_PORT, ACTIONS_PORT, tracker_db=workdir / "conversations.db", env=env, log=log):
@@ -62,7 +72,7 @@ def post(path, body, headers):
     )
     try:
         with urllib.request.urlopen(request, timeout=60) as answer:
-            return answer.status, json.loads(answer.read())
+            return answer.status, json.loads(answer.read() or b"null")  # Slack's webhook answers nothing
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read() or b"null")
 
@@ -286,3 +296,26 @@ def test_an_applicant_can_have_their_data_deleted_in_the_middle_of_a_live_chat(s
     assert "my interview was on 3 March 2026" not in stored and "what is a 221g?" not in stored
     # Ana's next message is refused: nobody holds the conversation any more.
     assert handoff("say", {"conversation_id": "rest-erase-me", "staff": ANA, "text": "Hello?"})[0] in (404, 409)
+
+
+def test_on_slack_staff_text_is_escaped_and_goes_to_the_applicants_channel(servers, slack_api):
+    """Slack reads <!channel>, <@U1> and <url|text> in a message as commands and links: a staff
+    member's text is shown as written, under their name, in the applicant's direct-message channel."""
+    from tests.components.test_channels import slack_event, slack_headers
+
+    _, calls = slack_api
+    body = slack_event("what is a 221g?", "Ev-handoff-1", user="U9")
+    assert post("slack/webhook", body, slack_headers(body, SLACK_SECRET))[0] == 200
+    posted = lambda: [b for path, b in list(calls) if path.endswith("chat.postMessage")]  # noqa: E731
+    wait_until(lambda: any(ANSWERED in b.get("text", "") for b in posted()), what="the first answer")
+    assert handoff("take", {"conversation_id": "slack-U9", "staff": ANA})[1] == {"status": "ok", "delivered": True}
+    said = {
+        "conversation_id": "slack-U9",
+        "staff": ANA,
+        "text": "<!channel> see <https://evil.example|your case> & more",
+    }
+    assert handoff("say", said)[0] == 200
+    staff = wait_until(lambda: [b for b in posted() if "Ana" in b.get("text", "") and "evil" in b["text"]], what="Ana")
+    assert staff[0]["channel"] == "D1"
+    label = LABEL.replace("&", "&amp;")  # the firm's name has one too
+    assert staff[0]["text"] == f"*{label}*\n&lt;!channel&gt; see &lt;https://evil.example|your case&gt; &amp; more"

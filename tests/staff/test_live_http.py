@@ -30,7 +30,7 @@ from bot.rules.firm import load_firm
 from bot.staff import live
 from bot.staff.app import Dashboard
 from scripts.serve import running_dashboard
-from tests.common import add_staff_account, lead, refusing_port, unused_port, wait_until
+from tests.common import add_staff_account, lead, recording_api, refusing_port, unused_port, wait_until
 from tests.staff.rasa_trackers import domain
 from tests.staff.test_dashboard_http import PASSWORD, Browser
 
@@ -121,6 +121,7 @@ def site(tmp_path_factory):
             "RASA_URL": assistant.url,
             "HANDOFF_SECRET": SECRET,
             "FIRM_HANDOFF_ROLES": "attorney",
+            "SLACK_WEBHOOK_URL": "",  # never the developer's own channel
         }
         engine = make_engine(env["DATABASE_URL"])
         migrate(engine)
@@ -441,6 +442,8 @@ def timed(tmp_path, monkeypatch):
     with fake_assistant() as assistant:
         monkeypatch.setenv("RASA_URL", assistant.url)
         monkeypatch.setenv("HANDOFF_SECRET", SECRET)
+        monkeypatch.delenv("SLACK_WEBHOOK_URL", raising=False)  # each test sets its own
+        monkeypatch.delenv("STAFF_PUBLIC_URL", raising=False)
         dashboard = Dashboard(
             accounts,
             IntakeStore(engine),
@@ -511,6 +514,112 @@ def test_the_timers_tell_the_assistant_again_while_it_is_down_then_give_up(timed
     assert dashboard.live.pending_ends == []
     errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
     assert errors == [f"The end of handoff {lost.id} (expired) was not told to the assistant: HTTP unreachable"]
+
+
+def sign_in_ana(dashboard):
+    """Ana signed in (her held live chats stay hers through a tick); her account."""
+    return dashboard.accounts.signed_in(dashboard.accounts.sign_in("ana@firm.example", PASSWORD, "10.0.0.1").token)
+
+
+def test_the_timers_announce_each_waiting_request_once_in_slack_without_personal_data(timed, monkeypatch):
+    dashboard, assistant = timed
+    store, now = dashboard.store, utcnow()
+    monkeypatch.setenv("BOT_TODAY", "2026-06-15")
+    monkeypatch.setenv("STAFF_PUBLIC_URL", "https://staff.firm.example/")
+    store.save_lead(lead(conversation_id="telegram-4242", deadline=dt.date(2026, 6, 24)), "Summary", [])
+    first = handoffs.request_handoff(store, "telegram-4242", "telegram", "es", now)
+    with recording_api({"ok": True}) as (url, calls):
+        monkeypatch.setenv("SLACK_WEBHOOK_URL", f"{url}/services/T1/B2/secret")
+        live.run_timers(dashboard, now)
+        live.run_timers(dashboard, now + dt.timedelta(seconds=15))
+        assert calls == [
+            (
+                "/services/T1/B2/secret",
+                {
+                    "text": "An applicant asks for a person in live chat (telegram, Spanish; deadline in 9 days). "
+                    f"Take it within 3 minutes: https://staff.firm.example/live/{first.id}"
+                },
+            )
+        ]
+        said = calls[0][1]["text"]
+        assert not any(personal in said for personal in ("Ravi", "Kumar", "ravi@example.com", "555", "Chennai", "4242"))
+        assert dashboard.live.announced == {first.id}
+        # Without STAFF_PUBLIC_URL no link; a request without a lead has no deadline; the time
+        # left is what is left. A taken one is forgotten: the memory holds waiting ones only.
+        monkeypatch.delenv("STAFF_PUBLIC_URL")
+        handoffs.take(store, first.id, sign_in_ana(dashboard).id, now + MINUTE)
+        second = handoffs.request_handoff(store, "widget-nolead-slack", "widget", "en", now + MINUTE)
+        live.run_timers(dashboard, now + 3 * MINUTE)
+        assert [body["text"] for _, body in calls[1:]] == [
+            "An applicant asks for a person in live chat (widget, English). "
+            "Take it within 1 minute: open the dashboard's Live page"
+        ]
+        assert dashboard.live.announced == {second.id}
+    assert assistant.calls == []
+
+
+def test_without_a_slack_webhook_nothing_is_announced(timed, monkeypatch):
+    dashboard, _ = timed
+    store, now = dashboard.store, utcnow()
+    handoff = handoffs.request_handoff(store, "widget-noslack", "widget", "en", now)
+    monkeypatch.setenv("STAFF_PUBLIC_URL", "https://staff.firm.example")
+    with recording_api({"ok": True}) as (url, calls):
+        live.run_timers(dashboard, now)
+        monkeypatch.setenv("SLACK_WEBHOOK_URL", "")
+        live.run_timers(dashboard, now + dt.timedelta(seconds=15))
+        assert calls == [] and dashboard.live.announced == set()
+        # Set later (a restart), the request still waiting is announced then.
+        monkeypatch.setenv("SLACK_WEBHOOK_URL", url)
+        live.run_timers(dashboard, now + dt.timedelta(seconds=30))
+        assert [body["text"][-len(f"/live/{handoff.id}") :] for _, body in calls] == [f"/live/{handoff.id}"]
+
+
+def test_slack_failing_is_tried_again_next_tick_and_the_expiries_go_on(timed, monkeypatch, caplog):
+    dashboard, assistant = timed
+    store, now = dashboard.store, utcnow()
+    old = handoffs.request_handoff(store, "widget-slack-old", "widget", "en", now - 4 * MINUTE)
+    late = handoffs.request_handoff(store, "widget-slack-late", "widget", "en", now - 2 * MINUTE)
+    fresh = handoffs.request_handoff(store, "widget-slack-fresh", "widget", "en", now)
+    with refusing_port() as port:
+        monkeypatch.setenv("SLACK_WEBHOOK_URL", f"http://127.0.0.1:{port}/hook")
+        live.run_timers(dashboard, now)
+    assert handoffs.get(store, old.id).state == "expired"  # the same tick, Slack or not
+    assert [body for _, _, body in assistant.calls] == [{"conversation_id": "widget-slack-old", "how": "expired"}]
+    assert dashboard.live.announced == set()
+    # Slack answering an error counts as a failure too (the stand-in route answers 500 here).
+    assistant.answers["hook"] = 500
+    monkeypatch.setenv("SLACK_WEBHOOK_URL", f"{assistant.url}/slack/hook")
+    live.run_timers(dashboard, now + dt.timedelta(seconds=15))
+    assert dashboard.live.announced == set() and assistant.calls[-1][0] == "/slack/hook"
+    warnings = [r.getMessage() for r in caplog.records if r.name == "bot.staff.live"]
+    assert warnings == [
+        f"Handoff {late.id} could not be announced in Slack yet: URLError",
+        f"Handoff {late.id} could not be announced in Slack yet: HTTPError",
+    ]  # the type only, never the text
+    # Meanwhile the late one expired: never announced; the fresh one is, now.
+    with recording_api({"ok": True}) as (url, calls):
+        monkeypatch.setenv("SLACK_WEBHOOK_URL", url)
+        live.run_timers(dashboard, now + MINUTE + dt.timedelta(seconds=1))
+    assert handoffs.get(store, late.id).state == "expired"
+    assert [body["text"] for _, body in calls] == [
+        "An applicant asks for a person in live chat (widget, English). "
+        "Take it within 2 minutes: open the dashboard's Live page"
+    ]
+    assert dashboard.live.announced == {fresh.id}
+
+
+def test_a_request_taken_before_the_tick_is_not_announced(timed, monkeypatch):
+    dashboard, _ = timed
+    store, now = dashboard.store, utcnow()
+    monkeypatch.setenv("STAFF_PUBLIC_URL", "https://staff.firm.example")
+    taken = handoffs.request_handoff(store, "widget-taken-slack", "widget", "en", now)
+    other = handoffs.request_handoff(store, "widget-other-slack", "widget", "en", now)
+    handoffs.take(store, taken.id, sign_in_ana(dashboard).id, now)
+    with recording_api({"ok": True}) as (url, calls):
+        monkeypatch.setenv("SLACK_WEBHOOK_URL", url)
+        live.run_timers(dashboard, now)
+    assert handoffs.get(store, taken.id).state == "held"
+    assert [body["text"].rsplit(" ", 1)[-1] for _, body in calls] == [f"https://staff.firm.example/live/{other.id}"]
 
 
 # --- in a real browser: the script runs under the page's policy, and the page fits a phone -------
