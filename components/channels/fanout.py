@@ -8,6 +8,7 @@ Redis cannot make a replica run code.
 """
 
 import asyncio
+import inspect
 import json
 import logging
 from typing import Any
@@ -16,6 +17,20 @@ from socketio import AsyncServer
 
 logger = logging.getLogger(__name__)
 RECONNECT_SECONDS = (1, 2, 5, 10)
+
+
+def async_client_like(client: Any) -> Any:
+    """An asyncio Redis client with the settings of the lock store's (synchronous) one: address,
+    database, credentials, timeouts and TLS (which redis-py keeps as the pool's connection class)."""
+    import redis
+    from redis import asyncio as redis_asyncio
+
+    pool = client.connection_pool
+    accepted = inspect.signature(redis_asyncio.Redis.__init__).parameters
+    settings = {key: value for key, value in pool.connection_kwargs.items() if key in accepted}
+    if issubclass(pool.connection_class, redis.SSLConnection):
+        settings["ssl"] = True
+    return redis_asyncio.Redis(**settings)
 
 
 class WidgetFanout:
@@ -30,14 +45,11 @@ class WidgetFanout:
     def start(self, sio: AsyncServer, lock_store: Any) -> None:
         """Shares through Redis when the server's lock store is Redis; call once the agent is loaded."""
         from rasa.core.lock_store import RedisLockStore
-        from redis import asyncio as redis_asyncio
 
         self.sio = sio
         if not isinstance(lock_store, RedisLockStore):
             return
-        given = lock_store.red.connection_pool.connection_kwargs
-        settings = {key: given[key] for key in ("host", "port", "db", "username", "password") if key in given}
-        self.redis = redis_asyncio.Redis(**settings)
+        self.redis = async_client_like(lock_store.red)
         self.channel = f"{lock_store.key_prefix}widget_fanout"
         self.listening = asyncio.create_task(self._listen())
 

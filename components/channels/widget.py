@@ -179,6 +179,18 @@ class WidgetOutput(SocketIOOutput):
         await self._send_message(recipient_id, {"custom": json_message})
 
 
+class FannedOutWidgetOutput(WidgetOutput):
+    """The widget's output from outside a turn (the live-chat route, on any replica): to the
+    conversation's browsers wherever they are connected (components/channels/fanout.py)."""
+
+    def __init__(self, fanout: WidgetFanout, sio: AsyncServer, bot_message_evt: str) -> None:
+        super().__init__(sio, bot_message_evt)
+        self.fanout = fanout
+
+    async def _send_message(self, socket_id: str, response: Any) -> None:
+        await self.fanout.emit(socket_id, response)
+
+
 class WidgetInput(InputChannel):
     @classmethod
     def name(cls) -> str:
@@ -201,7 +213,8 @@ class WidgetInput(InputChannel):
         self.fanout = WidgetFanout("bot_uttered")
 
     def get_output_channel(self) -> WidgetOutput | None:
-        return WidgetOutput(self.sio, "bot_uttered") if self.sio else None
+        """For messages outside a turn (a turn's replies go to the asking socket's room directly)."""
+        return FannedOutWidgetOutput(self.fanout, self.sio, "bot_uttered") if self.sio else None
 
     def flooding(self, sid: str) -> bool:
         now, recent = time.monotonic(), self.recent[sid]

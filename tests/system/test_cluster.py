@@ -256,23 +256,6 @@ def test_a_telegram_update_redelivered_to_the_other_replica_is_answered_once(clu
     assert sent_to(calls, twice) and len(sent_to(calls, twice)) == len(sent_to(calls, once))
 
 
-def test_a_restart_of_everything_loses_nothing(cluster, telegram_api, postgres, redis):
-    # Runs last: stops the shared cluster and starts a new one on the same databases.
-    sender = f"restart-{uuid.uuid4().hex[:8]}"
-    say(LB, sender, "got a 221g letter dated 3 March 2026, when is my deadline?")
-    assert any("Do you agree?" in t for t in say(LB, sender, "i want to book a consultation"))
-    for name in list(cluster.processes):
-        cluster.kill(name)
-    postgres.stop()
-    redis.stop()
-    postgres.start()
-    redis.start()
-    with cluster_context(telegram_api[0], postgres, redis):
-        replies = say(LB, sender, "/affirm")
-        assert any("full name" in t for t in replies), replies  # still inside the form
-        assert any("3 March 2027" in t for t in say(LB, sender, "when is my 221g deadline?"))
-
-
 def test_a_person_speaks_to_a_widget_connected_to_the_other_replica(cluster):
     """The browser's socket lives on replica 0; the staff dashboard calls Rasa through the load
     balancer, which sends each call to either replica: the take-over note and the staff message
@@ -341,9 +324,63 @@ def test_a_person_speaks_to_a_widget_connected_to_the_other_replica(cluster):
         asyncio.run(scenario(staff))
 
 
+def test_nobody_in_time_reaches_a_widget_on_the_other_replica(cluster):
+    """The dashboard's timer ends an unanswered request through whichever replica the load balancer
+    picks: the apology and the callback offer reach a widget connected to the other one (they
+    were emitted on the replica that ran the turn only, and the applicant saw nothing)."""
+    import asyncio
+
+    import socketio
+
+    from tests.common import wait_until_async
+
+    async def scenario():
+        received: list[dict] = []
+        client = socketio.AsyncClient(reconnection=False)
+        confirmed = asyncio.get_running_loop().create_future()
+        client.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
+        client.on("bot_uttered", received.append)
+        await client.connect(f"http://127.0.0.1:{REPLICAS[0]}", socketio_path="socket.io", transports=["polling"])
+        await client.emit("session_request", {"session_id": None})
+        session_id = await asyncio.wait_for(confirmed, 30)
+        await client.emit("user_uttered", {"message": "hello", "session_id": session_id})
+        await wait_until_async(lambda: received, timeout=60, what="the greeting")
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{REPLICAS[1]}/webhooks/handoff/end",
+            data=json.dumps({"conversation_id": widget_conversation_of(session_id), "how": "expired"}).encode(),
+            headers={"Content-Type": "application/json", "X-Handoff-Secret": HANDOFF_SECRET},
+        )
+        with await asyncio.to_thread(urllib.request.urlopen, request, timeout=60) as answer:
+            assert answer.status == 200
+        await wait_until_async(
+            lambda: any("nobody from" in (m.get("text") or "") for m in received), what="the apology on replica 0"
+        )
+        await wait_until_async(lambda: any("Do you agree?" in (m.get("text") or "") for m in received), what="consent")
+        await client.disconnect()
+
+    asyncio.run(scenario())
+
+
 def widget_conversation_of(session_id):
     """The conversation a widget session opens, as the replicas compute it (their shared secret)."""
     from components.channels.common import server_secret
     from components.channels.widget import WidgetSessions
 
     return WidgetSessions(server_secret()).conversation_of(session_id)
+
+
+def test_a_restart_of_everything_loses_nothing(cluster, telegram_api, postgres, redis):
+    # Runs last: stops the shared cluster and starts a new one on the same databases.
+    sender = f"restart-{uuid.uuid4().hex[:8]}"
+    say(LB, sender, "got a 221g letter dated 3 March 2026, when is my deadline?")
+    assert any("Do you agree?" in t for t in say(LB, sender, "i want to book a consultation"))
+    for name in list(cluster.processes):
+        cluster.kill(name)
+    postgres.stop()
+    redis.stop()
+    postgres.start()
+    redis.start()
+    with cluster_context(telegram_api[0], postgres, redis):
+        replies = say(LB, sender, "/affirm")
+        assert any("full name" in t for t in replies), replies  # still inside the form
+        assert any("3 March 2027" in t for t in say(LB, sender, "when is my 221g deadline?"))
