@@ -319,3 +319,18 @@ def test_on_slack_staff_text_is_escaped_and_goes_to_the_applicants_channel(serve
     assert staff[0]["channel"] == "D1"
     label = LABEL.replace("&", "&amp;")  # the firm's name has one too
     assert staff[0]["text"] == f"*{label}*\n&lt;!channel&gt; see &lt;https://evil.example|your case&gt; &amp; more"
+
+
+def test_what_the_applicant_tells_the_person_fills_no_form_question(servers):
+    """A "yes" said to Ana while the intake form waits for consent is not consent to the form:
+    nothing is taken from messages while a person holds the conversation (Rasa extracted slots
+    even while paused, and the form never validated them)."""
+    asked = rest_reply(RASA_PORT, "consent", "i want to book a consultation with a lawyer")
+    assert any("Do you agree?" in reply.get("text", "") for reply in asked), asked
+    assert handoff("take", {"conversation_id": "rest-consent", "staff": ANA})[0] == 200
+    assert rest_reply(RASA_PORT, "consent", "yes") == []  # to Ana's "can you hear me?"
+    assert handoff("end", {"conversation_id": "rest-consent", "how": "returned", "staff": ANA})[0] == 200
+    stored = events(servers, "rest-consent")
+    kinds = [kind for kind, _ in stored]
+    during = stored[kinds.index("pause") : kinds.index("resume")]
+    assert [data["name"] for kind, data in during if kind == "slot"] == []
