@@ -16,7 +16,7 @@ from actions.resources import FIRM, firm_values
 from actions.storage import intake_store, transcripts
 from actions.turns import asked_for_language, conversation_language
 from bot.backoffice.erasure import erase
-from bot.backoffice.handoffs import request_handoff, staff_available
+from bot.backoffice.handoffs import LIVE_CHAT_CHANNELS, request_handoff, staff_available
 from bot.backoffice.models import utcnow
 from bot.backoffice.transcripts import tracker_schema
 from bot.language import LANGUAGES
@@ -177,14 +177,18 @@ def person_on_the_way(dispatcher: CollectingDispatcher, tracker: Tracker) -> boo
     now = utcnow()
     if FIRM.next_opening(now) is not None:  # None: the office is open now
         return False
-    language = conversation_language(tracker)
+    language, channel = conversation_language(tracker), channel_of(tracker.sender_id)
+    if channel not in LIVE_CHAT_CHANNELS:
+        return False
     try:
         store = intake_store()
         if not staff_available(store, now):
             return False
-        request_handoff(store, tracker.sender_id, channel_of(tracker.sender_id), language, now)
+        handoff = request_handoff(store, tracker.sender_id, channel, language, now)
     except SQLAlchemyError:
         return False  # the callback request, as before: never nothing
+    if handoff.state != "waiting":
+        return False  # held already (the assistant took the conversation back): nobody new is coming
     dispatcher.utter_message(response="utter_handoff_waiting", **firm_values(language))
     return True
 

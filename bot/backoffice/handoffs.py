@@ -30,6 +30,9 @@ from bot.language import LANGUAGES
 # The audit trail's actor when the assistant or a timer, not a person, changes a handoff.
 SYSTEM_ACTOR = "system"
 ENDED_BY_STAFF = ("returned", "closed")
+# The channels a person can write to outside a turn (components/channels/handoff.py): REST
+# answers only within its own request, so a person's messages would never reach it.
+LIVE_CHAT_CHANNELS = ("widget", "telegram", "slack")
 # How a live chat ended, for the note on the conversation's leads.
 ENDINGS = {
     "returned": "handed back to the assistant.",

@@ -70,6 +70,8 @@ NOTICES = {
     "telling them so.",
     "sent-unconfirmed": "Your message is in the conversation, but the applicant's channel did not confirm it arrived.",
     "ended-unconfirmed": "The live chat ended, but the applicant's channel did not confirm the message telling them so.",
+    "taken-back": "The assistant has the conversation again (the applicant asked it for something only it does, "
+    "such as deleting their data): this live chat has ended. If they still need a person, they can ask again.",
     "ended-pending": "The live chat ended here, but the assistant could not be reached to tell the applicant: the "
     "dashboard keeps trying for a few minutes.",
 }
@@ -582,11 +584,12 @@ def say_page(request: Request, dashboard: "Dashboard", user: SignedIn, handoff_i
         problem = f"Not sent: at most {MESSAGES_PER_MINUTE} messages a minute. Wait a moment, then send it again."
         return _conversation(dashboard, user, handoff_id, 429, problem=problem, draft=said)
     answer = assistant_link.say(handoff.conversation_id, user.as_speaker(), said)
+    if answer.status == 409:  # the conversation is not paused: the assistant took it back
+        handoffs.end(dashboard.store, handoff_id, user.id, "returned", utcnow())
+        return _see(handoff_id, "taken-back")
     if not answer.stored:
         problem = f"Not sent: {answer.reason}."
-        return _conversation(
-            dashboard, user, handoff_id, 409 if answer.status == 409 else 502, problem=problem, draft=said
-        )
+        return _conversation(dashboard, user, handoff_id, 502, problem=problem, draft=said)
     handoffs.staff_message_sent(dashboard.store, handoff_id, user.id, utcnow())
     return _see(handoff_id, "" if answer.ok else "sent-unconfirmed")
 

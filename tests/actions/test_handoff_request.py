@@ -77,3 +77,26 @@ async def test_a_spanish_request_is_queued_with_its_language(store, monkeypatch)
     assert responses(messages)[-1] == "utter_handoff_waiting"
     queued = open_handoff(store, "telegram-42")
     assert (queued.channel, queued.language) == ("telegram", "es")
+
+
+async def test_a_channel_no_person_can_write_to_gets_the_callback(store, monkeypatch):
+    # REST answers only within its own request: a person's messages would never arrive there.
+    monkeypatch.setattr(conversation, "FIRM", ALWAYS_OPEN)
+    available_staff(store)
+    events, messages = await run(ActionOfferCallback(), asking(sender="rest-abc"))
+    assert responses(messages)[0] == "utter_human" and events == []
+    assert open_handoff(store, "rest-abc") is None
+
+
+async def test_asking_again_while_a_person_already_holds_the_conversation_promises_nobody_new(store, monkeypatch):
+    # The assistant took the conversation back (the applicant asked it to delete their data, then
+    # changed their mind) while the dashboard still says Ana holds it: "someone is coming" would
+    # be false; the callback request is true.
+    from bot.backoffice.handoffs import take
+
+    monkeypatch.setattr(conversation, "FIRM", ALWAYS_OPEN)
+    ana = available_staff(store)
+    await run(ActionOfferCallback(), asking())
+    take(store, open_handoff(store, "widget-abc").id, ana, utcnow())
+    events, messages = await run(ActionOfferCallback(), asking())
+    assert responses(messages)[0] == "utter_human" and events == []

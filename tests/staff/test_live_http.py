@@ -657,3 +657,19 @@ def test_in_a_browser_new_messages_appear_and_a_take_over_reloads_the_page(site)
         page.get_by_text("Held by ana@firm.example").wait_for()
         assert refused == []
         context.close()
+
+
+def test_when_the_assistant_took_the_conversation_back_the_live_chat_ends_here_too(site, assistant):
+    """The applicant asked to delete their data during the live chat, so the assistant resumed
+    the conversation (components/paused_conversations.py): the route refuses staff messages with
+    409. The dashboard then ends the live chat (its page said "you hold it" with every Send failing,
+    and nobody could take the conversation again until the idle timer)."""
+    handoff = waiting(site, "widget-took-back")
+    ana = signed_in(site, "ana@firm.example")
+    post(ana, f"/live/{handoff.id}/take")
+    assistant.answers["say"] = 409
+    status, headers, _ = post(ana, f"/live/{handoff.id}/say", text="Are you still there?")
+    assert (status, headers["Location"]) == (303, f"/live/{handoff.id}?notice=taken-back")
+    assert handoffs.get(site["store"], handoff.id).state == "returned"
+    page = ana.request(headers["Location"])[2]
+    assert "The assistant has the conversation again" in page and 'name="text"' not in page
