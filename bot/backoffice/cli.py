@@ -244,7 +244,8 @@ def run(argv: list[str] | None = None) -> int:
         transcripts = purge_transcripts(make_engine(tracker_database_url()), dt.timedelta(days=days), tracker_schema())
         print(
             f"Deleted {removed['leads']} leads, {transcripts} conversation transcripts older than {days} days "
-            f"and {removed['reminders']} reminders that were older, sent or past their deadline."
+            f"and {removed['reminders']} reminders that were older, sent or past their deadline, "
+            f"and {removed['handoffs']} ended live chats."
         )
     return 0
 

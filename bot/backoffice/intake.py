@@ -25,9 +25,11 @@ from bot.backoffice.models import (
     AddressConfirmation,
     AuditEvent,
     ErasureRequest,
+    Handoff,
     Lead,
     LeadNote,
     Notification,
+    OPEN_HANDOFF_STATES,
     Reminder,
     UnansweredReview,
     as_utc,
@@ -280,7 +282,15 @@ class IntakeStore:
             session.execute(  # the applicant's words age from when they were written
                 delete(UnansweredReview).where(written < cutoff).execution_options(synchronize_session=False)
             )
-        return {"leads": leads, "reminders": reminders}
+            # Live chats name their conversation (a Telegram chat, a Slack user): ended ones go with
+            # the transcripts; an open one is someone's conversation now.
+            ended = func.coalesce(Handoff.ended_at, Handoff.requested_at)
+            handoffs = session.execute(
+                delete(Handoff)
+                .where(Handoff.state.not_in(OPEN_HANDOFF_STATES), ended < cutoff)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+        return {"leads": leads, "reminders": reminders, "handoffs": handoffs}
 
     def erase_conversation(self, conversation_id: str) -> dict[str, int]:
         with self.session.begin() as session:

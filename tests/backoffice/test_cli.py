@@ -109,7 +109,7 @@ def test_purge_and_an_unreachable_database(database, tmp_path):
     transcripts = f"sqlite:///{tmp_path / 'conversations.db'}"
     assert cli(database, "purge", TRACKER_DATABASE_URL=transcripts).stdout.strip() == (
         "Deleted 0 leads, 0 conversation transcripts older than 365 days "
-        "and 0 reminders that were older, sent or past their deadline."
+        "and 0 reminders that were older, sent or past their deadline, and 0 ended live chats."
     )
     down = cli("postgresql+psycopg2://nobody@127.0.0.1:1/none", "leads", "list")
     assert down.returncode == 2

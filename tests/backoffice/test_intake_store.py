@@ -18,7 +18,7 @@ from bot.backoffice.intake import (
     IntakeStore,
     StatusChanged,
 )
-from bot.backoffice.models import AddressConfirmation, Lead, Notification
+from bot.backoffice.models import AddressConfirmation, Lead, Notification, utcnow
 from bot.backoffice.summary import case_summary
 from bot.rules import clock
 from tests.common import CONSENT, confirmed, fresh_database, lead, refusing_port, wait_until
@@ -275,8 +275,25 @@ def test_purge_removes_only_old_data(store, engine):
             .where(Lead.id == old)
             .values(created_at=dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc))
         )
-    assert store.purge(dt.timedelta(days=365)) == {"leads": 1, "reminders": 0}
+    assert store.purge(dt.timedelta(days=365)) == {"leads": 1, "reminders": 0, "handoffs": 0}
     assert [row.id for row in store.leads()] == [kept]
+
+
+def test_purge_removes_ended_live_chats_past_the_retention_period_and_keeps_open_ones(store, engine):
+    # A live chat names its conversation (a Telegram chat, a Slack user): it was kept for ever.
+    from bot.backoffice import handoffs
+    from bot.backoffice.models import Handoff
+
+    long_ago = dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)
+    old = handoffs.request_handoff(store, "telegram-1", "telegram", "en", long_ago)
+    handoffs.expire_waiting(store, long_ago + dt.timedelta(minutes=5), dt.timedelta(minutes=3))
+    still_waiting = handoffs.request_handoff(store, "telegram-2", "telegram", "en", long_ago)
+    recent = handoffs.request_handoff(store, "telegram-3", "telegram", "en", utcnow())
+    handoffs.end(store, recent.id, None, "closed", utcnow())
+    assert store.purge(dt.timedelta(days=365))["handoffs"] == 1
+    with engine.connect() as connection:
+        left = connection.execute(select(Handoff.id).order_by(Handoff.id)).scalars().all()
+    assert old.id not in left and left == [still_waiting.id, recent.id]
 
 
 def test_reminders_30_and_7_days_before_and_asking_twice_adds_nothing(store):
