@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.backoffice.db import session_factory
 from bot.backoffice.models import (
+    OPEN_HANDOFF_STATES,
     AddressConfirmation,
     AuditEvent,
     ErasureRequest,
@@ -29,7 +30,6 @@ from bot.backoffice.models import (
     Lead,
     LeadNote,
     Notification,
-    OPEN_HANDOFF_STATES,
     Reminder,
     UnansweredReview,
     as_utc,
