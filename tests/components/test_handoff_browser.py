@@ -132,6 +132,9 @@ def test_a_person_takes_over_from_the_dashboard_and_hands_back(site):
             staff.get_by_role("button", name="Take over").click()
         staff.get_by_text("You hold this conversation").wait_for()
         applicant.locator(bot_says(TAKEN)).wait_for(timeout=30_000)
+        # The widget's notice no longer says the assistant is writing.
+        person_notice = channel_text("en", "widget.notice_person", firm=FIRM)
+        assert applicant.locator(".va-disclaimer").inner_text() == person_notice
 
         staff.get_by_label("Your message to the applicant").fill("Hello, I'm Ana. How can I help with your 221(g)?")
         with staff.expect_navigation():
@@ -151,6 +154,7 @@ def test_a_person_takes_over_from_the_dashboard_and_hands_back(site):
         with staff.expect_navigation():
             staff.get_by_role("button", name="Hand back to the assistant").click()
         applicant.locator(bot_says(RETURNED)).wait_for(timeout=30_000)
+        assert applicant.locator(".va-disclaimer").inner_text() == channel_text("en", "widget.notice")
         # Between Ana's message and the hand-back the assistant said nothing of its own.
         bot_texts = applicant.locator(".va-message.va-bot").all_inner_texts()
         assert bot_texts[answers_before:] == [RETURNED]

@@ -628,7 +628,7 @@
     var restored = [];
     entries.slice(-MAX_HISTORY).forEach(function (entry) {
       if (!entry || typeof entry !== "object") return;
-      if (typeof entry.handoff === "string") personHolds = entry.handoff === "taken";
+      if (typeof entry.handoff === "string") setPersonHolds(entry.handoff === "taken");
       if (entry.custom && entry.custom.type === "details" && !detailTexts(entry.custom).length) return;
       var msg = {
         from: entry.from === "user" ? "user" : "bot",
@@ -683,7 +683,8 @@
     ui.panel.setAttribute("aria-label", t("widget.panel", { firm: firmName() }));
     ui.title.textContent = firmName();
     ui.close.setAttribute("aria-label", t("widget.close"));
-    ui.disclaimer.textContent = t("widget.notice");
+    // While a person of the firm holds the conversation, the notice says so (the assistant is paused).
+    ui.disclaimer.textContent = personHolds ? t("widget.notice_person", { firm: firmName() }) : t("widget.notice");
     ui.messages.setAttribute("aria-label", t("widget.conversation"));
     ui.unread.textContent = t("widget.new_messages");
     ui.typing.setAttribute("aria-label", t("widget.typing"));
@@ -692,6 +693,11 @@
     ui.send.textContent = t("widget.send");
     ui.launcher.setAttribute("aria-label", t("widget.open", { firm: firmName() }));
     ui.switches.forEach(function (b) { b.hidden = b.getAttribute("data-language") === language; });
+  }
+
+  function setPersonHolds(on) {
+    personHolds = on;
+    showLanguage();
   }
 
   function setLanguage(code) {
@@ -736,8 +742,7 @@
     if (!data || typeof data !== "object") return;
     showTyping(false);
     // While a person holds the conversation, no "assistant is typing" (they answer when they can).
-    if (data.handoff === "taken") personHolds = true;
-    else if (typeof data.handoff === "string") personHolds = false;
+    if (typeof data.handoff === "string") setPersonHolds(data.handoff === "taken");
     if (staffLabel(data.staff) && typeof data.text === "string" && data.text !== "") {
       addMessage({ from: "bot", text: data.text, staff: staffLabel(data.staff), replies: [], used: true });
       return;
