@@ -10,6 +10,10 @@ staff taking the same handoff, one wins and the other is told. Only the holder s
 and ends it. Take-overs and ends are audited with ids only (the applicant's words live in the
 transcript, erased with it). When a held one ends, the conversation's leads get a note saying
 who talked with the applicant and when. Every function takes `now` (UTC) from its caller.
+
+An ended handoff records how it ended (`ending`) and, once the Rasa server confirmed it (the note
+to the applicant and `resume`), `assistant_told_at`: the dashboard tells the assistant again
+until then (untold_ends, told), whatever restarts in between.
 """
 
 import datetime as dt
@@ -30,6 +34,9 @@ from bot.language import LANGUAGES
 # The audit trail's actor when the assistant or a timer, not a person, changes a handoff.
 SYSTEM_ACTOR = "system"
 ENDED_BY_STAFF = ("returned", "closed")
+# How a handoff ended (its `ending`), as the Rasa server's route takes it: state "returned" is
+# both a hand-back (`returned`) and a take-over whose holder left or went silent (`abandoned`).
+HANDOFF_ENDINGS = ("returned", "closed", "abandoned", "expired")
 # The channels a person can write to outside a turn (components/channels/handoff.py): REST
 # answers only within its own request, so a person's messages would never reach it.
 LIVE_CHAT_CHANNELS = ("widget", "telegram", "slack")
@@ -68,6 +75,8 @@ class Handoff:
     taken_at: dt.datetime | None = None
     last_staff_message_at: dt.datetime | None = None
     ended_at: dt.datetime | None = None
+    ending: str | None = None  # HANDOFF_ENDINGS, once ended
+    assistant_told_at: dt.datetime | None = None  # when the Rasa server confirmed the end
 
     @property
     def is_open(self) -> bool:
@@ -90,6 +99,8 @@ def _handoff(row: HandoffRow) -> Handoff:
         taken_at=_utc(row.taken_at),
         last_staff_message_at=_utc(row.last_staff_message_at),
         ended_at=_utc(row.ended_at),
+        ending=row.ending,
+        assistant_told_at=_utc(row.assistant_told_at),
     )
 
 
@@ -183,6 +194,31 @@ def mark_seen(store: IntakeStore, user_id: int, now: dt.datetime) -> bool:
             update(StaffUser).where(StaffUser.id == user_id).values(last_seen_at=_now(now))
         ).rowcount
     return bool(changed)
+
+
+def unavailable_unless(store: IntakeStore, roles: Sequence[str], now: dt.datetime) -> int:
+    """Marks not available every account whose role does not take live chats (firm.yml's
+    handoff_roles, which the firm may have narrowed since they said they were): applicants must not
+    be told someone is coming when nobody may take the request. Returns how many changed."""
+    _now(now)
+    with store.session.begin() as session:
+        changed = session.execute(
+            update(StaffUser)
+            .where(StaffUser.available.is_(True), StaffUser.role.not_in(list(roles)))
+            .values(available=False)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    return int(changed)
+
+
+def speaker(store: IntakeStore, staff_user_id: int | None) -> dict[str, object] | None:
+    """The staff member as the Rasa server's route names them to the applicant ({"id", "name",
+    "role"}, as bot.backoffice.accounts.SignedIn.as_speaker); None when there is no such account."""
+    if staff_user_id is None:
+        return None
+    with store.session() as session:
+        user = session.get(StaffUser, staff_user_id)
+        return None if user is None else {"id": user.id, "name": user.shown_name, "role": user.shown_title}
 
 
 # --- the handoff's life ----------------------------------------------------------------------
@@ -301,20 +337,23 @@ def staff_message_sent(store: IntakeStore, handoff_id: int, staff_user_id: int, 
 
 def end(store: IntakeStore, handoff_id: int, staff_user_id: int | None, state: str, now: dt.datetime) -> Handoff | None:
     """Ends the handoff `returned` (to the assistant) or `closed`, with its audit line: by its
-    holder (a held one), or by the system (staff_user_id None: any open one, e.g. the applicant
-    restarted). A held one leaves a note on the conversation's leads. None, and nothing changed,
-    when it is not theirs to end or not open."""
+    holder (a held one), then the assistant is still to be told (`told`); or by the assistant's
+    side (staff_user_id None: any open one, e.g. the applicant restarted), which has nothing to be
+    told. A held one leaves a note on the conversation's leads. None, and nothing changed, when it
+    is not theirs to end or not open."""
     if state not in ENDED_BY_STAFF:
         raise ValueError(f"a handoff ends {' or '.join(ENDED_BY_STAFF)}, not '{state}'")
     if staff_user_id is None:
         allowed = [HandoffRow.state.in_(OPEN_HANDOFF_STATES)]
     else:
         allowed = [HandoffRow.state == "held", HandoffRow.taken_by == staff_user_id]
+    at = _now(now)
+    told_at = at if staff_user_id is None else None
     with store.session.begin() as session:
         changed = session.execute(
             update(HandoffRow)
             .where(HandoffRow.id == handoff_id, *allowed)
-            .values(state=state, ended_at=_now(now))
+            .values(state=state, ending=state, ended_at=at, assistant_told_at=told_at)
             .execution_options(synchronize_session=False)
         ).rowcount
         if not changed:
@@ -329,17 +368,24 @@ def end(store: IntakeStore, handoff_id: int, staff_user_id: int | None, state: s
 
 
 def _finish(
-    session: Session, candidates: Sequence[HandoffRow], expected: str, state: str, at: dt.datetime, why: str
+    session: Session,
+    candidates: Sequence[HandoffRow],
+    expected: str,
+    state: str,
+    ending: str,
+    at: dt.datetime,
+    why: str,
 ) -> list[Handoff]:
-    """Moves each candidate from `expected` to `state` unless it changed meanwhile (taken, ended),
-    with an audit line by the system; returns those moved."""
+    """Moves each candidate from `expected` to `state` (how it ended: `ending`) unless it changed
+    meanwhile (taken, ended), with an audit line by the system; returns those moved, the
+    assistant still to be told."""
     moved = []
     for row in candidates:
         holder = HandoffRow.taken_by.is_(None) if row.taken_by is None else HandoffRow.taken_by == row.taken_by
         changed = session.execute(
             update(HandoffRow)
             .where(HandoffRow.id == row.id, HandoffRow.state == expected, holder)
-            .values(state=state, ended_at=at)
+            .values(state=state, ending=ending, ended_at=at)
             .execution_options(synchronize_session=False)
         ).rowcount
         if changed:
@@ -364,7 +410,7 @@ def expire_waiting(store: IntakeStore, now: dt.datetime, wait: dt.timedelta) -> 
             .scalars()
             .all()
         )
-        return _finish(session, candidates, "waiting", "expired", at, "nobody took it")
+        return _finish(session, candidates, "waiting", "expired", "expired", at, "nobody took it")
 
 
 def abandoned(store: IntakeStore, now: dt.datetime, idle: dt.timedelta, signed_in_user_ids: set[int]) -> list[Handoff]:
@@ -388,10 +434,39 @@ def abandoned(store: IntakeStore, now: dt.datetime, idle: dt.timedelta, signed_i
             .scalars()
             .all()
         )
-        returned = _finish(session, candidates, "held", "returned", at, "its holder left or went silent")
+        returned = _finish(session, candidates, "held", "returned", "abandoned", at, "its holder left or went silent")
         notes = [note for handoff in returned for note in _live_chat_notes(session, handoff, "abandoned")]
     _add_notes(store, notes, SYSTEM_ACTOR)
     return returned
+
+
+def untold_ends(store: IntakeStore) -> list[Handoff]:
+    """The ended handoffs the Rasa server has not confirmed yet (the applicant may not have been
+    told, the conversation may still be paused), the oldest end first."""
+    query = (
+        select(HandoffRow)
+        .where(HandoffRow.state.not_in(OPEN_HANDOFF_STATES), HandoffRow.assistant_told_at.is_(None))
+        .order_by(HandoffRow.ended_at, HandoffRow.id)
+    )
+    with store.session() as session:
+        return [_handoff(row) for row in session.execute(query).scalars()]
+
+
+def told(store: IntakeStore, handoff_id: int, now: dt.datetime) -> bool:
+    """Records that the Rasa server has the end of the handoff (or had nothing to end); False, and
+    nothing changed, when it is not an ended handoff still to be told."""
+    with store.session.begin() as session:
+        changed = session.execute(
+            update(HandoffRow)
+            .where(
+                HandoffRow.id == handoff_id,
+                HandoffRow.state.not_in(OPEN_HANDOFF_STATES),
+                HandoffRow.assistant_told_at.is_(None),
+            )
+            .values(assistant_told_at=_now(now))
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    return bool(changed)
 
 
 def erase_conversation_handoffs(store: IntakeStore, conversation_id: str) -> int:

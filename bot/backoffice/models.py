@@ -344,3 +344,8 @@ class Handoff(Base):
     taken_at = Column(DateTime(timezone=True))
     last_staff_message_at = Column(DateTime(timezone=True))
     ended_at = Column(DateTime(timezone=True))
+    # How it ended (bot.backoffice.handoffs.HANDOFF_ENDINGS: state "returned" covers a hand-back
+    # and an abandoned take-over), and when the Rasa server confirmed the end (the applicant's
+    # note, `resume`): until then the dashboard's timers tell it again (migration 0012).
+    ending = Column(String(12))
+    assistant_told_at = Column(DateTime(timezone=True))

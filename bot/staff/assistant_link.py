@@ -19,7 +19,10 @@ from dataclasses import dataclass
 from bot.backoffice.handoffs import handoff_secret
 
 DEFAULT_RASA_URL = "http://localhost:5005"
-TIMEOUT_SECONDS = 10
+# Longer than the route's worst case: it waits for the conversation's lock (a turn in flight),
+# then sends through the applicant's channel (a Telegram call may take 15 s). Shorter, a message
+# stored and delivered would be reported as not sent, and sent again.
+TIMEOUT_SECONDS = 30
 ENDINGS = ("returned", "closed", "abandoned", "expired")
 # The route's answers, in the staff member's words.
 REASONS = {
@@ -90,12 +93,16 @@ def say(conversation_id: str, staff: dict[str, object], text: str) -> Answer:
     return _post("say", {"conversation_id": conversation_id, "staff": staff, "text": text})
 
 
-def end(conversation_id: str, how: str, staff: dict[str, object] | None = None) -> Answer:
+def end(conversation_id: str, how: str, staff: dict[str, object] | None = None, since: float | None = None) -> Answer:
     """The applicant is told the live chat ended (`how`: ENDINGS) and the assistant answers
-    again; `staff` None when the dashboard's timers, not a person, end it."""
+    again; `staff`, who held it, for a note that names them (None: nobody to name). `since`: when
+    the applicant asked for a person (epoch seconds), so that an `expired` told again does not
+    run the assistant's apology twice."""
     if how not in ENDINGS:
         raise ValueError(f"a live chat ends {', '.join(ENDINGS)}, not {how!r}")
     body: dict[str, object] = {"conversation_id": conversation_id, "how": how}
     if staff is not None:
         body["staff"] = staff
+    if since is not None:
+        body["since"] = since
     return _post("end", body)

@@ -8,9 +8,13 @@ one conversation taken over, and the timers that end live chats nobody answers.
     GET  /live/events, /live/<id>/events     server-sent events: the pages update themselves
 
 The database decides who wins (bot/backoffice/handoffs.py), then the assistant is told
-(bot/staff/assistant_link.py). The forms work without JavaScript (POST, then a redirect);
-static/live.js only appends new messages and reloads the page when something changed. These
-pages alone may run a script, /static/live.js: they send their own Content-Security-Policy.
+(bot/staff/assistant_link.py). An end the assistant did not confirm stays marked untold in the
+database, and the timers tell it again on every tick until it answers, across restarts. The
+forms work without JavaScript (POST, then a redirect); static/live.js only appends new messages
+and reloads the page when something changed, while the live chat is open (an ended one's page
+has no event stream). These pages alone may run a script, /static/live.js: they send their own
+Content-Security-Policy. Opening a conversation's page or its event stream is audited with the
+lead it shows; only people whose role takes live chats count as seen (available to answer).
 
 Staff hear of a new request on the page, and in the firm's Slack channel when SLACK_WEBHOOK_URL
 is set (with a link when STAFF_PUBLIC_URL, the dashboard's public address, is set); that message
@@ -59,7 +63,7 @@ MAX_MESSAGE_LENGTH = 2000  # what the handoff route takes
 MESSAGES_PER_MINUTE = 20  # per staff member: a stuck key or a script must not flood an applicant
 LAST_SAID = 3  # applicant messages shown per conversation in the queue
 TIMER_SECONDS = 15
-RETRY_ENDS_FOR = dt.timedelta(minutes=5)  # then the failure is logged as an error and given up
+REPORT_UNTOLD_AFTER = dt.timedelta(minutes=5)  # an end still untold then is logged as an error (and still retried)
 POLL_SECONDS = 1.0
 SEEN_EVERY_SECONDS = 30.0  # a page left open keeps its person "seen" (and checks they are still signed in)
 KEEPALIVE_SECONDS = 15.0  # a comment now and then: proxies keep the stream open, a closed tab is noticed
@@ -73,7 +77,7 @@ NOTICES = {
     "taken-back": "The assistant has the conversation again (the applicant asked it for something only it does, "
     "such as deleting their data): this live chat has ended. If they still need a person, they can ask again.",
     "ended-pending": "The live chat ended here, but the assistant could not be reached to tell the applicant: the "
-    "dashboard keeps trying for a few minutes.",
+    "dashboard keeps trying until it is.",
 }
 
 View = Callable[..., HTTPResponse]
@@ -84,27 +88,17 @@ SessionCheck = Callable[[Request], SignedIn | None]  # the person behind the req
 # --- what the dashboard keeps in memory ----------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PendingEnd:
-    """An end the assistant could not be told yet: the database moved the handoff once, the
-    applicant's note (and the assistant's `resume`) must still arrive."""
-
-    handoff_id: int
-    conversation_id: str
-    how: str  # assistant_link.ENDINGS
-    staff: dict[str, object] | None  # who ended it; None: the timers
-    since: dt.datetime  # the first attempt
-
-
 @dataclass
 class LiveState:
     """One dashboard process's memory for the live chat: the staff messages of the last minute
-    (the rate limit), the ends still to tell the assistant and the waiting handoffs announced in
-    Slack (a restarted dashboard announces those still waiting again). Views run in threads: locked."""
+    (the rate limit), the waiting handoffs announced in Slack (a restarted dashboard announces
+    those still waiting again) and which untold ends were logged already (the ends themselves are
+    in the database: handoffs.untold_ends). Views run in threads: locked."""
 
     sent: dict[int, deque[float]] = field(default_factory=dict)
-    pending_ends: list[PendingEnd] = field(default_factory=list)
     announced: set[int] = field(default_factory=set)  # handoff ids, while they wait
+    untold_warned: set[int] = field(default_factory=set)  # handoff ids whose end could not be told
+    untold_reported: set[int] = field(default_factory=set)  # ... and whose end was untold for too long
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def may_send(self, user_id: int, at: float) -> bool:
@@ -119,14 +113,22 @@ class LiveState:
             recent.append(at)
             return True
 
-    def retry_later(self, pending: PendingEnd) -> None:
+    def first_untold(self, handoff_id: int, overdue: bool) -> tuple[bool, bool]:
+        """Notes that the handoff's end could not be told (`overdue`: for longer than
+        REPORT_UNTOLD_AFTER); returns whether this is the first failure, and the first overdue
+        one, this process saw of it: each is logged once."""
         with self.lock:
-            self.pending_ends.append(pending)
+            warn = handoff_id not in self.untold_warned
+            report = overdue and handoff_id not in self.untold_reported
+            self.untold_warned.add(handoff_id)
+            if overdue:
+                self.untold_reported.add(handoff_id)
+            return warn, report
 
-    def take_pending(self) -> list[PendingEnd]:
+    def forget_untold(self, handoff_id: int) -> None:
         with self.lock:
-            taken, self.pending_ends = self.pending_ends, []
-            return taken
+            self.untold_warned.discard(handoff_id)
+            self.untold_reported.discard(handoff_id)
 
     def not_announced(self, waiting: Sequence[Handoff]) -> list[Handoff]:
         """The waiting handoffs not announced yet; forgets those no longer waiting."""
@@ -143,29 +145,18 @@ class LiveState:
 
 
 def run_timers(dashboard: "Dashboard", now: dt.datetime) -> None:
-    """One tick of the live chat's timers (every TIMER_SECONDS while the dashboard runs): ends
-    the assistant could not be told before are told again; waiting handoffs nobody took within
-    the firm's handoff_wait_minutes expire (the assistant offers the callback instead); held ones
-    whose holder signed out or wrote nothing for handoff_idle_minutes go back to the assistant;
-    then those still waiting are announced in the firm's Slack channel (once each)."""
-    waiting_ends = dashboard.live.take_pending()
-    try:
-        while waiting_ends:
-            pending = waiting_ends[0]
-            # A newer live chat of the conversation: the old end would end that one instead.
-            if handoffs.open_handoff(dashboard.store, pending.conversation_id) is None:
-                tell_end(dashboard, pending, now)
-            waiting_ends.pop(0)
-    finally:  # the database failed: the others are kept for the next tick
-        for pending in waiting_ends:
-            dashboard.live.retry_later(pending)
+    """One tick of the live chat's timers (every TIMER_SECONDS while the dashboard runs): waiting
+    handoffs nobody took within the firm's handoff_wait_minutes expire (the assistant offers the
+    callback instead); held ones whose holder signed out or wrote nothing for handoff_idle_minutes
+    go back to the assistant; then every end the assistant has not confirmed, these and any
+    earlier one (a staff member's, or one from before a restart), is told to it, the oldest
+    first; then those still waiting are announced in the firm's Slack channel (once each)."""
     wait = dt.timedelta(minutes=dashboard.firm.handoff_wait_minutes)
-    for handoff in handoffs.expire_waiting(dashboard.store, now, wait):
-        tell_end(dashboard, PendingEnd(handoff.id, handoff.conversation_id, "expired", None, now), now)
+    handoffs.expire_waiting(dashboard.store, now, wait)
     idle = dt.timedelta(minutes=dashboard.firm.handoff_idle_minutes)
-    signed_in = dashboard.accounts.signed_in_user_ids(now)
-    for handoff in handoffs.abandoned(dashboard.store, now, idle, signed_in):
-        tell_end(dashboard, PendingEnd(handoff.id, handoff.conversation_id, "abandoned", None, now), now)
+    handoffs.abandoned(dashboard.store, now, idle, dashboard.accounts.signed_in_user_ids(now))
+    for handoff in handoffs.untold_ends(dashboard.store):
+        tell_end(dashboard, handoff, now)
     announce_waiting(dashboard, now)
 
 
@@ -213,26 +204,64 @@ def announcement(dashboard: "Dashboard", handoff: Handoff, days_left: int | None
     )
 
 
-def tell_end(dashboard: "Dashboard", pending: PendingEnd, now: dt.datetime) -> assistant_link.Answer:
-    """Tells the assistant a live chat ended; kept for the next ticks when it could not be
-    reached, for RETRY_ENDS_FOR, then logged as an error (ids only, as every log line here)."""
-    answer = assistant_link.end(pending.conversation_id, pending.how, pending.staff)
-    if answer.worth_retrying and now - pending.since < RETRY_ENDS_FOR:
-        if pending.since == now:
-            logger.warning("The end of handoff %s could not be told to the assistant yet", pending.handoff_id)
-        dashboard.live.retry_later(pending)
-    elif not answer.stored and answer.status not in (404, 409):  # 404: erased; 409: not paused, nothing to end
+def was_told(answer: assistant_link.Answer) -> bool:
+    """Whether the assistant has the end: stored (200; 502, the channel did not confirm), or
+    nothing to end (404: the conversation was erased; 409: not paused)."""
+    return answer.stored or answer.status in (404, 409)
+
+
+def tell_end(dashboard: "Dashboard", handoff: Handoff, now: dt.datetime) -> assistant_link.Answer | None:
+    """Tells the assistant the ended `handoff` ended: the note to the applicant (naming its holder
+    when they handed it back or closed it) and `resume`, or for `expired` the apology and the
+    callback offer. Marked told once the assistant has it; otherwise left untold in the database
+    for the timers' next tick, with a warning the first time and an error once it has been untold
+    for REPORT_UNTOLD_AFTER (each once per process; ids only, as every log line here). None, and
+    marked told without asking, when the conversation has a newer open live chat: the old end
+    would end that one."""
+    store = dashboard.store
+    if handoffs.open_handoff(store, handoff.conversation_id) is not None:
+        handoffs.told(store, handoff.id, now)
+        dashboard.live.forget_untold(handoff.id)
+        return None
+    how = handoff.ending or handoff.state
+    staff = handoffs.speaker(store, handoff.taken_by) if how in handoffs.ENDED_BY_STAFF else None
+    answer = assistant_link.end(handoff.conversation_id, how, staff, since=handoff.requested_at.timestamp())
+    if was_told(answer):
+        handoffs.told(store, handoff.id, now)
+        dashboard.live.forget_untold(handoff.id)
+        return answer
+    overdue = handoff.ended_at is not None and now - handoff.ended_at > REPORT_UNTOLD_AFTER
+    warn, report = dashboard.live.first_untold(handoff.id, overdue)
+    status = answer.status or "unreachable"
+    if report:
         logger.error(
-            "The end of handoff %s (%s) was not told to the assistant: HTTP %s",
-            pending.handoff_id,
-            pending.how,
-            answer.status or "unreachable",
+            "The end of handoff %s (%s) has not been told to the assistant for over %d minutes: HTTP %s; still trying",
+            handoff.id,
+            how,
+            int(REPORT_UNTOLD_AFTER.total_seconds() // 60),
+            status,
+        )
+    elif warn:
+        logger.warning(
+            "The end of handoff %s (%s) could not be told to the assistant yet: HTTP %s", handoff.id, how, status
         )
     return answer
 
 
+def on_start(dashboard: "Dashboard", now: dt.datetime) -> None:
+    """When the dashboard starts: accounts whose role no longer takes live chats (firm.yml's
+    handoff_roles) stop counting as available, so applicants are not told someone is coming."""
+    changed = handoffs.unavailable_unless(dashboard.store, dashboard.firm.handoff_roles, now)
+    if changed:
+        logger.info("%s accounts whose role does not take live chats were marked not available", changed)
+
+
 async def keep_timers(dashboard: "Dashboard") -> None:
-    """run_timers every TIMER_SECONDS, in a thread (it uses the databases), until cancelled."""
+    """on_start, then run_timers every TIMER_SECONDS, in a thread (they use the databases), until cancelled."""
+    try:
+        await asyncio.to_thread(on_start, dashboard, utcnow())
+    except Exception as error:  # the type only: log_privacy
+        logger.error("The live chat's start step failed: %s", type(error).__name__)
     while True:
         try:
             await asyncio.to_thread(run_timers, dashboard, utcnow())
@@ -252,7 +281,8 @@ def register(app: Sanic, dashboard: "Dashboard", page: Page, signed_in: SessionC
     def with_script(view: View) -> View:
         @functools.wraps(view)
         def allowing_script(request: Request, dashboard: "Dashboard", user: SignedIn, **params: Any) -> HTTPResponse:
-            handoffs.mark_seen(dashboard.store, user.id, utcnow())  # the page is open: its person is here
+            if may_chat(dashboard, user):  # the page is open: its person is here (and may answer)
+                handoffs.mark_seen(dashboard.store, user.id, utcnow())
             response = view(request, dashboard, user, **params)
             response.headers["Content-Security-Policy"] = live_policy
             return response
@@ -289,9 +319,11 @@ def register(app: Sanic, dashboard: "Dashboard", page: Page, signed_in: SessionC
         if user is None:
             return text("Sign in again.", status=401)
         found = await asyncio.to_thread(handoffs.get, dashboard.store, handoff_id)
-        if found is None:
-            return text("There is no such live chat.", status=404)
+        if found is None or not found.is_open:  # an ended one's page is still there, without updates
+            return text("There is no such live chat going on.", status=404)
         conversation_id = found.conversation_id
+        # The stream sends the transcript after `after` (all of it from 0): audited as the page is.
+        await asyncio.to_thread(_audit_watch, dashboard, user, found)
         # Where the page (or, reconnecting, this stream) left off.
         after = _number(request.headers.get("last-event-id")) or _number(request.args.get("after"))
         state = request.args.get("state", "")
@@ -352,7 +384,8 @@ async def _stream(
             if loop.time() - last_check >= SEEN_EVERY_SECONDS:
                 if await asyncio.to_thread(signed_in, request) is None:
                     break
-                await asyncio.to_thread(handoffs.mark_seen, dashboard.store, user.id, utcnow())
+                if may_chat(dashboard, user):
+                    await asyncio.to_thread(handoffs.mark_seen, dashboard.store, user.id, utcnow())
                 last_check = loop.time()
             if loop.time() - last_sent >= KEEPALIVE_SECONDS:
                 await response.send(": still here\n\n")
@@ -404,6 +437,13 @@ def _not_allowed(dashboard: "Dashboard", user: SignedIn, request: Request) -> HT
     roles = " and ".join(f"{role}s" for role in dashboard.firm.handoff_roles)
     message = f"Only {roles} take live chats at this firm (firm.yml's handoff_roles). You may still watch them."
     return dashboard.render("error.html", user, status=403, title="Not allowed", message=message)
+
+
+def _audit_watch(dashboard: "Dashboard", user: SignedIn, handoff: Handoff) -> None:
+    lead = _newest_leads(dashboard).get(handoff.conversation_id)
+    dashboard.accounts.record(
+        user.email, "watched live chat", lead_id=lead.id if lead else None, detail=f"handoff {handoff.id}"
+    )
 
 
 def _newest_leads(dashboard: "Dashboard") -> dict[str, Lead]:
@@ -510,8 +550,10 @@ def _conversation(
     except SQLAlchemyError as error:  # the rest of the page is still of use
         logger.warning("Transcript of handoff %s unavailable: %s", handoff.id, type(error).__name__)
         messages, last_event = None, 0
-    dashboard.accounts.record(user.email, "viewed live chat", detail=f"handoff {handoff.id}")
     lead = _newest_leads(dashboard).get(handoff.conversation_id)
+    dashboard.accounts.record(
+        user.email, "viewed live chat", lead_id=lead.id if lead else None, detail=f"handoff {handoff.id}"
+    )
     holder = _emails(dashboard).get(handoff.taken_by) if handoff.taken_by else None
     return dashboard.render(
         "live_conversation.html",
@@ -528,7 +570,10 @@ def _conversation(
         problem=problem,
         draft=draft,
         max_message_length=MAX_MESSAGE_LENGTH,
-        events_url=f"/live/{handoff.id}/events?after={last_event}&state={state_version(handoff)}",
+        # An ended live chat's page has nothing more to wait for: no updates (its stream answers 404).
+        events_url=(
+            f"/live/{handoff.id}/events?after={last_event}&state={state_version(handoff)}" if handoff.is_open else None
+        ),
         **_case(lead, clock.today()),
     )
 
@@ -585,7 +630,9 @@ def say_page(request: Request, dashboard: "Dashboard", user: SignedIn, handoff_i
         return _conversation(dashboard, user, handoff_id, 429, problem=problem, draft=said)
     answer = assistant_link.say(handoff.conversation_id, user.as_speaker(), said)
     if answer.status == 409:  # the conversation is not paused: the assistant took it back
-        handoffs.end(dashboard.store, handoff_id, user.id, "returned", utcnow())
+        now = utcnow()
+        if handoffs.end(dashboard.store, handoff_id, user.id, "returned", now) is not None:
+            handoffs.told(dashboard.store, handoff_id, now)  # the assistant resumed it itself: nothing to tell
         return _see(handoff_id, "taken-back")
     if not answer.stored:
         problem = f"Not sent: {answer.reason}."
@@ -604,13 +651,16 @@ def _end_page(request: Request, dashboard: "Dashboard", user: SignedIn, handoff_
         if current is None:
             return _conversation(dashboard, user, handoff_id)
         return _conversation(dashboard, user, handoff_id, 409, problem=_why_not_yours(dashboard, current, user))
-    answer = tell_end(dashboard, PendingEnd(ended.id, ended.conversation_id, how, user.as_speaker(), now), now)
+    answer = tell_end(dashboard, ended, now)
+    if answer is None or was_told(answer):  # None: a newer live chat of the conversation
+        return _see(handoff_id, "ended-unconfirmed" if answer is not None and answer.status == 502 else "")
     if answer.worth_retrying:
         return _see(handoff_id, "ended-pending")
-    if not answer.stored and answer.status not in (404, 409):  # 404: erased; 409: the assistant had resumed it
-        problem = f"The live chat ended here, but the applicant may not have been told: {answer.reason}."
-        return _conversation(dashboard, user, handoff_id, 502, problem=problem)
-    return _see(handoff_id, "ended-unconfirmed" if answer.status == 502 else "")
+    problem = (
+        f"The live chat ended here, but the applicant has not been told yet: {answer.reason}. "
+        "The dashboard keeps trying."
+    )
+    return _conversation(dashboard, user, handoff_id, 502, problem=problem)
 
 
 def hand_back_page(request: Request, dashboard: "Dashboard", user: SignedIn, handoff_id: int) -> HTTPResponse:

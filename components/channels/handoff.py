@@ -5,7 +5,8 @@ holds a conversation, this route only changes the conversation itself:
 
     POST /webhooks/handoff/take  {"conversation_id", "staff": {"id", "name", "role"}}
     POST /webhooks/handoff/say   {"conversation_id", "staff", "text"}
-    POST /webhooks/handoff/end   {"conversation_id", "how": returned|closed|abandoned|expired, "staff"?}
+    POST /webhooks/handoff/end   {"conversation_id", "how": returned|closed|abandoned|expired, "staff"?,
+                                  "since"?: when the applicant asked for a person, epoch seconds}
 
 A take-over appends Rasa's own `pause` event, after which the assistant logs the applicant's
 messages without answering them; `end` appends `resume`. Every change is made under the
@@ -19,11 +20,12 @@ conversation has nowhere to push to and keeps them in the transcript only.
 
 import hmac
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
-from rasa.shared.core.events import BotUttered, ConversationPaused, ConversationResumed, Event
+from rasa.shared.core.events import BotUttered, ConversationPaused, ConversationResumed, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
@@ -117,6 +119,7 @@ class Handoff:
         self.agent = app.ctx.agent
 
     async def do(self, verb: str, body: dict[str, Any]) -> HTTPResponse:
+        since: float | None = None
         if verb == "take":
             staff = _staff(body)
         elif verb == "say":
@@ -128,6 +131,10 @@ class Handoff:
             staff = _staff(body, required=False)
             if body.get("how") not in ENDINGS:
                 raise BadRequest(f"how must be one of {', '.join(ENDINGS)}")
+            if body.get("since") is not None:
+                since = body["since"]
+                if isinstance(since, bool) or not isinstance(since, (int, float)) or not math.isfinite(since):
+                    raise BadRequest("since must be a time in epoch seconds")
         async with self.agent.lock_store.lock(self.conversation_id):
             tracker = await self.agent.tracker_store.retrieve(self.conversation_id)
             if tracker is None or not tracker.events:
@@ -141,7 +148,7 @@ class Handoff:
                 label = self.staff_label(tracker, staff or {})
                 event = BotUttered(text, metadata={"staff": {**(staff or {}), "label": label}})
                 return await self.record_and_send(tracker, [event], text, label)
-            return await self.end(tracker, body["how"], staff)
+            return await self.end(tracker, body["how"], staff, since)
 
     def staff_label(self, tracker: DialogueStateTracker, staff: dict[str, Any]) -> str:
         """Who wrote a staff message, as the applicant sees it above the message."""
@@ -160,13 +167,25 @@ class Handoff:
             events.insert(0, ConversationPaused())
         return await self.record_and_send(tracker, events, note, None, "taken")
 
-    async def end(self, tracker: DialogueStateTracker, how: str, staff: dict[str, Any] | None) -> HTTPResponse:
+    async def end(
+        self, tracker: DialogueStateTracker, how: str, staff: dict[str, Any] | None, since: float | None = None
+    ) -> HTTPResponse:
         if how == "expired":
             # Nobody took it: the assistant says so and offers the callback, as a turn of its own.
             # Paused all the same (a take-over whose answer the dashboard never saw, then released):
             # the assistant must not stay silent with nobody holding the conversation.
-            if tracker.is_paused():
+            resumed = tracker.is_paused()
+            if resumed:
                 tracker.update(ConversationResumed())
+            if since is not None and any(
+                isinstance(event, UserUttered) and event.intent_name == UNANSWERED_INTENT and event.timestamp >= since
+                for event in tracker.events
+            ):
+                # Said already for this request (the dashboard did not see the answer in time and
+                # asked again): the apology and the callback offer run once.
+                if resumed:
+                    await self.agent.tracker_store.save(tracker)
+                return response.json({"status": "ok", "delivered": True})
             output = self.output_channel(tracker)
             await self.agent.processor.trigger_external_user_uttered(
                 UNANSWERED_INTENT, None, tracker, output or _Nowhere()

@@ -309,3 +309,101 @@ def test_a_held_live_chat_that_ends_leaves_a_note_on_the_conversations_leads(sto
     assert len(notes(store)) == count
     assert other not in {lead_id for lead_id, _, _ in notes(store)}
     assert ("system", "added note", second) in [row[:3] for row in audit(store)]  # add_note's own audit line
+
+
+def test_each_end_records_how_it_ended_and_stays_untold_until_the_assistant_has_it(store):
+    ana = staff(store, "ana@firm.example")
+    expired = handoffs.request_handoff(store, "conv-expired", "widget", "en", NOW - 10 * MINUTE)
+    handoffs.expire_waiting(store, NOW - 6 * MINUTE, 3 * MINUTE)
+    abandoned = handoffs.take(store, handoffs.request_handoff(store, "conv-left", "widget", "en", NOW).id, ana, NOW)
+    handoffs.abandoned(store, NOW + MINUTE, 10 * MINUTE, set())
+    returned = handoffs.take(store, handoffs.request_handoff(store, "conv-back", "widget", "en", NOW).id, ana, NOW)
+    handoffs.end(store, returned.id, ana, "returned", NOW + 2 * MINUTE)
+    closed = handoffs.take(store, handoffs.request_handoff(store, "conv-closed", "widget", "en", NOW).id, ana, NOW)
+    handoffs.end(store, closed.id, ana, "closed", NOW + 3 * MINUTE)
+    # The assistant's side ended it (the applicant started over): nothing to tell it.
+    restarted = handoffs.request_handoff(store, "conv-restart", "widget", "en", NOW)
+    assert handoffs.end(store, restarted.id, None, "closed", NOW).assistant_told_at == NOW
+    still_open = handoffs.request_handoff(store, "conv-open", "widget", "en", NOW)
+
+    untold = handoffs.untold_ends(store)  # the oldest end first
+    assert [(h.id, h.state, h.ending, h.assistant_told_at) for h in untold] == [
+        (expired.id, "expired", "expired", None),
+        (abandoned.id, "returned", "abandoned", None),
+        (returned.id, "returned", "returned", None),
+        (closed.id, "closed", "closed", None),
+    ]
+    assert handoffs.told(store, returned.id, NOW + 5 * MINUTE)
+    assert not handoffs.told(store, returned.id, NOW + 6 * MINUTE)  # told once
+    assert handoffs.get(store, returned.id).assistant_told_at == NOW + 5 * MINUTE
+    assert not handoffs.told(store, still_open.id, NOW) and not handoffs.told(store, 999, NOW)
+    assert handoffs.get(store, still_open.id).assistant_told_at is None
+    assert [h.id for h in handoffs.untold_ends(store)] == [expired.id, abandoned.id, closed.id]
+    with pytest.raises(ValueError):
+        handoffs.told(store, closed.id, NOW.replace(tzinfo=None))
+
+
+def test_the_holder_is_named_to_the_applicant_as_their_account_says(store):
+    ana = staff(store, "ana@firm.example")  # "Ana", "paralegal"
+    with store.session.begin() as session:
+        row = StaffUser(email="ben.ortiz@firm.example", role="attorney", password_hash="x")
+        session.add(row)
+        session.flush()
+        ben = row.id
+    assert handoffs.speaker(store, ana) == {"id": ana, "name": "Ana", "role": "paralegal"}
+    assert handoffs.speaker(store, ben) == {"id": ben, "name": "Ben.ortiz", "role": "Attorney"}
+    assert handoffs.speaker(store, None) is None and handoffs.speaker(store, 999) is None
+
+
+def test_accounts_whose_role_takes_no_live_chats_are_made_unavailable(store):
+    sam = staff(store, "sam@firm.example")  # role "staff", marked available before the firm narrowed the roles
+    with store.session.begin() as session:
+        row = StaffUser(email="ana@firm.example", role="attorney", password_hash="x")
+        session.add(row)
+        session.flush()
+        ana = row.id
+    assert handoffs.set_available(store, sam, True, NOW)
+    assert handoffs.staff_available(store, NOW)
+    assert handoffs.unavailable_unless(store, ("attorney", "staff"), NOW) == 0
+    assert handoffs.unavailable_unless(store, ("attorney",), NOW) == 1
+    assert not handoffs.is_available(store, sam) and not handoffs.staff_available(store, NOW)
+    handoffs.set_available(store, ana, True, NOW)
+    assert handoffs.unavailable_unless(store, ("attorney",), NOW) == 0
+    assert handoffs.is_available(store, ana) and handoffs.staff_available(store, NOW)
+
+
+def test_migration_0012_counts_earlier_ends_as_told_and_goes_down(engine):
+    store = IntakeStore(engine)
+    migrate_down(engine, "0011")
+    columns = {column["name"] for column in inspect(engine).get_columns("handoffs")}
+    assert not {"ending", "assistant_told_at"} & columns
+    insert = text(
+        "insert into handoffs (conversation_id, language, state, requested_at, ended_at) "
+        "values (:conversation, 'en', :state, :requested, :ended)"
+    )
+    with engine.begin() as connection:
+        for conversation, state, ended in (
+            ("conv-returned", "returned", NOW),
+            ("conv-expired", "expired", NOW + MINUTE),
+            ("conv-waiting", "waiting", None),
+        ):
+            connection.execute(
+                insert, {"conversation": conversation, "state": state, "requested": NOW - MINUTE, "ended": ended}
+            )
+    from bot.backoffice.db import migrate
+
+    migrate(engine)
+    rows = {h.conversation_id: h for h in (handoffs.open_handoff(store, "conv-waiting"),)}
+    with store.session() as session:
+        ids = dict(session.execute(text("select conversation_id, id from handoffs")).all())
+    rows.update({name: handoffs.get(store, ids[name]) for name in ("conv-returned", "conv-expired")})
+    assert (rows["conv-returned"].ending, rows["conv-returned"].assistant_told_at) == ("returned", NOW)
+    assert (rows["conv-expired"].ending, rows["conv-expired"].assistant_told_at) == ("expired", NOW + MINUTE)
+    assert (rows["conv-waiting"].ending, rows["conv-waiting"].assistant_told_at) == (None, None)
+    assert handoffs.untold_ends(store) == []  # not sent again
+    migrate_down(engine, "0011")
+    columns = {column["name"] for column in inspect(engine).get_columns("handoffs")}
+    assert not {"ending", "assistant_told_at"} & columns
+    with engine.connect() as connection:
+        assert connection.execute(text("select count(*) from handoffs")).scalar() == 3
+    migrate(engine)

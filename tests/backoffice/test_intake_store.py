@@ -59,7 +59,7 @@ def test_migrations_create_the_schema_from_empty(engine):
         "alembic_version",
     } <= tables
     with engine.connect() as connection:
-        assert connection.execute(text("select version_num from alembic_version")).scalar() == "0011"
+        assert connection.execute(text("select version_num from alembic_version")).scalar() == "0012"
     assert "claimed_at" in {column["name"] for column in inspect(engine).get_columns("notifications")}
     assert "client_key" in {column["name"] for column in inspect(engine).get_columns("leads")}
     for table in ("leads", "reminders", "address_confirmations", "knowledge_signoffs"):

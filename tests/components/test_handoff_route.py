@@ -178,7 +178,8 @@ def test_nobody_in_time_the_assistant_says_so_and_offers_the_callback(servers, t
     _, calls = telegram_api
     chat = 5252
     telegram(chat, 9101, "hello")
-    wait_until(lambda: sent_to(calls, chat), what="the greeting")
+    # The whole greeting (the disclaimer, then the greeting itself) before counting.
+    wait_until(lambda: any("What would you like to know?" in m["text"] for m in sent_to(calls, chat)), what="greeting")
     before = len(sent_to(calls, chat))
     assert handoff("end", {"conversation_id": f"telegram-{chat}", "how": "expired"})[0] == 200
     texts = wait_until(
@@ -334,3 +335,37 @@ def test_what_the_applicant_tells_the_person_fills_no_form_question(servers):
     kinds = [kind for kind, _ in stored]
     during = stored[kinds.index("pause") : kinds.index("resume")]
     assert [data["name"] for kind, data in during if kind == "slot"] == []
+
+
+def test_nobody_in_time_told_again_apologises_once_and_a_later_request_again(servers, telegram_api):
+    """The dashboard did not see the route's answer in time (the channel was slow) and tells the
+    same `expired` again, with the same `since` (when the applicant asked): the assistant's apology
+    and callback offer run once. A later request for a person that nobody took gets its own."""
+    import time
+
+    _, calls = telegram_api
+    chat = 5353
+    conversation = f"telegram-{chat}"
+    telegram(chat, 9201, "hello")
+    wait_until(lambda: sent_to(calls, chat), what="the greeting")
+
+    def unanswered():
+        return [
+            data
+            for kind, data in events(servers, conversation)
+            if kind == "user" and data["parse_data"]["intent"].get("name") == "EXTERNAL_handoff_unanswered"
+        ]
+
+    def apologies():
+        return [m for m in sent_to(calls, chat) if "nobody from" in m["text"]]
+
+    asked = {"conversation_id": conversation, "how": "expired", "since": time.time()}
+    assert handoff("end", asked) == (200, {"status": "ok", "delivered": True})
+    wait_until(apologies, what="the apology")
+    assert handoff("end", asked) == (200, {"status": "ok", "delivered": True})
+    assert len(unanswered()) == 1
+    assert handoff("end", {**asked, "since": "yesterday"})[0] == 400
+    asked_later = {**asked, "since": time.time()}
+    assert handoff("end", asked_later)[0] == 200
+    assert len(unanswered()) == 2
+    wait_until(lambda: len(apologies()) == 2, what="the second apology")

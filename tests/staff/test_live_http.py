@@ -36,14 +36,16 @@ from tests.staff.test_dashboard_http import PASSWORD, Browser
 
 SECRET = "s" * 40
 MINUTE = dt.timedelta(minutes=1)
+HOUR = dt.timedelta(hours=1)
 
 
 class FakeAssistant:
     """The Rasa server's handoff route as the dashboard sees it: records each call (verb, the
-    secret sent, the JSON body) and answers 200, or the status a test sets for a verb."""
+    secret sent, the JSON body) and answers 200, or the status a test sets for a verb, after the
+    seconds a test sets for it (none by default)."""
 
     def __init__(self):
-        self.calls, self.answers = [], {}
+        self.calls, self.answers, self.delays = [], {}, {}
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -51,6 +53,7 @@ class FakeAssistant:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
                 verb = self.path.rsplit("/", 1)[-1]
                 fake.calls.append((self.path, self.headers.get("X-Handoff-Secret"), body))
+                time.sleep(fake.delays.get(verb, 0))
                 status = fake.answers.get(verb, 200)
                 data = json.dumps({"status": "ok" if status == 200 else "error"}).encode()
                 self.send_response(status)
@@ -144,6 +147,7 @@ def site(tmp_path_factory):
 @pytest.fixture
 def assistant(site):
     site["assistant"].answers.clear()
+    site["assistant"].delays.clear()
     site["assistant"].calls.clear()
     return site["assistant"]
 
@@ -171,6 +175,13 @@ def audit(site, actor):
     with site["engine"].connect() as connection:
         query = text("select action, detail from audit_events where actor = :actor order by id")
         return [tuple(row) for row in connection.execute(query, {"actor": actor})]
+
+
+def audit_leads(site, actor, action):
+    """The lead ids and details of the actor's audit lines of that action, oldest first."""
+    with site["engine"].connect() as connection:
+        query = text("select lead_id, detail from audit_events where actor = :actor and action = :action order by id")
+        return [tuple(row) for row in connection.execute(query, {"actor": actor, "action": action})]
 
 
 def test_only_the_live_pages_may_run_a_script_and_only_their_own(site):
@@ -309,11 +320,29 @@ def test_the_assistant_unreachable_when_ending_is_told_again_by_the_timers_later
     assistant.answers["end"] = 503
     status, headers, _ = post(ana, f"/live/{handoff.id}/hand-back")
     assert (status, headers["Location"]) == (303, f"/live/{handoff.id}?notice=ended-pending")
-    assert "the dashboard keeps trying for a few minutes" in ana.request(headers["Location"])[2]
+    page = ana.request(headers["Location"])[2]
+    assert "the dashboard keeps trying until it is" in page and "The assistant has not confirmed the end yet" in page
     assert handoffs.get(site["store"], handoff.id).state == "returned"
+    assert handoffs.get(site["store"], handoff.id).assistant_told_at is None
     assistant.answers.clear()
-    # The dashboard's own timers (every 15 s) tell the assistant again.
-    wait_until(lambda: len([v for v, _ in assistant.verbs("widget-later") if v == "end"]) == 2, timeout=40)
+    # The dashboard's own timers (every 15 s) tell the assistant again, naming who held it.
+    wait_until(lambda: handoffs.get(site["store"], handoff.id).assistant_told_at is not None, timeout=40)
+    ends = [body for verb, body in assistant.verbs("widget-later") if verb == "end"]
+    assert len(ends) == 2 and ends[1] == ends[0]
+    assert (ends[1]["how"], ends[1]["staff"]["name"]) == ("returned", "Ana")
+    assert "The assistant has not confirmed the end yet" not in ana.request(f"/live/{handoff.id}")[2]
+
+
+def test_a_slow_assistant_is_waited_for_so_a_delivered_message_is_not_sent_twice(site, assistant):
+    """The route waits for the conversation's lock, then for the applicant's channel (a Telegram
+    call may take 15 s): the dashboard waits longer than that before saying "not sent"."""
+    handoff = waiting(site, "widget-slow")
+    ana = signed_in(site, "ana@firm.example")
+    post(ana, f"/live/{handoff.id}/take")
+    assistant.delays["say"] = 12
+    status, headers, _ = post(ana, f"/live/{handoff.id}/say", text="Still looking at it.")
+    assert (status, headers["Location"]) == (303, f"/live/{handoff.id}")
+    assert [verb for verb, _ in assistant.verbs("widget-slow")] == ["take", "say"]
 
 
 def test_a_role_that_does_not_take_live_chats_may_watch_only(site, assistant):
@@ -329,6 +358,24 @@ def test_a_role_that_does_not_take_live_chats_may_watch_only(site, assistant):
     assert post(sam, "/live/availability", available="yes")[0] == 403
     assert handoffs.get(site["store"], handoff.id).state == "waiting" and assistant.calls == []
     assert ("refused", f"live chat: /live/{handoff.id}/take") in audit(site, "sam@firm.example")
+
+
+def test_watching_live_chats_does_not_make_a_role_that_takes_none_seen(site):
+    """Only a person who may take live chats counts as someone who can answer: a watcher's page
+    or event stream does not mark them seen (an available flag left from before the firm set
+    handoff_roles would otherwise promise applicants a person)."""
+    handoff = waiting(site, "widget-watch-seen")
+    sam = signed_in(site, "sam@firm.example")
+    with site["engine"].begin() as connection:
+        connection.execute(
+            text("update staff_users set last_seen_at = null where email in ('sam@firm.example', 'ben@firm.example')")
+        )
+    sam.request("/live")
+    sam.request(f"/live/{handoff.id}")
+    signed_in(site, "ben@firm.example").request("/live")
+    with site["engine"].connect() as connection:
+        seen = dict(connection.execute(text("select email, last_seen_at from staff_users")).all())
+    assert seen["sam@firm.example"] is None and seen["ben@firm.example"] is not None
 
 
 def test_a_take_over_the_assistant_could_not_be_told_of_is_released_with_the_reason(site, assistant):
@@ -429,6 +476,36 @@ def test_the_event_streams_need_a_session(site):
     assert signed_in(site, "ben@firm.example").request("/live/999999/events")[0] == 404
 
 
+def test_watching_a_live_chat_is_audited_with_its_lead_and_an_ended_one_streams_nothing(site, assistant):
+    """The page and its event stream (which sends the transcript after `after`: all of it from 0)
+    each leave an audit line naming the lead shown; an ended live chat's page stays, with no stream."""
+    store = site["store"]
+    add_events(site["tracker_db"], "widget-audited", applicant("my whole story"))
+    handoff = waiting(site, "widget-audited")
+    cy = signed_in(site, "cy@firm.example")
+    cy.request(f"/live/{handoff.id}")  # no lead yet
+    lead_id = store.save_lead(lead(conversation_id="widget-audited"), "Summary", [])
+    page = cy.request(f"/live/{handoff.id}")[2]
+    assert f"#{lead_id}" in page
+    assert audit_leads(site, "cy@firm.example", "viewed live chat")[-2:] == [
+        (None, f"handoff {handoff.id}"),
+        (lead_id, f"handoff {handoff.id}"),
+    ]
+    with cy.opener.open(f"{cy.base}/live/{handoff.id}/events?after=0", timeout=30) as stream:
+        _, message = events_from(stream, "message")
+        assert message["text"] == "my whole story"
+    assert audit_leads(site, "cy@firm.example", "watched live chat") == [(lead_id, f"handoff {handoff.id}")]
+    post(cy, f"/live/{handoff.id}/take")
+    post(cy, f"/live/{handoff.id}/close")
+    assert handoffs.get(store, handoff.id).state == "closed"
+    status, _, page = cy.request(f"/live/{handoff.id}")
+    assert status == 200 and "This live chat ended" in page and "my whole story" in page
+    assert "data-events" not in page  # the script opens no stream
+    status, _, _ = cy.request(f"/live/{handoff.id}/events?after=0")
+    assert status == 404
+    assert len(audit_leads(site, "cy@firm.example", "watched live chat")) == 1
+
+
 # --- the timers, run here as the dashboard runs them every 15 s --------------------------------
 
 
@@ -465,13 +542,20 @@ def test_the_timers_expire_waiting_requests_and_return_chats_whose_holder_left(t
     held = handoffs.take(store, handoffs.request_handoff(store, "widget-left", "widget", "en", now).id, ana.id, now)
     live.run_timers(dashboard, now)
     assert [(path, body) for path, _, body in assistant.calls] == [
-        ("/webhooks/handoff/end", {"conversation_id": "widget-old", "how": "expired"})
+        (
+            "/webhooks/handoff/end",
+            {"conversation_id": "widget-old", "how": "expired", "since": old.requested_at.timestamp()},
+        )
     ]
     assert handoffs.get(store, old.id).state == "expired" and handoffs.get(store, new.id).state == "waiting"
     assert handoffs.get(store, held.id).state == "held"  # signed in, and silent for less than 10 minutes
     dashboard.accounts.sign_out(token)
     live.run_timers(dashboard, now + MINUTE)
-    assert assistant.calls[-1][2] == {"conversation_id": "widget-left", "how": "abandoned"}
+    assert assistant.calls[-1][2] == {
+        "conversation_id": "widget-left",
+        "how": "abandoned",
+        "since": held.requested_at.timestamp(),
+    }
     assert handoffs.get(store, held.id).state == "returned"
     [note] = store.lead(lead_id).notes
     assert note.author == "system" and note.text.startswith("Live chat: Ana (Attorney) talked with the applicant")
@@ -479,41 +563,137 @@ def test_the_timers_expire_waiting_requests_and_return_chats_whose_holder_left(t
     assert len(assistant.calls) == 2  # each told once
 
 
-def test_the_timers_tell_the_assistant_again_while_it_is_down_then_give_up(timed, monkeypatch, caplog):
+def ends_told(assistant):
+    return [(body["conversation_id"], body["how"], body.get("staff")) for _, _, body in assistant.calls]
+
+
+def test_an_end_the_assistant_could_not_be_told_is_told_after_a_restart_however_long_it_was_down(
+    timed, monkeypatch, caplog
+):
+    """The end is in the database, not in the process's memory: a dashboard started again (a new
+    Dashboard object on the same databases) tells it, and it keeps trying past 5 minutes; the log
+    has a warning at the first failure and one error once it is late (ids only), then nothing."""
     dashboard, assistant = timed
     store, now = dashboard.store, utcnow()
-    first = handoffs.request_handoff(store, "widget-down", "widget", "en", now - 4 * MINUTE)
-    second = handoffs.request_handoff(store, "widget-gone", "widget", "en", now - 4 * MINUTE)
-    newer = handoffs.request_handoff(store, "widget-again", "widget", "en", now - 4 * MINUTE)
+    expired = handoffs.request_handoff(store, "widget-down", "widget", "en", now - 4 * MINUTE)
     with refusing_port() as port:
         monkeypatch.setenv("RASA_URL", f"http://127.0.0.1:{port}")
         live.run_timers(dashboard, now)
-        live.run_timers(dashboard, now + MINUTE)
-    assert [handoffs.get(store, h.id).state for h in (first, second, newer)] == ["expired"] * 3
-    assert len(dashboard.live.pending_ends) == 3
-    # The applicant asked again meanwhile: the old end would end the new live chat; dropped.
-    again = handoffs.request_handoff(store, "widget-again", "widget", "en", now + MINUTE)
-    monkeypatch.setenv("RASA_URL", assistant.url)
-    assistant.answers["end"] = 503
-    live.run_timers(dashboard, now + 2 * MINUTE)
-    assert [body["conversation_id"] for _, _, body in assistant.calls] == ["widget-down", "widget-gone"]
-    assistant.answers.clear()
-    live.run_timers(dashboard, now + 3 * MINUTE)
-    assert [body for _, _, body in assistant.calls[2:]] == [
-        {"conversation_id": "widget-down", "how": "expired"},
-        {"conversation_id": "widget-gone", "how": "expired"},
+        assert handoffs.get(store, expired.id).state == "expired"
+        restarted = Dashboard(dashboard.accounts, store, dashboard.transcripts, None, dashboard.firm)
+        for minutes in (1, 6, 7, 30):
+            live.run_timers(restarted, now + minutes * MINUTE)
+    assert handoffs.get(store, expired.id).assistant_told_at is None
+    logged = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "bot.staff.live"]
+    warning = f"The end of handoff {expired.id} (expired) could not be told to the assistant yet: HTTP unreachable"
+    assert logged == [
+        ("WARNING", warning),  # the first dashboard
+        ("WARNING", warning),  # the restarted one
+        (
+            "ERROR",
+            f"The end of handoff {expired.id} (expired) has not been told to the assistant for over 5 minutes: "
+            "HTTP unreachable; still trying",
+        ),
     ]
-    assert dashboard.live.pending_ends == []
-    handoffs.end(store, again.id, None, "closed", now + 3 * MINUTE)
-    # Down for longer than RETRY_ENDS_FOR: an error in the log (ids only), and no more tries.
-    lost = handoffs.request_handoff(store, "widget-lost", "widget", "en", now)
+    monkeypatch.setenv("RASA_URL", assistant.url)
+    live.run_timers(restarted, now + 60 * MINUTE)
+    assert ends_told(assistant) == [("widget-down", "expired", None)]
+    assert assistant.calls[0][2]["since"] == expired.requested_at.timestamp()
+    assert handoffs.get(store, expired.id).assistant_told_at == now + 60 * MINUTE
+    live.run_timers(restarted, now + 61 * MINUTE)
+    assert len(assistant.calls) == 1  # told once
+
+
+def test_each_kind_of_end_is_told_again_with_how_it_ended_and_who_held_it(timed):
+    dashboard, assistant = timed
+    store, now = dashboard.store, utcnow()
+    ana = sign_in_ana(dashboard)
+    speaker = {"id": ana.id, "name": "Ana", "role": "Attorney"}
+    expired = handoffs.request_handoff(store, "widget-expired", "widget", "en", now - 4 * MINUTE)
+    returned, closed, abandoned = (
+        handoffs.take(store, handoffs.request_handoff(store, f"widget-{how}", "widget", "en", now).id, ana.id, now)
+        for how in ("returned", "closed", "abandoned")
+    )
+    handoffs.end(store, returned.id, ana.id, "returned", now)
+    handoffs.end(store, closed.id, ana.id, "closed", now)
+    with store.session.begin() as session:  # Ana went silent on this one long ago
+        session.execute(text("update handoffs set taken_at = :t where id = :id"), {"t": now - HOUR, "id": abandoned.id})
+    assistant.answers["end"] = 503
+    live.run_timers(dashboard, now)
+    assert len(handoffs.untold_ends(store)) == 4 and len(assistant.calls) == 4
+    assistant.answers.clear()
+    assistant.calls.clear()
+    live.run_timers(dashboard, now + MINUTE)
+    assert sorted(ends_told(assistant)) == [
+        ("widget-abandoned", "abandoned", None),
+        ("widget-closed", "closed", speaker),
+        ("widget-expired", "expired", None),
+        ("widget-returned", "returned", speaker),
+    ]
+    assert handoffs.untold_ends(store) == []
+    assert {body["conversation_id"]: body["since"] for _, _, body in assistant.calls}["widget-expired"] == (
+        expired.requested_at.timestamp()
+    )
+
+
+def test_what_the_assistant_answers_decides_whether_an_end_is_told(timed):
+    """200 and 502 (stored), 404 (erased) and 409 (not paused: nothing to end) are final; a
+    refused secret or a malformed request is not: the end is told again once that is fixed."""
+    dashboard, assistant = timed
+    store, now = dashboard.store, utcnow()
+    for status, final in ((200, True), (502, True), (404, True), (409, True), (400, False), (403, False), (500, False)):
+        handoff = handoffs.request_handoff(store, f"widget-answer-{status}", "widget", "en", now - 4 * MINUTE)
+        assistant.answers["end"] = status
+        live.run_timers(dashboard, now)
+        told = handoffs.get(store, handoff.id).assistant_told_at
+        assert (told is not None) == final, status
+    assistant.answers.clear()
+    live.run_timers(dashboard, now + MINUTE)
+    assert handoffs.untold_ends(store) == []
+
+
+def test_an_untold_end_of_a_conversation_that_asked_again_is_not_told(timed, monkeypatch):
+    """The old end would end the new live chat (resume it, or apologise for nobody coming): it is
+    marked told without asking the assistant."""
+    dashboard, assistant = timed
+    store, now = dashboard.store, utcnow()
+    old = handoffs.request_handoff(store, "widget-again", "widget", "en", now - 4 * MINUTE)
+    other = handoffs.request_handoff(store, "widget-other", "widget", "en", now - 4 * MINUTE)
     with refusing_port() as port:
         monkeypatch.setenv("RASA_URL", f"http://127.0.0.1:{port}")
-        live.run_timers(dashboard, now + 4 * MINUTE)
-        live.run_timers(dashboard, now + 10 * MINUTE)
-    assert dashboard.live.pending_ends == []
-    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
-    assert errors == [f"The end of handoff {lost.id} (expired) was not told to the assistant: HTTP unreachable"]
+        live.run_timers(dashboard, now)
+    assert [h.id for h in handoffs.untold_ends(store)] == [old.id, other.id]
+    again = handoffs.request_handoff(store, "widget-again", "widget", "en", now + MINUTE)
+    monkeypatch.setenv("RASA_URL", assistant.url)
+    live.run_timers(dashboard, now + 2 * MINUTE)
+    assert ends_told(assistant) == [("widget-other", "expired", None)]
+    assert handoffs.untold_ends(store) == [] and handoffs.get(store, old.id).assistant_told_at is not None
+    assert handoffs.get(store, again.id).state == "waiting"
+
+
+def test_when_the_dashboard_starts_roles_that_take_no_live_chats_are_not_available(timed):
+    """A staff-role account marked available before the firm set handoff_roles: attorney must not
+    make applicants wait for a person: the timers' start step takes its availability away."""
+    dashboard, _ = timed
+    dashboard.firm = load_firm({"FIRM_HANDOFF_ROLES": "attorney"})
+    store, now = dashboard.store, utcnow()
+    dashboard.accounts.add_user("sam@firm.example", "staff", PASSWORD)
+    sam_id = next(user.id for user in dashboard.accounts.users() if user.email == "sam@firm.example")
+    handoffs.set_available(store, sam_id, True, now)
+    assert handoffs.staff_available(store, now)
+
+    async def start_for_a_moment():
+        timers = asyncio.create_task(live.keep_timers(dashboard))
+        try:
+            for _ in range(200):
+                if not handoffs.is_available(store, sam_id):
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            timers.cancel()
+
+    asyncio.run(start_for_a_moment())
+    assert not handoffs.is_available(store, sam_id) and not handoffs.staff_available(store, now)
 
 
 def sign_in_ana(dashboard):
@@ -584,7 +764,7 @@ def test_slack_failing_is_tried_again_next_tick_and_the_expiries_go_on(timed, mo
         monkeypatch.setenv("SLACK_WEBHOOK_URL", f"http://127.0.0.1:{port}/hook")
         live.run_timers(dashboard, now)
     assert handoffs.get(store, old.id).state == "expired"  # the same tick, Slack or not
-    assert [body for _, _, body in assistant.calls] == [{"conversation_id": "widget-slack-old", "how": "expired"}]
+    assert ends_told(assistant) == [("widget-slack-old", "expired", None)]
     assert dashboard.live.announced == set()
     # Slack answering an error counts as a failure too (the stand-in route answers 500 here).
     assistant.answers["hook"] = 500
