@@ -174,6 +174,9 @@ def announce_waiting(dashboard: "Dashboard", now: dt.datetime) -> None:
     leads, today = _newest_leads(dashboard), clock.today()
     for handoff in fresh:
         days_left = _case(leads.get(handoff.conversation_id), today).get("days_left")
+        if days_left is None:  # no intake: the deadline card the assistant showed, if any
+            card = _transcript_facts(dashboard, handoff.conversation_id, today)[1]
+            days_left = card.days_left if card else None
         try:
             post_to_slack(webhook_url, slack_escaped(announcement(dashboard, handoff, days_left, now)))
         except (OSError, ValueError, http.client.HTTPException) as error:  # urllib's errors are OSErrors
@@ -477,29 +480,52 @@ class QueueRow:
     holder: str | None  # the holder's email
     case: dict[str, Any]
     last_said: list[Message] | None  # None: the transcript could not be read
+    card: "CardDeadline | None" = None  # the conversation's latest deadline card (without a lead)
 
 
-def _last_said(dashboard: "Dashboard", conversation_id: str) -> list[Message] | None:
+@dataclass(frozen=True)
+class CardDeadline:
+    """The deadline on the latest deadline card the assistant showed in a conversation: what a
+    person taking it over needs first when the applicant has given no intake yet."""
+
+    deadline: dt.date
+    days_left: int  # from today, not from when the card was shown
+
+
+def card_deadline(messages: Sequence[Message], today: dt.date) -> CardDeadline | None:
+    for message in reversed(messages):
+        custom = message.custom or {}
+        if custom.get("type") == "deadline" and isinstance(custom.get("deadline"), str):
+            try:
+                deadline = dt.date.fromisoformat(custom["deadline"])
+            except ValueError:
+                continue
+            return CardDeadline(deadline, (deadline - today).days)
+    return None
+
+
+def _transcript_facts(
+    dashboard: "Dashboard", conversation_id: str, today: dt.date
+) -> tuple[list[Message] | None, CardDeadline | None]:
+    """The applicant's last LAST_SAID messages (None: the transcript could not be read) and the
+    latest deadline card's deadline."""
     try:
         messages = conversations.transcript(dashboard.transcripts, conversation_id, dashboard.transcript_schema)
     except SQLAlchemyError as error:
         logger.warning("A live chat's transcript is unavailable: %s", type(error).__name__)
-        return None
-    return [message for message in messages if message.sender == conversations.APPLICANT][-LAST_SAID:]
+        return None, None
+    said = [message for message in messages if message.sender == conversations.APPLICANT][-LAST_SAID:]
+    return said, card_deadline(messages, today)
 
 
 def queue_page(request: Request, dashboard: "Dashboard", user: SignedIn) -> HTTPResponse:
     open_ones = handoffs.open_handoffs(dashboard.store)
     leads, emails, today = _newest_leads(dashboard), _emails(dashboard), clock.today()
-    rows = [
-        QueueRow(
-            handoff,
-            emails.get(handoff.taken_by) if handoff.taken_by else None,
-            _case(leads.get(handoff.conversation_id), today),
-            _last_said(dashboard, handoff.conversation_id),
-        )
-        for handoff in open_ones
-    ]
+    rows = []
+    for handoff in open_ones:
+        said, card = _transcript_facts(dashboard, handoff.conversation_id, today)
+        holder = emails.get(handoff.taken_by) if handoff.taken_by else None
+        rows.append(QueueRow(handoff, holder, _case(leads.get(handoff.conversation_id), today), said, card))
     dashboard.accounts.record(user.email, "listed live chats", detail=f"{len(rows)} shown")
     return dashboard.render(
         "live.html",
@@ -574,6 +600,7 @@ def _conversation(
         events_url=(
             f"/live/{handoff.id}/events?after={last_event}&state={state_version(handoff)}" if handoff.is_open else None
         ),
+        card=card_deadline(messages or [], clock.today()),
         **_case(lead, clock.today()),
     )
 

@@ -853,3 +853,26 @@ def test_when_the_assistant_took_the_conversation_back_the_live_chat_ends_here_t
     assert handoffs.get(site["store"], handoff.id).state == "returned"
     page = ana.request(headers["Location"])[2]
     assert "The assistant has the conversation again" in page and 'name="text"' not in page
+
+
+def test_without_an_intake_the_deadline_of_the_latest_card_is_shown(site, assistant):
+    """Most people who ask for a person have given no intake: the deadline the assistant worked
+    out in the conversation (its deadline card) is what the person taking over needs first."""
+    card = {"type": "deadline", "deadline": "2026-07-10", "days_left": 40, "urgency": "within_30_days"}
+    older = {**card, "deadline": "2026-09-01"}
+    add_events(
+        site["tracker_db"],
+        "widget-card",
+        applicant("my 221g letter is dated 10 July 2025"),
+        BotUttered("", {"custom": older}, {}, timestamp=time.time()),
+        BotUttered("", {"custom": card}, {}, timestamp=time.time()),
+    )
+    handoff = waiting(site, "widget-card")
+    ben = signed_in(site, "ben@firm.example")
+    page = ben.request("/live")[2]
+    row = page[page.index(f'href="/live/{handoff.id}"') :].split("</tr>")[0]
+    assert "deadline 2026-07-10 (25 days), from its deadline card; no intake yet" in row  # today is 2026-06-15
+    page = ben.request(f"/live/{handoff.id}")[2]
+    assert (
+        "Deadline on the latest deadline card in the conversation: <strong>2026-07-10</strong> (25 days left)" in page
+    )
