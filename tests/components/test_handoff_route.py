@@ -369,3 +369,15 @@ def test_nobody_in_time_told_again_apologises_once_and_a_later_request_again(ser
     assert handoff("end", asked_later)[0] == 200
     assert len(unanswered()) == 2
     wait_until(lambda: len(apologies()) == 2, what="the second apology")
+
+
+def test_a_spanish_conversation_is_told_in_spanish_who_it_is_talking_with(servers):
+    rest_reply(RASA_PORT, "es-held", "hola, ¿qué es un 221g?")
+    assert handoff("take", {"conversation_id": "rest-es-held", "staff": ANA})[0] == 200
+    assert handoff("end", {"conversation_id": "rest-es-held", "how": "returned", "staff": ANA})[0] == 200
+    notes = [data["text"] for kind, data in events(servers, "rest-es-held") if kind == "bot" and data.get("metadata")]
+    firm = load_firm().name
+    assert notes[-2:] == [
+        channel_text("es", "handoff.taken", name="Ana", role="Paralegal", firm=firm),
+        channel_text("es", "handoff.returned", name="Ana", role="Paralegal", firm=firm),
+    ]
