@@ -193,7 +193,9 @@ class Handoff:
             return response.json({"status": "ok", "delivered": output is not None})
         if not tracker.is_paused():  # ended already: the note went out once
             return response.json({"status": "ok", "delivered": True})
-        note = self._firm_note(tracker, how, staff)
+        # A hand-back or close names its holder; without one (an account deleted since), the
+        # note that does not need a name.
+        note = self._firm_note(tracker, how if staff or how == "abandoned" else "abandoned", staff)
         events = [BotUttered(note, metadata={"handoff": how}), ConversationResumed()]
         return await self.record_and_send(tracker, events, note, None, how)
 

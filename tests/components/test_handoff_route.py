@@ -381,3 +381,13 @@ def test_a_spanish_conversation_is_told_in_spanish_who_it_is_talking_with(server
         channel_text("es", "handoff.taken", name="Ana", role="Paralegal", firm=firm),
         channel_text("es", "handoff.returned", name="Ana", role="Paralegal", firm=firm),
     ]
+
+
+def test_a_hand_back_without_a_holder_to_name_gets_the_note_that_names_nobody(servers):
+    # The holder's account was deleted before the end was told: "has handed the conversation back"
+    # with an empty name would be what the applicant read.
+    rest_reply(RASA_PORT, "nameless", "hello")
+    assert handoff("take", {"conversation_id": "rest-nameless", "staff": ANA})[0] == 200
+    assert handoff("end", {"conversation_id": "rest-nameless", "how": "returned"})[0] == 200
+    last = [data["text"] for kind, data in events(servers, "rest-nameless") if kind == "bot"][-1]
+    assert last == channel_text("en", "handoff.abandoned", name="", role="", firm=FIRM)
