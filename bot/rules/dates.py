@@ -603,6 +603,33 @@ def date_role(text: str, start: int, end: int) -> str:
     return OTHER
 
 
+# A calendar date hedged ("around 3 March", "the letter is dated about March 3", "3 March or so",
+# "alrededor del 3 de marzo") is an estimate as a hedged count is: "around 3 March" may be 1 March,
+# and a deadline counted from 3 March would then be later than the real one. "about" hedges only
+# where it cannot be the preposition ("what about 20 May?", "a question about 3 March"): at the
+# start of a clause or after a verb of the case.
+CALENDAR_KINDS = ("ymd", "numeric", "named", "named_es")
+_HEDGE_BEFORE_DATE = re.compile(
+    r"(?:\b(?:around|approximately|approx\.?|roughly|circa|maybe|probably|perhaps|possibly|"
+    r"alrededor\s+d(?:el|e)|cerca\s+d(?:el|e)|aproximadamente|m[aá]s\s+o\s+menos|como|tal\s+vez|quiz[aá]s?)"
+    r"|(?:^|[,.;:!?]\s*|\b(?:was|were|is|it's|dated|from|since|sent|received|got|had|issued|happened|"
+    r"interviewed|refused)\s+)about|[~≈])\s*(?:(?:on|the|el|de)\s+){0,2}$",
+    re.I,
+)
+_HEDGE_AFTER_DATE = re.compile(
+    r"^\s*,?\s*(?:or\s+so|or\s+thereabouts|give\s+or\s+take|more\s+or\s+less|-?\s*ish|\(?approx(?:imately)?\b"
+    r"|roughly|m[aá]s\s+o\s+menos|o\s+as[ií]|aproximadamente|aprox\b|o\s+por\s+ah[ií]|por\s+ah[ií])",
+    re.I,
+)
+
+
+def hedged(text: str, start: int, end: int) -> bool:
+    """Whether the calendar date at text[start:end] is said to be approximate."""
+    return bool(_HEDGE_BEFORE_DATE.search(text[max(0, start - 40) : start])) or bool(
+        _HEDGE_AFTER_DATE.match(text[end : end + 30])
+    )
+
+
 def find_dates(text: str, today: dt.date) -> list[DateMention]:
     """Every date in the text, in order, with its role. A self-correction ("… sorry, I meant
     3 February") replaces the date it corrects."""
@@ -618,6 +645,8 @@ def find_dates(text: str, today: dt.date) -> list[DateMention]:
             if resolved is None:
                 continue
             value, ambiguous, range_start = resolved
+            if kind in CALENDAR_KINDS and not ambiguous and hedged(text, match.start(), match.end()):
+                value = APPROXIMATE + value
             role = date_role(text, match.start(), match.end())
             if kind == "today" and role == OTHER:
                 continue  # "call me today" is not a date of the case

@@ -179,6 +179,8 @@ async def test_a_spanish_conversation_is_told_why_a_date_is_refused_in_spanish(t
         ("my 221g slip is dated a couple of weeks ago. how long do I have to reply?", "notice_date"),
         ("my interview was several weeks ago, when is my deadline?", "interview_date"),
         ("a few weeks ago, when is my deadline?", "notice_date"),  # no telling word: taken as the notice's
+        # A hedged calendar date was counted as exact: from 3 March when it may have been 1 March.
+        ("got a 221g letter around 3 March 2026, when is my deadline?", "notice_date"),
     ],
 )
 async def test_an_estimated_date_is_asked_for_not_counted(text, slot):
@@ -186,8 +188,8 @@ async def test_an_estimated_date_is_asked_for_not_counted(text, slot):
     assert conversation.get_slot(slot) is None  # no slot takes an estimate (its role is its own)
     events, messages = await run(ActionAnswerQuestion(), conversation)
     assert date_problem(messages) == (
-        'a date like "a few days ago" is only approximate, and a deadline counted from it could be later '
-        "than the real one"
+        'a date like "a few days ago" or "around 3 March" is only approximate, and a deadline counted from it '
+        "could be later than the real one"
     )
     assert events == [SlotSet("pending_topic", "deadline")]
 
@@ -198,6 +200,7 @@ async def test_an_estimated_date_is_asked_for_not_counted(text, slot):
         ("me dieron la carta 221g hace unos días, ¿hasta cuándo tengo para mandar los papeles?", "notice_date"),
         ("la entrevista fue hace un par de semanas y me dieron la 221g, ¿cuál es mi fecha límite?", "interview_date"),
         ("me negaron la visa hace varios días con una 221g, ¿cuánto tiempo tengo?", "notice_date"),
+        ("mi entrevista fue alrededor del 3 de marzo de 2026, ¿cuándo vence mi plazo?", "interview_date"),
     ],
 )
 async def test_an_estimated_date_in_spanish_is_asked_for_not_counted(text, slot):
@@ -205,8 +208,8 @@ async def test_an_estimated_date_in_spanish_is_asked_for_not_counted(text, slot)
     assert spanish.get_slot("language") == "es"
     events, messages = await run(ActionAnswerQuestion(), spanish)
     assert date_problem(messages) == (
-        "una fecha como «hace unos días» es solo aproximada, y una fecha límite calculada a partir de ella "
-        "podría ser posterior a la real"
+        "una fecha como «hace unos días» o «alrededor del 3 de marzo» es solo aproximada, y una fecha límite "
+        "calculada a partir de ella podría ser posterior a la real"
     )
     assert spanish.get_slot(slot) is None and events[-1:] == [SlotSet("pending_topic", "deadline")]
 

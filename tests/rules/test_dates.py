@@ -319,3 +319,41 @@ def test_a_compound_wait_is_still_a_duration_not_a_date(extractor, text, days):
     found = extractor.extract(text, JUNE_15)
     assert [e.value for e in found if e.entity == "duration"] == [days]
     assert [e.value for e in found if e.entity == "date"] == (["2026-06-01"] if "ago" in text else [])
+
+
+# A hedged calendar date is an estimate too: "around 3 March" may be 1 March, and a deadline
+# counted from 3 March could then be later than the real one. It was read as exact.
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("I got the 221g around 3 March 2026", "~2026-03-03"),
+        ("the letter is dated approximately March 3, 2026", "~2026-03-03"),
+        ("my interview was roughly on the 3rd of March 2026", "~2026-03-03"),
+        ("the refusal was about 3 March 2026", "~2026-03-03"),
+        ("about 3 March 2026 I was refused", "~2026-03-03"),
+        ("got the 221g maybe 3 March, I lost the letter", "~2026-03-03"),
+        ("got the 221g 3 March 2026 or so", "~2026-03-03"),
+        ("got the 221g 3 March 2026, give or take", "~2026-03-03"),
+        ("got the 221g ~3 March 2026", "~2026-03-03"),
+        ("got the 221g around 2026-03-03", "~2026-03-03"),
+        ("got the 221g around 15/03/2026", "~2026-03-15"),
+        ("me dieron la 221g alrededor del 3 de marzo de 2026", "~2026-03-03"),
+        ("me dieron la 221g el 3 de marzo de 2026 más o menos", "~2026-03-03"),
+        ("me dieron la 221g como el 3 de marzo de 2026", "~2026-03-03"),
+    ],
+)
+def test_a_hedged_calendar_date_is_an_estimate(text, value):
+    assert values(text) == [(value, ESTIMATE)]
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("and what about 20 May 2026?", "2026-05-20"),  # "what about": another question, not a hedge
+        ("I have a question about 3 March 2026 letter", "2026-03-03"),
+        ("got the 221g on 3 March 2026", "2026-03-03"),
+        ("got the 221g exactly on 3 March 2026", "2026-03-03"),
+    ],
+)
+def test_a_calendar_date_without_a_hedge_stays_exact(text, value):
+    assert [value for value, _ in values(text)] == [value]
