@@ -239,6 +239,12 @@ def get(store: IntakeStore, handoff_id: int) -> Handoff | None:
         return _get(session, handoff_id)
 
 
+def waiting_count(store: IntakeStore) -> int:
+    """How many applicants wait for a person now (every dashboard page shows it beside "Live")."""
+    with store.session() as session:
+        return int(session.execute(select(func.count(HandoffRow.id)).where(HandoffRow.state == "waiting")).scalar())
+
+
 def open_handoffs(store: IntakeStore) -> list[Handoff]:
     """Every waiting or held handoff, the longest waiting first."""
     query = (

@@ -118,8 +118,18 @@ class Dashboard:
         )
 
     def render(self, template: str, user: SignedIn | None, status: int = 200, **values: Any) -> HTTPResponse:
+        if user is not None and "live_waiting" not in values:
+            values["live_waiting"] = self.live_waiting()
         page = self.templates.get_template(template).render(user=user, firm=self.firm, **values)
         return html(page, status=status)
+
+    def live_waiting(self) -> int | None:
+        """Applicants waiting for a person, for the navigation on every page (staff on another page
+        see that someone asks, without a script); None when the database cannot say."""
+        try:
+            return handoffs.waiting_count(self.store)
+        except SQLAlchemyError:
+            return None
 
 
 View = Callable[..., HTTPResponse]

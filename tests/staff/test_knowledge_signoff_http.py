@@ -251,7 +251,9 @@ def entry_page(entry, signoffs, role="attorney"):
     texts = entry_texts(entry, signoffs)
     user = SignedIn("attorney@firm.example", role, "token", 1, "Attorney", "Attorney")
     current = {text.language: text.content_hash for text in texts}
-    page = dashboard.render("knowledge_entry.html", user, entry=entry, texts=texts, signoffs=signoffs, current=current)
+    page = dashboard.render(  # no database here: nobody waits for a live chat
+        "knowledge_entry.html", user, entry=entry, texts=texts, signoffs=signoffs, current=current, live_waiting=None
+    )
     return html.unescape(page.body.decode())
 
 

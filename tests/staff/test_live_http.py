@@ -876,3 +876,12 @@ def test_without_an_intake_the_deadline_of_the_latest_card_is_shown(site, assist
     assert (
         "Deadline on the latest deadline card in the conversation: <strong>2026-07-10</strong> (25 days left)" in page
     )
+
+
+def test_every_page_says_how_many_applicants_wait_for_a_person(site, assistant):
+    # Staff on another page (the lead list) saw nothing of a request: those pages run no script.
+    ben = signed_in(site, "ben@firm.example")
+    before = handoffs.waiting_count(site["store"])
+    waiting(site, "widget-count")
+    page = ben.request("/leads")[2]
+    assert f'<a href="/live">Live ({before + 1} waiting)</a>' in page
