@@ -582,3 +582,22 @@ def _extractor():
     from bot.rules.entities import EntityExtractor
 
     return EntityExtractor()
+
+
+async def widget_session(port: int, received: list, history: list | None = None, session_id: str | None = None):
+    """A widget browser over socket.io (polling) at 127.0.0.1:`port`: connected, its session
+    confirmed (a new one, or `session_id` again), every bot_uttered appended to `received` and
+    the history sent back to `history`. Returns (client, session id); disconnect it when done."""
+    import asyncio
+
+    import socketio
+
+    client = socketio.AsyncClient(reconnection=False)
+    confirmed = asyncio.get_running_loop().create_future()
+    client.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
+    client.on("bot_uttered", received.append)
+    if history is not None:
+        client.on("history", history.extend)
+    await client.connect(f"http://127.0.0.1:{port}", socketio_path="socket.io", transports=["polling"])
+    await client.emit("session_request", {"session_id": session_id})
+    return client, await asyncio.wait_for(confirmed, 30)

@@ -11,12 +11,11 @@ import urllib.error
 import urllib.request
 
 import pytest
-import socketio
 
 from bot.language.channel import channel_text
 from bot.rules.firm import load_firm
 from scripts.serve import rest_reply, running_servers
-from tests.common import recording_api, wait_until, wait_until_async
+from tests.common import recording_api, wait_until, wait_until_async, widget_session
 
 pytestmark = pytest.mark.slow
 RASA_PORT, ACTIONS_PORT = 5146, 5196
@@ -194,15 +193,8 @@ def test_nobody_in_time_the_assistant_says_so_and_offers_the_callback(servers, t
 def test_widget_round_trip_and_the_history_shows_who_wrote(servers):
     async def scenario():
         received: list[dict] = []
-        client = socketio.AsyncClient(reconnection=False)
-        confirmed = asyncio.get_running_loop().create_future()
-        client.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
-        client.on("bot_uttered", lambda data: received.append(data))
         history: list = []
-        client.on("history", lambda entries: history.extend(entries))
-        await client.connect(f"http://127.0.0.1:{RASA_PORT}", socketio_path="socket.io", transports=["polling"])
-        await client.emit("session_request", {"session_id": None})
-        session_id = await asyncio.wait_for(confirmed, 30)
+        client, session_id = await widget_session(RASA_PORT, received, history)
         await client.emit("user_uttered", {"message": "what is a 221g?", "session_id": session_id})
         await wait_until_async(lambda: any(ANSWERED in (m.get("text") or "") for m in received), what="an answer")
         conversation = wait_until(lambda: widget_conversation(servers), what="the widget conversation")
@@ -215,13 +207,7 @@ def test_widget_round_trip_and_the_history_shows_who_wrote(servers):
         assert staff == {"text": "<img src=x onerror=alert(1)>", "staff": {"label": LABEL}}
         await client.disconnect()
         # A browser that comes back sees who wrote it.
-        again = socketio.AsyncClient(reconnection=False)
-        back = asyncio.get_running_loop().create_future()
-        again.on("session_confirm", lambda sid: back.done() or back.set_result(sid))
-        again.on("history", lambda entries: history.extend(entries))
-        await again.connect(f"http://127.0.0.1:{RASA_PORT}", socketio_path="socket.io", transports=["polling"])
-        await again.emit("session_request", {"session_id": session_id})
-        await asyncio.wait_for(back, 30)
+        again, _ = await widget_session(RASA_PORT, [], history, session_id)
         await again.disconnect()
         return history
 

@@ -30,7 +30,15 @@ from bot.rules.firm import load_firm
 from bot.staff import live
 from bot.staff.app import Dashboard
 from scripts.serve import running_dashboard
-from tests.common import add_staff_account, lead, recording_api, refusing_port, unused_port, wait_until
+from tests.common import (
+    add_staff_account,
+    lead,
+    recording_api,
+    refusing_port,
+    unused_port,
+    wait_until,
+    wait_until_async,
+)
 from tests.staff.rasa_trackers import domain
 from tests.staff.test_dashboard_http import PASSWORD, Browser
 
@@ -685,10 +693,7 @@ def test_when_the_dashboard_starts_roles_that_take_no_live_chats_are_not_availab
     async def start_for_a_moment():
         timers = asyncio.create_task(live.keep_timers(dashboard))
         try:
-            for _ in range(200):
-                if not handoffs.is_available(store, sam_id):
-                    break
-                await asyncio.sleep(0.05)
+            await wait_until_async(lambda: not handoffs.is_available(store, sam_id), timeout=10, what="not available")
         finally:
             timers.cancel()
 

@@ -263,14 +263,12 @@ def test_a_person_speaks_to_a_widget_connected_to_the_other_replica(cluster):
     the dashboard's live page, and after the hand-back the assistant answers again."""
     import asyncio
 
-    import socketio
-
     from bot.backoffice.db import make_engine
     from bot.backoffice.handoffs import request_handoff
     from bot.backoffice.intake import IntakeStore
     from bot.backoffice.models import utcnow
     from scripts.serve import running_dashboard
-    from tests.common import add_staff_account, unused_port, wait_until_async
+    from tests.common import add_staff_account, unused_port, wait_until_async, widget_session
     from tests.staff.test_dashboard_http import PASSWORD, Browser
 
     dashboard_env = {name: cluster.env[name] for name in ("DATABASE_URL", "TRACKER_DATABASE_URL", "POSTGRESQL_SCHEMA")}
@@ -281,13 +279,7 @@ def test_a_person_speaks_to_a_widget_connected_to_the_other_replica(cluster):
 
     async def scenario(staff):
         received: list[dict] = []
-        client = socketio.AsyncClient(reconnection=False)
-        confirmed = asyncio.get_running_loop().create_future()
-        client.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
-        client.on("bot_uttered", received.append)
-        await client.connect(f"http://127.0.0.1:{REPLICAS[0]}", socketio_path="socket.io", transports=["polling"])
-        await client.emit("session_request", {"session_id": None})
-        session_id = await asyncio.wait_for(confirmed, 30)
+        client, session_id = await widget_session(REPLICAS[0], received)
         await client.emit("user_uttered", {"message": "what is administrative processing?", "session_id": session_id})
         await wait_until_async(lambda: received, timeout=60, what="the assistant's answer")
         conversation = widget_conversation_of(session_id)
@@ -330,19 +322,11 @@ def test_nobody_in_time_reaches_a_widget_on_the_other_replica(cluster):
     were emitted on the replica that ran the turn only, and the applicant saw nothing)."""
     import asyncio
 
-    import socketio
-
-    from tests.common import wait_until_async
+    from tests.common import wait_until_async, widget_session
 
     async def scenario():
         received: list[dict] = []
-        client = socketio.AsyncClient(reconnection=False)
-        confirmed = asyncio.get_running_loop().create_future()
-        client.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
-        client.on("bot_uttered", received.append)
-        await client.connect(f"http://127.0.0.1:{REPLICAS[0]}", socketio_path="socket.io", transports=["polling"])
-        await client.emit("session_request", {"session_id": None})
-        session_id = await asyncio.wait_for(confirmed, 30)
+        client, session_id = await widget_session(REPLICAS[0], received)
         await client.emit("user_uttered", {"message": "hello", "session_id": session_id})
         await wait_until_async(lambda: received, timeout=60, what="the greeting")
         request = urllib.request.Request(
