@@ -377,3 +377,13 @@ def test_a_hand_back_without_a_holder_to_name_gets_the_note_that_names_nobody(se
     assert handoff("end", {"conversation_id": "rest-nameless", "how": "returned"})[0] == 200
     last = [data["text"] for kind, data in events(servers, "rest-nameless") if kind == "bot"][-1]
     assert last == channel_text("en", "handoff.abandoned", name="", role="", firm=FIRM)
+
+
+def test_nobody_in_time_in_the_middle_of_a_form_says_so_and_the_form_goes_on(servers):
+    asked = rest_reply(RASA_PORT, "in-form", "i want to book a consultation with a lawyer")
+    assert any("Do you agree?" in reply.get("text", "") for reply in asked), asked
+    assert handoff("end", {"conversation_id": "rest-in-form", "how": "expired"})[0] == 200
+    said = [data["text"] for kind, data in events(servers, "rest-in-form") if kind == "bot"]
+    assert "Let's finish this first; then ask me for a callback" in said[-2] and "do you agree" in said[-1].lower()
+    # The form is still the intake's: the applicant's answer goes on with it.
+    assert any("full name" in reply.get("text", "") for reply in rest_reply(RASA_PORT, "in-form", "/affirm"))
